@@ -1,0 +1,133 @@
+package dev.lanyard.backend.vault;
+
+import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretBackendFactory;
+import dev.lanyard.support.SecretReference;
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Creates {@code vault} backends: HashiCorp Vault or OpenBao, which share one HTTP API. */
+@ApplicationScoped
+public class VaultBackendFactory implements SecretBackendFactory {
+
+    static final Set<BackendCapability> CAPABILITIES = Set.of(
+            BackendCapability.READ, BackendCapability.VERSIONS, BackendCapability.ISSUE,
+            BackendCapability.RENEW, BackendCapability.REVOKE);
+
+    private final VaultConfig config;
+    private final InstantSource clock;
+
+    VaultBackendFactory(VaultConfig config, InstantSource clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    @Override
+    public String type() {
+        return "vault";
+    }
+
+    @Override
+    public Set<BackendCapability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public Set<String> configuredInstances() {
+        return config.instances().entrySet().stream()
+                .filter(e -> e.getValue().enabled())
+                .map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    @Override
+    public List<String> validate(String instance) {
+        VaultConfig.Instance settings = config.instances().get(instance);
+        List<String> problems = new ArrayList<>();
+        try {
+            URI address = URI.create(settings.address());
+            if (!"http".equals(address.getScheme()) && !"https".equals(address.getScheme()) || address.getHost() == null) {
+                problems.add("address must be an http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add("address is not a URL");
+        }
+        VaultConfig.Auth auth = settings.auth();
+        switch (auth.method()) {
+            case TOKEN -> requireReference(problems, "auth.token", auth.token().orElse(null));
+            case APPROLE -> {
+                if (auth.roleId().isEmpty()) {
+                    problems.add("auth.role-id is required for approle");
+                }
+                requireReference(problems, "auth.secret-id", auth.secretId().orElse(null));
+            }
+            case KUBERNETES -> {
+                if (auth.role().isEmpty()) {
+                    problems.add("auth.role is required for kubernetes");
+                }
+                requireReference(problems, "auth.jwt", auth.jwt());
+            }
+        }
+        if (auth.renewAt() <= 0 || auth.renewAt() >= 1) {
+            problems.add("auth.renew-at must be between 0 and 1");
+        }
+        return problems;
+    }
+
+    private static void requireReference(List<String> problems, String property, String reference) {
+        if (reference == null) {
+            problems.add(property + " is required");
+            return;
+        }
+        try {
+            String problem = SecretReference.parse(reference).problem();
+            if (!problem.isEmpty()) {
+                problems.add(property + ": " + problem);
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add(property + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public SecretBackend create(String instance) {
+        VaultConfig.Instance settings = config.instances().get(instance);
+        VaultSession session = new VaultSession(instance, settings.auth(), clientFactory(settings), clock);
+        return new VaultSecretBackend(instance, settings, session, clock);
+    }
+
+    /** One driver client per token; the KV v2 mounts are listed explicitly, everything else is version 1. */
+    static Function<String, Vault> clientFactory(VaultConfig.Instance settings) {
+        return token -> {
+            try {
+                io.github.jopenlibs.vault.VaultConfig driverConfig = new io.github.jopenlibs.vault.VaultConfig()
+                        .address(settings.address())
+                        .engineVersion(1)
+                        .secretsEnginePathMap(settings.kvV2Mounts().stream()
+                                .collect(Collectors.toMap(mount -> mount, mount -> "2")))
+                        .openTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()))
+                        .readTimeout((int) Math.max(1, settings.readTimeout().toSeconds()));
+                if (token != null) {
+                    driverConfig.token(token);
+                }
+                if (settings.namespace().isPresent()) {
+                    driverConfig.nameSpace(settings.namespace().get());
+                }
+                return Vault.create(driverConfig.build());
+            } catch (VaultException e) {
+                throw new IllegalStateException("Vault client configuration rejected", e);
+            }
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package dev.lanyard.backend.vault;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithParentName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Vault / OpenBao backend instances, keyed by backend name: {@code lanyard.vault."<name>".address=...}. */
+@ConfigMapping(prefix = "lanyard.vault")
+public interface VaultConfig {
+
+    @WithParentName
+    Map<String, Instance> instances();
+
+    interface Instance {
+        /** Set to false to keep an instance's configuration without serving it. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Base URL of the Vault/OpenBao server, e.g. {@code https://vault.internal:8200}. */
+        String address();
+
+        /** Vault Enterprise namespace; empty for OpenBao and the root namespace. */
+        Optional<String> namespace();
+
+        /**
+         * Mounts served by the KV version 2 engine. Every other mount is addressed as version 1, which is
+         * what dynamic engines ({@code database/creds/<role>}) need.
+         */
+        @WithDefault("secret")
+        List<String> kvV2Mounts();
+
+        /** Time allowed to open a connection; keep it short so an unreachable Vault fails requests fast. */
+        @WithDefault("2s")
+        Duration connectTimeout();
+
+        /** Time allowed for Vault to answer once connected. */
+        @WithDefault("5s")
+        Duration readTimeout();
+
+        /** How Lanyard logs in to Vault. */
+        Auth auth();
+    }
+
+    interface Auth {
+        /** {@code token}, {@code approle} or {@code kubernetes}. */
+        @WithDefault("token")
+        Method method();
+
+        /** For {@code token}: reference to the token, {@code file:...} or {@code env:...}. */
+        Optional<String> token();
+
+        /** For {@code approle}: the role id (not secret). */
+        Optional<String> roleId();
+
+        /** For {@code approle}: reference to the secret id. */
+        Optional<String> secretId();
+
+        /** For {@code kubernetes}: the Vault role to log in as. */
+        Optional<String> role();
+
+        /** For {@code kubernetes}: the projected ServiceAccount token to present. */
+        @WithDefault("file:/var/run/secrets/kubernetes.io/serviceaccount/token")
+        String jwt();
+
+        /** Mount path of the auth method; defaults to the method's name ({@code approle}, {@code kubernetes}). */
+        Optional<String> mount();
+
+        /** Renew Lanyard's own token once this fraction of its TTL has passed. */
+        @WithDefault("0.66")
+        double renewAt();
+
+        /** How often the token's age is checked. */
+        @WithDefault("5s")
+        Duration checkInterval();
+    }
+
+    enum Method {
+        TOKEN, APPROLE, KUBERNETES
+    }
+}

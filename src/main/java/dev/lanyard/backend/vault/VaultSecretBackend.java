@@ -1,0 +1,267 @@
+package dev.lanyard.backend.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.secret.Lease;
+import dev.lanyard.secret.Secret;
+import dev.lanyard.secret.SecretPath;
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.BackendException;
+import dev.lanyard.spi.BackendHealth;
+import dev.lanyard.spi.BackendRejectedException;
+import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretNotFoundException;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.HealthResponse;
+import io.github.jopenlibs.vault.response.LogicalResponse;
+import io.github.jopenlibs.vault.response.VaultResponse;
+import io.smallrye.mutiny.Uni;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Vault / OpenBao through the Vault Java driver.
+ *
+ * <p>The driver is blocking (HTTP calls on the calling thread), so every call runs on a <b>virtual thread</b>
+ * from this backend's own executor: the event loop is never blocked, and thousands of concurrent waits on
+ * Vault cost no platform threads. Timeouts on the driver keep an unreachable Vault from holding requests.
+ */
+final class VaultSecretBackend implements SecretBackend {
+
+    private static final Logger LOG = Logger.getLogger(VaultSecretBackend.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final VaultConfig.Instance config;
+    private final VaultSession session;
+    private final InstantSource clock;
+    private final ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vault-call-", 0).factory());
+    private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("vault-token-").factory());
+
+    VaultSecretBackend(String name, VaultConfig.Instance config, VaultSession session, InstantSource clock) {
+        this.name = name;
+        this.config = config;
+        this.session = session;
+        this.clock = clock;
+        long interval = config.auth().checkInterval().toMillis();
+        tokenMaintenance.scheduleWithFixedDelay(this::maintainToken, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Set<BackendCapability> capabilities() {
+        return VaultBackendFactory.CAPABILITIES;
+    }
+
+    @Override
+    public Uni<Secret> read(SecretPath path, Optional<String> version) {
+        Optional<Integer> number;
+        try {
+            number = version.map(VaultSecretBackend::parseVersion);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return blocking("read", path.value(), () -> {
+            LogicalResponse response = number.isPresent()
+                    ? session.client().logical().read(path.value(), false, number.get())
+                    : session.client().logical().read(path.value());
+            checkStatus(response, "read", path.value());
+            Optional<String> actualVersion = isKvV2(path) && response.getDataMetadata() != null
+                    && response.getDataMetadata().getVersion() != null
+                    ? Optional.of(String.valueOf(response.getDataMetadata().getVersion()))
+                    : Optional.empty();
+            // Static values carry no lease; the broker decides how long to cache them.
+            Lease lease = Lease.of(null, clock.instant(), Duration.ZERO, false);
+            return new Secret(new SecretRef(name, path), SecretValue.ofStrings(response.getData()), actualVersion, lease);
+        });
+    }
+
+    @Override
+    public Uni<Secret> issue(SecretPath rolePath) {
+        if (isKvV2(rolePath) || !isCredsPath(rolePath)) {
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "issue", rolePath.value()));
+        }
+        return blocking("issue", rolePath.value(), () -> {
+            Instant issuedAt = clock.instant();
+            LogicalResponse response = session.client().logical().read(rolePath.value());
+            checkStatus(response, "issue", rolePath.value());
+            if (response.getLeaseId() == null || response.getLeaseId().isEmpty()) {
+                throw new BackendRejectedException(name, "issue", rolePath.value(), response.getRestResponse().getStatus());
+            }
+            Lease lease = Lease.of(response.getLeaseId(), issuedAt, Duration.ofSeconds(response.getLeaseDuration()),
+                    Boolean.TRUE.equals(response.getRenewable()));
+            return new Secret(new SecretRef(name, rolePath), SecretValue.ofStrings(response.getData()), Optional.empty(), lease);
+        });
+    }
+
+    @Override
+    public Uni<Lease> renew(String leaseId, Duration increment) {
+        return blocking("renew", leasePath(leaseId), () -> {
+            Instant now = clock.instant();
+            VaultResponse response = session.client().leases().renew(leaseId, increment.toSeconds());
+            checkStatus(response, "renew", leasePath(leaseId));
+            JsonNode body = parse(response);
+            return Lease.of(body.path("lease_id").asText(leaseId), now,
+                    Duration.ofSeconds(body.path("lease_duration").asLong()), body.path("renewable").asBoolean());
+        });
+    }
+
+    @Override
+    public Uni<Void> revoke(String leaseId) {
+        return blocking("revoke", leasePath(leaseId), () -> {
+            VaultResponse response = session.client().leases().revoke(leaseId);
+            checkStatus(response, "revoke", leasePath(leaseId));
+            return null;
+        });
+    }
+
+    @Override
+    public Uni<BackendHealth> health() {
+        return Uni.createFrom().item(() -> {
+            try {
+                HealthResponse health = session.client().debug().health();
+                if (Boolean.TRUE.equals(health.getSealed())) {
+                    return BackendHealth.down("sealed");
+                }
+                Optional<Instant> expiry = session.expiresAt();
+                if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
+                    return BackendHealth.down("Lanyard's Vault token has expired");
+                }
+                return BackendHealth.up();
+            } catch (VaultException e) {
+                return BackendHealth.down(describeFailure(e));
+            } catch (RuntimeException e) {
+                return BackendHealth.down("health check failed: " + e.getClass().getSimpleName());
+            }
+        }).runSubscriptionOn(calls);
+    }
+
+    @Override
+    public void close() {
+        tokenMaintenance.shutdownNow();
+        calls.shutdown();
+    }
+
+    VaultSession session() {
+        return session;
+    }
+
+    private void maintainToken() {
+        try {
+            session.renewIfDue();
+        } catch (VaultException | RuntimeException e) {
+            LOG.warnf("backend %s: keeping Lanyard's Vault token alive failed: %s", name, describeFailure(e));
+        }
+    }
+
+    private boolean isKvV2(SecretPath path) {
+        return config.kvV2Mounts().contains(path.mount());
+    }
+
+    private static boolean isCredsPath(SecretPath path) {
+        String[] segments = path.value().split("/");
+        return segments.length >= 3 && segments[segments.length - 2].equals("creds");
+    }
+
+    /** Lease ids are bearer handles: failures name only their engine prefix, never the full id. */
+    private static String leasePath(String leaseId) {
+        int lastSlash = leaseId.lastIndexOf('/');
+        return "lease:" + (lastSlash < 0 ? "?" : leaseId.substring(0, lastSlash) + "/…");
+    }
+
+    private static int parseVersion(String version) {
+        try {
+            int number = Integer.parseInt(version);
+            if (number > 0) {
+                return number;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new dev.lanyard.secret.InvalidSecretPathException("version must be a positive integer");
+    }
+
+    private void checkStatus(VaultResponse response, String operation, String path) {
+        int status = response.getRestResponse().getStatus();
+        if (status >= 200 && status < 300) {
+            return;
+        }
+        throw translate(status, operation, path, null);
+    }
+
+    private BackendException translate(int status, String operation, String path, Throwable cause) {
+        if (status == 404 || (status == 400 && (operation.equals("renew") || operation.equals("revoke")))) {
+            return new SecretNotFoundException(name, operation, path);
+        }
+        if (status == 0 || status >= 500 || status == 429) {
+            return new BackendUnavailableException(name, operation, path,
+                    status == 0 ? describeFailure(cause) : "backend answered " + status, cause);
+        }
+        return new BackendRejectedException(name, operation, path, status);
+    }
+
+    private static JsonNode parse(VaultResponse response) throws IOException {
+        byte[] body = response.getRestResponse().getBody();
+        return body == null || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+    }
+
+    private static String describeFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof HttpTimeoutException || t instanceof java.net.SocketTimeoutException) {
+                return "timed out";
+            }
+        }
+        if (failure instanceof VaultException e && e.getHttpStatusCode() > 0) {
+            return "backend answered " + e.getHttpStatusCode();
+        }
+        return "unreachable";
+    }
+
+    @FunctionalInterface
+    private interface VaultCall<T> {
+        T call() throws VaultException, IOException;
+    }
+
+    private <T> Uni<T> blocking(String operation, String path, VaultCall<T> call) {
+        return Uni.createFrom().<T>emitter(emitter -> {
+            try {
+                emitter.complete(call.call());
+            } catch (BackendException e) {
+                emitter.fail(e);
+            } catch (VaultException e) {
+                emitter.fail(translate(e.getHttpStatusCode(), operation, path, e));
+            } catch (IOException | RuntimeException e) {
+                emitter.fail(new BackendUnavailableException(name, operation, path, "unexpected reply", null));
+            }
+        }).runSubscriptionOn(calls);
+    }
+
+    Map<String, Object> describeSession() {
+        return session.describe();
+    }
+}

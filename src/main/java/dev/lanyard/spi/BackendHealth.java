@@ -1,0 +1,17 @@
+package dev.lanyard.spi;
+
+/**
+ * Health of one backend instance.
+ *
+ * @param reason short operator-facing explanation, such as {@code "connection refused"} or {@code "sealed"};
+ *               never contains credentials
+ */
+public record BackendHealth(boolean up, String reason) {
+    public static BackendHealth up() {
+        return new BackendHealth(true, "ok");
+    }
+
+    public static BackendHealth down(String reason) {
+        return new BackendHealth(false, reason);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.lanyard.spi;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Creates backend instances of one type. Implementations are CDI beans; {@link BackendRegistry}
+ * discovers them, validates every configured instance at start-up and refuses to start on any problem.
+ */
+public interface SecretBackendFactory {
+
+    /** The backend type id, unique across factories: {@code vault}, {@code local}, {@code aws}. */
+    String type();
+
+    /** What every instance of this type can do. */
+    Set<BackendCapability> capabilities();
+
+    /** Names of the instances of this type that configuration enables. */
+    Set<String> configuredInstances();
+
+    /**
+     * Checks one instance's configuration without contacting the backend.
+     *
+     * @return human-readable problems; empty when the configuration is usable. Never includes secret values.
+     */
+    List<String> validate(String instance);
+
+    /** Creates a validated instance. May start background work (token renewal); {@link SecretBackend#close()} stops it. */
+    SecretBackend create(String instance);
+}
