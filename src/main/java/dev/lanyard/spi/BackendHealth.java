@@ -7,11 +7,11 @@ package dev.lanyard.spi;
  *               never contains credentials
  */
 public record BackendHealth(boolean up, String reason) {
-    public static BackendHealth up() {
+    public static BackendHealth healthy() {
         return new BackendHealth(true, "ok");
     }
 
-    public static BackendHealth down(String reason) {
+    public static BackendHealth unhealthy(String reason) {
         return new BackendHealth(false, reason);
     }
 }

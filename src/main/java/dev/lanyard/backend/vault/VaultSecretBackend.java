@@ -143,17 +143,17 @@ final class VaultSecretBackend implements SecretBackend {
             try {
                 HealthResponse health = session.client().debug().health();
                 if (Boolean.TRUE.equals(health.getSealed())) {
-                    return BackendHealth.down("sealed");
+                    return BackendHealth.unhealthy("sealed");
                 }
                 Optional<Instant> expiry = session.expiresAt();
                 if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
-                    return BackendHealth.down("Lanyard's Vault token has expired");
+                    return BackendHealth.unhealthy("Lanyard's Vault token has expired");
                 }
-                return BackendHealth.up();
+                return BackendHealth.healthy();
             } catch (VaultException e) {
-                return BackendHealth.down(describeFailure(e));
+                return BackendHealth.unhealthy(describeFailure(e));
             } catch (RuntimeException e) {
-                return BackendHealth.down("health check failed: " + e.getClass().getSimpleName());
+                return BackendHealth.unhealthy("health check failed: " + e.getClass().getSimpleName());
             }
         }).runSubscriptionOn(calls);
     }

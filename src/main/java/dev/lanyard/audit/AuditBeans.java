@@ -1,0 +1,21 @@
+package dev.lanyard.audit;
+
+import dev.lanyard.support.SecretReference;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.Base64;
+
+class AuditBeans {
+
+    @Produces
+    @Singleton
+    LeaseFingerprint leaseFingerprint(AuditConfig config) {
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(SecretReference.parse(config.leaseHmacKey()).resolve());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("lanyard.audit.lease-hmac-key must reference a base64 key: " + e.getMessage());
+        }
+        return new LeaseFingerprint(key);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.lanyard.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Lanyard API tokens: {@code lyt_<id>_<secret>}. The id (public, 16 hex chars) finds the stored row; the secret
+ * (256 random bits) is stored only as its SHA-256, which is safe for high-entropy tokens and cheap to check.
+ */
+public final class ApiTokens {
+
+    private static final Pattern FORMAT = Pattern.compile("lyt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
+
+    record Parsed(String id, String secret) {}
+
+    private ApiTokens() {}
+
+    /** A new random token string. */
+    public static String generate(SecureRandom random) {
+        byte[] id = new byte[8];
+        byte[] secret = new byte[32];
+        random.nextBytes(id);
+        random.nextBytes(secret);
+        return "lyt_" + HexFormat.of().formatHex(id) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    static Optional<Parsed> parse(String token) {
+        Matcher m = FORMAT.matcher(token);
+        return m.matches() ? Optional.of(new Parsed(m.group(1), m.group(2))) : Optional.empty();
+    }
+
+    static byte[] hash(String secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean matches(String secret, byte[] storedHash) {
+        return MessageDigest.isEqual(hash(secret), storedHash);
+    }
+}

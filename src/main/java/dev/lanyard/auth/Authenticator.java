@@ -1,0 +1,80 @@
+package dev.lanyard.auth;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.lanyard.support.ContextHop;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/** Turns a bearer token into a {@link Caller}, or fails with {@link AuthenticationException}. */
+@ApplicationScoped
+public class Authenticator {
+
+    private static final Logger LOG = Logger.getLogger(Authenticator.class);
+
+    private final AuthConfig config;
+    private final InstantSource clock;
+    private final Optional<KubernetesTokenVerifier> kubernetes;
+
+    @Inject
+    Authenticator(AuthConfig config, InstantSource clock) {
+        this.config = config;
+        this.clock = clock;
+        this.kubernetes = config.kubernetes().enabled()
+                ? Optional.of(KubernetesTokenVerifier.from(config.kubernetes()))
+                : Optional.empty();
+    }
+
+    /** Ensures the configured bootstrap tokens exist (hash only); run at start-up. */
+    void bootstrap(@Observes StartupEvent ignored) throws Throwable {
+        for (var entry : config.bootstrapTokens().entrySet()) {
+            String name = entry.getKey();
+            String reference = entry.getValue();
+            String token = dev.lanyard.support.SecretReference.parse(reference).resolve();
+            ApiTokens.Parsed parsed = ApiTokens.parse(token).orElseThrow(() ->
+                    new IllegalStateException("bootstrap token '" + name + "' is not of the form lyt_<id>_<secret>"));
+            VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession().chain(session -> session
+                            .createNativeQuery("insert into api_token (id, name, secret_hash, created_at) values (?1, ?2, ?3, ?4) "
+                                    + "on conflict (name) do update set id = excluded.id, secret_hash = excluded.secret_hash, revoked_at = null")
+                            .setParameter(1, parsed.id()).setParameter(2, name)
+                            .setParameter(3, ApiTokens.hash(parsed.secret())).setParameter(4, clock.instant())
+                            .executeUpdate())));
+            LOG.infof("API token '%s' is ready", name);
+        }
+    }
+
+    public Uni<Caller> authenticate(String authorizationHeader) {
+        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Uni.createFrom().failure(new AuthenticationException("no bearer token"));
+        }
+        String token = authorizationHeader.substring(7).trim();
+        Optional<ApiTokens.Parsed> apiToken = ApiTokens.parse(token);
+        if (apiToken.isPresent()) {
+            return verifyApiToken(apiToken.get());
+        }
+        if (kubernetes.isPresent() && token.chars().filter(c -> c == '.').count() == 2) {
+            KubernetesTokenVerifier verifier = kubernetes.get();
+            // jose4j may fetch the JWKS over blocking HTTP on first use: keep it off the event loop.
+            return ContextHop.offload(Uni.createFrom().item(() -> verifier.verify(token)),
+                    Infrastructure.getDefaultWorkerPool());
+        }
+        return Uni.createFrom().failure(new AuthenticationException("unrecognised token format"));
+    }
+
+    private Uni<Caller> verifyApiToken(ApiTokens.Parsed token) {
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.find(ApiTokenEntity.class, token.id())))
+                .map(row -> {
+                    if (row == null || row.revokedAt != null || !ApiTokens.matches(token.secret(), row.secretHash)) {
+                        throw new AuthenticationException("unknown or revoked API token");
+                    }
+                    return Caller.apiToken(row.name);
+                });
+    }
+}

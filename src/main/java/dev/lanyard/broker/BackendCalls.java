@@ -1,0 +1,69 @@
+package dev.lanyard.broker;
+
+import dev.lanyard.spi.BackendException;
+import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.SecretBackend;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.faulttolerance.api.Guard;
+import io.smallrye.mutiny.Uni;
+import dev.lanyard.support.ContextHop;
+import jakarta.enterprise.util.TypeLiteral;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+
+/**
+ * Every call from the broker to a backend goes through here: one circuit breaker per backend (so a dead Vault
+ * is failed fast instead of waited on), a latency timer per backend, operation and outcome, and a hop back to
+ * the caller's Vert.x context ({@link ContextHop}) (backends complete on their own threads; Hibernate Reactive must not).
+ */
+final class BackendCalls {
+
+    private static final TypeLiteral<Uni<Object>> UNI = new TypeLiteral<>() {};
+
+    private final BrokerConfig config;
+    private final MeterRegistry meters;
+    private final ConcurrentHashMap<String, Guard> guards = new ConcurrentHashMap<>();
+
+    BackendCalls(BrokerConfig config, MeterRegistry meters) {
+        this.config = config;
+        this.meters = meters;
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> Uni<T> call(SecretBackend backend, String operation, String path, Supplier<Uni<T>> call) {
+        return ContextHop.returnToCaller(Uni.createFrom().deferred(() -> {
+            Timer.Sample sample = Timer.start(meters);
+            Guard guard = guards.computeIfAbsent(backend.name(), this::newGuard);
+            Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) call.get(), UNI);
+            Uni<T> observed = guarded
+                    .onFailure(CircuitBreakerOpenException.class).transform(open ->
+                            new BackendUnavailableException(backend.name(), operation, path, "circuit open after repeated failures", null))
+                    .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("lanyard.backend.call",
+                            "backend", backend.name(), "operation", operation, "outcome", outcome(failure))));
+            return observed;
+        }));
+    }
+
+    private static String outcome(Throwable failure) {
+        if (failure == null) {
+            return "success";
+        }
+        return failure instanceof BackendException e ? e.getClass().getSimpleName().replace("Exception", "") : "error";
+    }
+
+    private Guard newGuard(String backend) {
+        return Guard.create()
+                .withDescription("backend " + backend)
+                .withCircuitBreaker()
+                .name("lanyard-backend-" + backend)
+                .failOn(BackendUnavailableException.class)
+                .requestVolumeThreshold(config.breakerVolume())
+                .failureRatio(config.breakerFailureRatio())
+                .delay(config.breakerDelay().toMillis(), ChronoUnit.MILLIS)
+                .done()
+                .build();
+    }
+}

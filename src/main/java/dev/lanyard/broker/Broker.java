@@ -1,0 +1,214 @@
+package dev.lanyard.broker;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.LeaseFingerprint;
+import dev.lanyard.policy.Capability;
+import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.secret.Lease;
+import dev.lanyard.secret.Secret;
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Hands out secrets and leased credentials: checks policy, serves from the lease cache or makes one backend
+ * call per key, records who holds which lease, and writes an audit event for every outcome before the caller
+ * gets an answer. If that event cannot be written the caller gets {@link AuditUnavailableException} instead of
+ * the secret.
+ */
+public class Broker {
+
+    /** Static values are shared by everyone allowed to read them; leased credentials belong to one identity. */
+    record CacheKey(String ref, String version, String holder) {}
+
+    private final BackendRegistry backends;
+    private final PolicyEngine policy;
+    private final AuditLog audit;
+    private final LeaseStore leases;
+    private final LeaseFingerprint fingerprint;
+    private final BrokerConfig config;
+    private final InstantSource clock;
+    private final RefreshSchedule schedule;
+    private final BackendCalls calls;
+    private final MeterRegistry meters;
+    private final LeaseCache<CacheKey> cache;
+
+    public Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
+                  LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
+                  MeterRegistry meters) {
+        this.backends = backends;
+        this.policy = policy;
+        this.audit = audit;
+        this.leases = leases;
+        this.fingerprint = fingerprint;
+        this.config = config;
+        this.clock = clock;
+        this.schedule = new RefreshSchedule(config.refreshAt(), config.refreshJitter(), random);
+        this.calls = new BackendCalls(config, meters);
+        this.meters = meters;
+        this.cache = new LeaseCache<>(clock);
+    }
+
+    /** Reads a static secret (latest, or the given version). */
+    public Uni<Grant> read(AccessContext access, SecretRef ref, Optional<String> version) {
+        return audited(access, "read", ref, Uni.createFrom().deferred(() -> {
+            authorize(access, Capability.READ, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.READ);
+            if (version.isPresent()) {
+                require(backend, BackendCapability.VERSIONS, "read", ref);
+            }
+            CacheKey key = new CacheKey(ref.toString(), version.orElse(""), "");
+            return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
+                    () -> backend.read(ref.path(), version)).map(this::staticGrant));
+        }));
+    }
+
+    /** Issues a leased credential for the caller, or returns the one it already holds for this role. */
+    public Uni<Grant> issue(AccessContext access, SecretRef ref) {
+        return audited(access, "issue", ref, Uni.createFrom().deferred(() -> {
+            authorize(access, Capability.ISSUE, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.ISSUE);
+            CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
+            return lookup("issue", backend, key, () -> issueNew(access, backend, ref));
+        }));
+    }
+
+    private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
+        String owner = access.caller().subject();
+        return leases.countLive(owner, clock.instant())
+                .invoke(live -> {
+                    if (live >= config.maxLeasesPerIdentity()) {
+                        throw new LeaseLimitException(config.maxLeasesPerIdentity());
+                    }
+                })
+                .chain(() -> calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path())))
+                .call(secret -> leases.recordIssued(new LeaseRecord(
+                        fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
+                        secret.lease().issuedAt(), secret.lease().expiresAt(), null)))
+                .map(secret -> new Grant(secret, secret.lease().expiresAt(),
+                        schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
+    }
+
+    /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
+    public Uni<Lease> renew(AccessContext access, String leaseId, Optional<Duration> increment) {
+        String leaseFingerprint = fingerprint.of(leaseId);
+        return audited(access, "renew", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.RENEW)
+                .chain(record -> {
+                    SecretBackend backend = backend(SecretRef.of(record.backend(), record.path()), BackendCapability.RENEW);
+                    return calls.call(backend, "renew", record.path(),
+                                    () -> backend.renew(leaseId, increment.orElse(config.defaultRenewIncrement())))
+                            .call(lease -> leases.recordRenewed(leaseFingerprint, lease.expiresAt()))
+                            .invoke(lease -> evictLease(leaseId))
+                            .map(lease -> new Audited<>(lease, SecretRef.of(record.backend(), record.path()), null));
+                }));
+    }
+
+    /** Revokes a lease held by the caller (or by anyone, for an admin of its path); the credential stops working. */
+    public Uni<Void> revoke(AccessContext access, String leaseId) {
+        String leaseFingerprint = fingerprint.of(leaseId);
+        return audited(access, "revoke", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.REVOKE)
+                .chain(record -> {
+                    SecretRef ref = SecretRef.of(record.backend(), record.path());
+                    SecretBackend backend = backend(ref, BackendCapability.REVOKE);
+                    return calls.call(backend, "revoke", record.path(), () -> backend.revoke(leaseId))
+                            .invoke(() -> evictLease(leaseId))
+                            .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
+                            .map(ignored -> new Audited<Void>(null, ref, null));
+                }));
+    }
+
+    /** Drops cached values of one secret, e.g. after it was rotated. */
+    public int evict(SecretRef ref) {
+        return cache.evictIf(grant -> grant.secret().ref().equals(ref));
+    }
+
+    private Uni<LeaseRecord> heldLease(AccessContext access, String leaseFingerprint, Capability capability) {
+        return leases.find(leaseFingerprint).map(found -> {
+            LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
+            String path = record.backend() + "/" + record.path();
+            authorize(access, capability, path);
+            boolean holder = record.owner().equals(access.caller().subject());
+            if (!holder && !policy.allows(access.caller(), Capability.ADMIN, path)) {
+                // Not the holder: answer as if the lease did not exist, so lease ids cannot be probed.
+                throw new UnknownLeaseException();
+            }
+            return record;
+        });
+    }
+
+    /** A renewed or revoked lease is no longer handed out from the cache; the next issue gets a fresh one. */
+    private void evictLease(String leaseId) {
+        cache.evictIf(grant -> grant.secret().lease().id().equals(Optional.of(leaseId)));
+    }
+
+    private Uni<Grant> lookup(String operation, SecretBackend backend, CacheKey key, java.util.function.Supplier<Uni<Grant>> loader) {
+        return cache.get(key, loader).map(lookup -> {
+            meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
+                    "result", lookup.result().name().toLowerCase(java.util.Locale.ROOT)).increment();
+            return lookup.grant();
+        });
+    }
+
+    private Grant staticGrant(Secret secret) {
+        Instant now = secret.lease().issuedAt();
+        Duration lifetime = config.staticTtl();
+        return new Grant(secret, now.plus(lifetime), schedule.refreshAfter(now, lifetime));
+    }
+
+    private void authorize(AccessContext access, Capability capability, String path) {
+        if (!policy.allows(access.caller(), capability, path)) {
+            throw new AccessDeniedException(capability.spelling(), path);
+        }
+    }
+
+    private SecretBackend backend(SecretRef ref, BackendCapability needed) {
+        SecretBackend backend = backends.find(ref.backend()).orElseThrow(() -> new UnknownBackendException(ref.backend()));
+        require(backend, needed, needed.name().toLowerCase(java.util.Locale.ROOT), ref);
+        return backend;
+    }
+
+    private static void require(SecretBackend backend, BackendCapability needed, String operation, SecretRef ref) {
+        if (!backend.capabilities().contains(needed)) {
+            throw new UnsupportedBackendOperationException(backend.name(), operation, ref.path().value());
+        }
+    }
+
+    /** A result plus the references the audit event should carry, learned only once the operation ran. */
+    private record Audited<T>(T value, SecretRef ref, String version) {}
+
+    private Uni<Grant> audited(AccessContext access, String operation, SecretRef ref, Uni<Grant> action) {
+        return audited(access, operation, ref, null, action.map(grant -> new Audited<>(grant, ref,
+                        grant.secret().version().orElse(null))))
+                .map(grant -> grant);
+    }
+
+    private <T> Uni<T> audited(AccessContext access, String operation, SecretRef ref, String leaseFingerprint,
+                               Uni<Audited<T>> action) {
+        return action.onItemOrFailure().transformToUni((done, failure) -> {
+            Classified outcome = Classified.of(failure);
+            SecretRef target = done != null && done.ref() != null ? done.ref() : ref;
+            String lease = leaseFingerprint;
+            if (lease == null && done != null && done.value() instanceof Grant grant) {
+                lease = grant.secret().lease().id().map(fingerprint::of).orElse(null);
+            }
+            AuditEvent event = new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation,
+                    target == null ? null : target.backend(), target == null ? null : target.path().value(),
+                    done == null ? null : done.version(), lease, outcome.outcome(), outcome.status(), outcome.code(),
+                    access.clientAddress());
+            return audit.append(event).onItem().transformToUni(ignored -> failure == null
+                    ? Uni.createFrom().item(done.value())
+                    : Uni.createFrom().<T>failure(failure));
+        });
+    }
+}

@@ -1,0 +1,42 @@
+package dev.lanyard.broker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Caching and lease handling in front of the backends. */
+@ConfigMapping(prefix = "lanyard.broker")
+public interface BrokerConfig {
+
+    /** How long a static secret (KV, local store) is cached and may be cached by clients. */
+    @WithDefault("60s")
+    Duration staticTtl();
+
+    /** Fraction of a value's lifetime after which clients are told to refresh. */
+    @WithDefault("0.66")
+    double refreshAt();
+
+    /** Up to this fraction of the lifetime is subtracted at random from the refresh point. */
+    @WithDefault("0.1")
+    double refreshJitter();
+
+    /** Most live (unexpired, unrevoked) leases one identity may hold. */
+    @WithDefault("100")
+    int maxLeasesPerIdentity();
+
+    /** Lease extension requested on renew when the caller does not ask for one. */
+    @WithDefault("1h")
+    Duration defaultRenewIncrement();
+
+    /** Circuit breaker per backend: consecutive-window failure ratio that opens it. */
+    @WithDefault("0.5")
+    double breakerFailureRatio();
+
+    /** Circuit breaker: calls in the rolling window before it may open. */
+    @WithDefault("10")
+    int breakerVolume();
+
+    /** Circuit breaker: how long it stays open before letting a probe through. */
+    @WithDefault("5s")
+    Duration breakerDelay();
+}

@@ -1,0 +1,21 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lanyard.broker.Grant;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/** A secret or credential as a client receives it. {@code ttl} is whole seconds left until {@code expires_at}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GrantResponse(String backend, String path, Map<String, String> data, String version, String leaseId,
+                            Boolean renewable, long ttl, Instant expiresAt, Instant refreshAfter) {
+
+    static GrantResponse of(Grant grant, Instant now) {
+        var secret = grant.secret();
+        return new GrantResponse(secret.ref().backend(), secret.ref().path().value(), secret.value().reveal(),
+                secret.version().orElse(null), secret.lease().id().orElse(null),
+                secret.lease().id().isPresent() ? secret.lease().renewable() : null,
+                Math.max(0, Duration.between(now, grant.expiresAt()).toSeconds()), grant.expiresAt(), grant.refreshAfter());
+    }
+}

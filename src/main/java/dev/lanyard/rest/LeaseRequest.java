@@ -1,0 +1,13 @@
+package dev.lanyard.rest;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
+
+/**
+ * Body of renew and revoke.
+ *
+ * @param increment requested extension in seconds (renew only); the backend may grant less
+ */
+public record LeaseRequest(@NotBlank @Size(max = 512) String leaseId, @Positive @Max(31_536_000) Long increment) {}

@@ -1,0 +1,34 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lanyard.broker.Classified;
+import jakarta.ws.rs.core.Response;
+import java.util.Locale;
+
+/**
+ * RFC 9457 problem details with Lanyard's stable {@code code}. Clients branch on {@code code}; {@code detail}
+ * is for humans and never names a class, a stack frame or a secret.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Problem(String type, String title, int status, String code, String detail, String requestId) {
+
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    static Problem of(int status, String code, String detail, String requestId) {
+        return new Problem("urn:lanyard:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'),
+                Response.Status.fromStatusCode(status) == null ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(),
+                status, code, detail, requestId);
+    }
+
+    static Response response(Classified classified, String requestId) {
+        return response(classified.status(), classified.code(), classified.message(), requestId);
+    }
+
+    static Response response(int status, String code, String detail, String requestId) {
+        Response.ResponseBuilder builder = Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail, requestId));
+        if (status == 401) {
+            builder.header("WWW-Authenticate", "Bearer realm=\"lanyard\"");
+        }
+        return builder.build();
+    }
+}

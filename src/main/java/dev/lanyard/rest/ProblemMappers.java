@@ -1,0 +1,115 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.broker.AccessContext;
+import dev.lanyard.broker.Classified;
+import dev.lanyard.secret.InvalidSecretPathException;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+import java.time.InstantSource;
+import java.util.Locale;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Every failure leaves as problem+json. Failures the broker produced were audited there; failures raised before
+ * the broker ran (bad JSON, invalid paths, unknown routes) are audited here, so every request has its row.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    private final AuditLog audit;
+    private final InstantSource clock;
+
+    ProblemMappers(AuditLog audit, InstantSource clock) {
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> unknownField(UnrecognizedPropertyException e, ContainerRequestContext request) {
+        return auditedProblem(request, 400, "UNKNOWN_FIELD", "unknown field '" + safeName(e.getPropertyName()) + "'");
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> malformedJson(JsonProcessingException e, ContainerRequestContext request) {
+        return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is not valid JSON of the expected shape");
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> invalidPath(InvalidSecretPathException e, ContainerRequestContext request) {
+        return auditedProblem(request, 400, "INVALID_PATH", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> invalidBody(ConstraintViolationException e, ContainerRequestContext request) {
+        String detail = e.getConstraintViolations().stream()
+                .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage())
+                .sorted().reduce((a, b) -> a + "; " + b).orElse("invalid request");
+        return auditedProblem(request, 400, "INVALID_REQUEST", detail);
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> http(WebApplicationException e, ContainerRequestContext request) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e, request);
+        }
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String code = known == null ? "HTTP_" + status : known.name().toUpperCase(Locale.ROOT);
+        String detail = known == null ? "request refused" : known.getReasonPhrase().toLowerCase(Locale.ROOT);
+        if (e.getCause() instanceof JsonProcessingException) {
+            code = "MALFORMED_BODY";
+            detail = "the request body is not valid JSON of the expected shape";
+        }
+        return auditedProblem(request, status, code, detail);
+    }
+
+    /** Broker failures: already audited with the operation they belong to. */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
+    public Response anything(Throwable e, ContainerRequestContext request) {
+        Classified classified = Classified.of(e);
+        if (classified.status() >= 500 && "INTERNAL_ERROR".equals(classified.code())) {
+            LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
+        }
+        return Problem.response(classified, Requests.requestId(request));
+    }
+
+    private Uni<Response> unexpected(Throwable e, ContainerRequestContext request) {
+        LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
+        return auditedProblem(request, 500, "INTERNAL_ERROR", "internal error");
+    }
+
+    private Uni<Response> auditedProblem(ContainerRequestContext request, int status, String code, String detail) {
+        String requestId = Requests.requestId(request);
+        AccessContext access = Requests.access(request);
+        AuditEvent event = new AuditEvent(clock.instant(), requestId,
+                access == null ? "anonymous" : access.caller().subject(), "request", null, null, null, null,
+                status == 404 ? AuditEvent.Outcome.NOT_FOUND : status >= 500 ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.INVALID,
+                status, code, access == null ? null : access.clientAddress());
+        return audit.append(event)
+                .map(ignored -> Problem.response(status, code, detail, requestId))
+                .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));
+    }
+
+    private static String lastNode(String propertyPath) {
+        int dot = propertyPath.lastIndexOf('.');
+        return dot < 0 ? propertyPath : propertyPath.substring(dot + 1);
+    }
+
+    /** Field names come from the caller: keep them short and printable before echoing them. */
+    private static String safeName(String name) {
+        if (name == null) {
+            return "?";
+        }
+        String cleaned = name.replaceAll("[^A-Za-z0-9_.-]", "?");
+        return cleaned.length() > 64 ? cleaned.substring(0, 64) + "…" : cleaned;
+    }
+}

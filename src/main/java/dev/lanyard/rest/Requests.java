@@ -1,0 +1,38 @@
+package dev.lanyard.rest;
+
+import dev.lanyard.broker.AccessContext;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Per-request facts the filters establish and the resources read. */
+final class Requests {
+
+    static final String ACCESS = "lanyard.access";
+    static final String REQUEST_ID = "lanyard.request-id";
+    static final String REQUEST_ID_HEADER = "X-Request-Id";
+    private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private Requests() {}
+
+    static AccessContext access(ContainerRequestContext context) {
+        return (AccessContext) context.getProperty(ACCESS);
+    }
+
+    /** The caller's request id when it is safe to log and store; a fresh one otherwise. */
+    static String requestId(ContainerRequestContext context) {
+        Object known = context.getProperty(REQUEST_ID);
+        if (known != null) {
+            return (String) known;
+        }
+        String offered = context.getHeaderString(REQUEST_ID_HEADER);
+        String id = offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        context.setProperty(REQUEST_ID, id);
+        return id;
+    }
+
+    static String clientAddress(HttpServerRequest request) {
+        return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    }
+}

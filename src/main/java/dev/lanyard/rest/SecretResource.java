@@ -1,0 +1,77 @@
+package dev.lanyard.rest;
+
+import dev.lanyard.broker.Broker;
+import dev.lanyard.secret.SecretRef;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Secrets and credentials over HTTP. Every call is authorised and audited by the broker. */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@SecurityRequirement(name = "bearer")
+@Tag(name = "secrets")
+public class SecretResource {
+
+    private final Broker broker;
+    private final InstantSource clock;
+
+    SecretResource(Broker broker, InstantSource clock) {
+        this.broker = broker;
+        this.clock = clock;
+    }
+
+    @GET
+    @Path("/secrets/{backend}/{path: .+}")
+    @Operation(summary = "Read a static secret", description = "Latest version, or the one named by ?version=")
+    public Uni<GrantResponse> read(@PathParam("backend") String backend, @PathParam("path") String path,
+                                   @QueryParam("version") String version, @Context ContainerRequestContext request) {
+        return Uni.createFrom().deferred(() -> broker.read(Requests.access(request), SecretRef.of(backend, path),
+                        Optional.ofNullable(version).filter(v -> !v.isEmpty())))
+                .map(grant -> GrantResponse.of(grant, clock.instant()));
+    }
+
+    @POST
+    @Path("/creds/{backend}/{path: .+}")
+    @Operation(summary = "Issue a leased credential", description = "For example a database login from database/creds/<role>")
+    public Uni<GrantResponse> issue(@PathParam("backend") String backend, @PathParam("path") String path,
+                                    @Context ContainerRequestContext request) {
+        return Uni.createFrom().deferred(() -> broker.issue(Requests.access(request), SecretRef.of(backend, path)))
+                .map(grant -> GrantResponse.of(grant, clock.instant()));
+    }
+
+    @POST
+    @Path("/leases/renew")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Renew a lease you hold")
+    public Uni<LeaseResponse> renew(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
+        return broker.renew(Requests.access(request), body.leaseId(),
+                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds))
+                .map(lease -> LeaseResponse.of(body.leaseId(), lease));
+    }
+
+    @POST
+    @Path("/leases/revoke")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Revoke a lease you hold; the credential stops working")
+    public Uni<Response> revoke(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
+        return broker.revoke(Requests.access(request), body.leaseId()).map(ignored -> Response.noContent().build());
+    }
+}
