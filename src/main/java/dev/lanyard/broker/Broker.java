@@ -137,12 +137,12 @@ public class Broker {
         return leases.find(leaseFingerprint).map(found -> {
             LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
             String path = record.backend() + "/" + record.path();
-            authorize(access, capability, path);
             boolean holder = record.owner().equals(access.caller().subject());
             if (!holder && !policy.allows(access.caller(), Capability.ADMIN, path)) {
-                // Not the holder: answer as if the lease did not exist, so lease ids cannot be probed.
+                // Neither holder nor admin: answer as if the lease did not exist, so lease ids cannot be probed.
                 throw new UnknownLeaseException();
             }
+            authorize(access, capability, path);
             return record;
         });
     }

@@ -40,7 +40,10 @@ final class LeaseCache<K> {
             started[0] = true;
             return Uni.createFrom().<Grant>deferred(loader::get)
                     .invoke(grant -> grants.put(k, grant))
-                    .eventually(() -> inFlight.remove(k))
+                    // A block, not an expression: eventually(Supplier<Uni>) would subscribe to the removed Uni, i.e. itself.
+                    .eventually(() -> {
+                        inFlight.remove(k);
+                    })
                     .memoize().indefinitely();
         });
         Result result = started[0] ? Result.MISS : Result.JOINED;

@@ -107,15 +107,16 @@ public class VaultBackendFactory implements SecretBackendFactory {
         return new VaultSecretBackend(instance, settings, session, clock);
     }
 
-    /** One driver client per token; the KV v2 mounts are listed explicitly, everything else is version 1. */
+    /**
+     * One driver client per token. It addresses every mount as version 1 (plain paths); the backend builds KV v2
+     * paths itself, because the driver's per-mount version setting matches exact secret paths only.
+     */
     static Function<String, Vault> clientFactory(VaultConfig.Instance settings) {
         return token -> {
             try {
                 io.github.jopenlibs.vault.VaultConfig driverConfig = new io.github.jopenlibs.vault.VaultConfig()
                         .address(settings.address())
                         .engineVersion(1)
-                        .secretsEnginePathMap(settings.kvV2Mounts().stream()
-                                .collect(Collectors.toMap(mount -> mount, mount -> "2")))
                         .openTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()))
                         .readTimeout((int) Math.max(1, settings.readTimeout().toSeconds()));
                 if (token != null) {

@@ -84,18 +84,36 @@ final class VaultSecretBackend implements SecretBackend {
             return Uni.createFrom().failure(e);
         }
         return blocking("read", path.value(), () -> {
-            LogicalResponse response = number.isPresent()
-                    ? session.client().logical().read(path.value(), false, number.get())
-                    : session.client().logical().read(path.value());
+            String apiPath = isKvV2(path) ? kvV2DataPath(path) + number.map(n -> "?version=" + n).orElse("") : path.value();
+            LogicalResponse response = session.client().logical().read(apiPath);
             checkStatus(response, "read", path.value());
-            Optional<String> actualVersion = isKvV2(path) && response.getDataMetadata() != null
-                    && response.getDataMetadata().getVersion() != null
-                    ? Optional.of(String.valueOf(response.getDataMetadata().getVersion()))
-                    : Optional.empty();
+            JsonNode data = parse(response).path("data");
+            Optional<String> actualVersion = Optional.empty();
+            if (isKvV2(path)) {
+                JsonNode metadata = data.path("metadata");
+                // KV v2 answers a deleted or destroyed version with null data: for a reader it does not exist.
+                if (data.path("data").isNull() || metadata.path("deletion_time").asText("").length() > 0 || metadata.path("destroyed").asBoolean()) {
+                    throw new SecretNotFoundException(name, "read", path.value());
+                }
+                actualVersion = Optional.of(metadata.path("version").asText());
+                data = data.path("data");
+            }
             // Static values carry no lease; the broker decides how long to cache them.
             Lease lease = Lease.of(null, clock.instant(), Duration.ZERO, false);
-            return new Secret(new SecretRef(name, path), SecretValue.ofStrings(response.getData()), actualVersion, lease);
+            return new Secret(new SecretRef(name, path), fields(data), actualVersion, lease);
         });
+    }
+
+    /** KV v2 serves values under {@code <mount>/data/<path>}; the driver's own rewriting matches exact paths only. */
+    private static String kvV2DataPath(SecretPath path) {
+        return path.mount() + "/data/" + path.withinMount();
+    }
+
+    /** Field values as text: strings as they are, anything else (numbers, objects) as its JSON. */
+    private static SecretValue fields(JsonNode data) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        data.properties().forEach(e -> fields.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        return SecretValue.ofStrings(fields);
     }
 
     @Override
@@ -112,7 +130,7 @@ final class VaultSecretBackend implements SecretBackend {
             }
             Lease lease = Lease.of(response.getLeaseId(), issuedAt, Duration.ofSeconds(response.getLeaseDuration()),
                     Boolean.TRUE.equals(response.getRenewable()));
-            return new Secret(new SecretRef(name, rolePath), SecretValue.ofStrings(response.getData()), Optional.empty(), lease);
+            return new Secret(new SecretRef(name, rolePath), fields(parse(response).path("data")), Optional.empty(), lease);
         });
     }
 

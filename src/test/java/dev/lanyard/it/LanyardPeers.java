@@ -1,0 +1,128 @@
+package dev.lanyard.it;
+
+import dev.lanyard.auth.ApiTokens;
+import dev.lanyard.devstack.EmbeddedDatabase;
+import dev.lanyard.devstack.OpenBaoDevServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real peers for integration tests: an embedded PostgreSQL (Lanyard's own database, and the database
+ * OpenBao issues logins for), an OpenBao dev server with KV v2 and the database engine, and a second OpenBao
+ * the tests may stop to watch Lanyard fail fast. Each on a free loopback port, stopped afterwards.
+ */
+public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
+
+    /** Roles in OpenBao's database engine: one per test concern so lease counts do not interfere. */
+    public static final String ROLE_APP = "app";
+    public static final String ROLE_FLIGHT = "flight";
+    public static final String ROLE_CAP = "capped";
+
+    private static LanyardPeers current;
+
+    private Path work;
+    private EmbeddedDatabase database;
+    private OpenBaoDevServer openBao;
+    private OpenBaoDevServer doomedOpenBao;
+    private final Map<String, String> tokens = new HashMap<>();
+
+    public static LanyardPeers current() {
+        return current;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Path binary = OpenBaoDevServer.findBinary().orElseThrow(() -> new IllegalStateException(
+                "the 'bao' binary is needed for integration tests: run scripts/test.sh, which installs it into .cache/venv"));
+        try {
+            work = Files.createTempDirectory("lanyard-it-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        database = EmbeddedDatabase.start(work.resolve("postgres"));
+        openBao = OpenBaoDevServer.start(binary, work.resolve("openbao"));
+        doomedOpenBao = OpenBaoDevServer.start(binary, work.resolve("openbao-doomed"));
+        openBao.configureDatabaseEngine(database.port(), ROLE_APP, Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.createDatabaseRole(ROLE_FLIGHT, Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.createDatabaseRole(ROLE_CAP, Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.cli("kv", "put", "secret/payments/config", "api_key=first-version");
+        openBao.cli("kv", "put", "secret/payments/config", "api_key=second-version");
+
+        Map<String, String> config = new HashMap<>(database.lanyardConfig());
+        config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret("lease-hmac.key", randomKey()));
+        config.put("lanyard.vault.openbao.address", openBao.address());
+        config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret("openbao-token", openBao.rootToken()));
+        config.put("lanyard.vault.doomed.address", doomedOpenBao.address());
+        config.put("lanyard.vault.doomed.auth.token", "file:" + writeSecret("doomed-token", doomedOpenBao.rootToken()));
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor"}) {
+            String token = ApiTokens.generate(new SecureRandom());
+            tokens.put(name, token);
+            config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + writeSecret("token-" + name, token));
+        }
+        policy(config, "app", "token:app", "openbao/database/creds/app,openbao/secret/payments/**", "read,issue,renew,revoke");
+        policy(config, "flight", "token:flight", "openbao/database/creds/flight", "issue");
+        policy(config, "capped", "token:capped", "openbao/database/creds/capped", "issue,renew,revoke");
+        policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
+        policy(config, "doomed", "token:app", "doomed/**", "read,issue");
+        config.put("lanyard.broker.max-leases-per-identity", "3");
+        current = this;
+        return config;
+    }
+
+    private static void policy(Map<String, String> config, String name, String subjects, String paths, String capabilities) {
+        config.put("lanyard.policy." + name + ".subjects", subjects);
+        config.put("lanyard.policy." + name + ".rules[0].paths", paths);
+        config.put("lanyard.policy." + name + ".rules[0].capabilities", capabilities);
+    }
+
+    private String writeSecret(String name, String value) {
+        try {
+            return Files.writeString(work.resolve(name), value).toAbsolutePath().toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
+    public String token(String name) {
+        return tokens.get(name);
+    }
+
+    public EmbeddedDatabase database() {
+        return database;
+    }
+
+    public OpenBaoDevServer openBao() {
+        return openBao;
+    }
+
+    public OpenBaoDevServer doomedOpenBao() {
+        return doomedOpenBao;
+    }
+
+    @Override
+    public void stop() {
+        if (doomedOpenBao != null) {
+            doomedOpenBao.close();
+        }
+        if (openBao != null) {
+            openBao.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+}
