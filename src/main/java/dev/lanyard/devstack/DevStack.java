@@ -67,7 +67,7 @@ public final class DevStack implements AutoCloseable {
                     .append(")\" ").append(base).append("/v1/secrets/openbao/secret/demo/hello\n");
         } else {
             Path store = directory.resolve("local-store");
-            String key = writeSecret(directory.resolve("local-store.key"), randomKey(random)).toString();
+            String key = writeSecret(directory.resolve("local-store.key"), dev.lanyard.backend.local.LocalKey.generate()).toString();
             config.put("lanyard.local.local.store-dir", store.toString());
             config.put("lanyard.local.local.key", "file:" + key);
             LocalSeed.seed(store, "file:" + key);

@@ -1,12 +1,17 @@
 package dev.lanyard.devstack;
 
+import dev.lanyard.backend.local.LocalSecretBackend;
+import dev.lanyard.secret.SecretPath;
 import java.nio.file.Path;
+import java.util.Map;
 
-/** Seeds the local store with the demo secret. Filled in once the local backend lands. */
+/** Seeds the built-in local store with the demo secret the dev stack's greeting points at. */
 final class LocalSeed {
     private LocalSeed() {}
 
     static void seed(Path store, String keyReference) {
-        // replaced when the local backend is merged
+        try (LocalSecretBackend backend = LocalSecretBackend.open("local", store, keyReference)) {
+            backend.write(SecretPath.of("demo/hello"), Map.of("greeting", "hello from the local store")).await().indefinitely();
+        }
     }
 }
