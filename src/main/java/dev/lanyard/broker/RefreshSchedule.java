@@ -16,7 +16,7 @@ final class RefreshSchedule {
     private final RandomGenerator random;
 
     RefreshSchedule(double refreshAt, double jitter, RandomGenerator random) {
-        if (refreshAt <= 0 || refreshAt > 1 || jitter < 0 || jitter >= refreshAt) {
+        if (!(refreshAt > 0 && refreshAt <= 1 && jitter >= 0 && jitter < refreshAt)) { // also rejects NaN
             throw new IllegalArgumentException("need 0 < refreshAt <= 1 and 0 <= jitter < refreshAt");
         }
         this.refreshAt = refreshAt;

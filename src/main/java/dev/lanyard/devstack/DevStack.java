@@ -40,6 +40,8 @@ public final class DevStack implements AutoCloseable {
             database = EmbeddedDatabase.start(directory.resolve("postgres"));
             config.putAll(database.lanyardConfig());
         }
+        // The demo is for this machine only.
+        config.put("quarkus.http.host", "127.0.0.1");
         String token = ApiTokens.generate(random);
         config.put("lanyard.auth.bootstrap-tokens.demo", "file:" + writeSecret(directory.resolve("demo-token"), token));
         config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret(directory.resolve("lease-hmac.key"), randomKey(random)));

@@ -63,7 +63,7 @@ public final class OpenBaoDevServer implements AutoCloseable {
             Files.createDirectories(workDirectory);
             Path log = workDirectory.resolve("openbao-" + port + ".log");
             ProcessBuilder builder = new ProcessBuilder(binary.toString(), "server", "-dev",
-                    "-dev-root-token-id=" + rootToken, "-dev-listen-address=127.0.0.1:" + port)
+                    "-dev-root-token-id=" + rootToken, "-dev-listen-address=127.0.0.1:" + port, "-log-level=debug")
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().put("HOME", workDirectory.toAbsolutePath().toString());

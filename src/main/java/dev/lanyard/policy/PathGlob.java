@@ -3,8 +3,9 @@ package dev.lanyard.policy;
 import java.util.regex.Pattern;
 
 /**
- * A path pattern in a policy rule. {@code *} matches within one path segment, {@code **} matches across
- * segments (including none); everything else is literal. {@code vault/database/creds/*} matches
+ * A path pattern in a policy rule. {@code *} matches within one path segment, {@code **} matches any run of
+ * characters including slashes (so {@code vault/**} covers everything below {@code vault/}, while
+ * {@code vault/**}{@code /app} needs at least one segment in between); everything else is literal. {@code vault/database/creds/*} matches
  * {@code vault/database/creds/app} but not {@code vault/database/creds/app/x}.
  */
 public final class PathGlob {

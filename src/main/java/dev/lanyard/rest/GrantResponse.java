@@ -1,5 +1,7 @@
 package dev.lanyard.rest;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lanyard.broker.Grant;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.util.Map;
 
 /** A secret or credential as a client receives it. {@code ttl} is whole seconds left until {@code expires_at}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GrantResponse(String backend, String path, Map<String, String> data, String version, String leaseId,
                             Boolean renewable, long ttl, Instant expiresAt, Instant refreshAfter) {
 

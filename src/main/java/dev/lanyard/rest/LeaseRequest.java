@@ -1,5 +1,7 @@
 package dev.lanyard.rest;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Positive;
@@ -10,4 +12,5 @@ import jakarta.validation.constraints.Size;
  *
  * @param increment requested extension in seconds (renew only); the backend may grant less
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record LeaseRequest(@NotBlank @Size(max = 512) String leaseId, @Positive @Max(31_536_000) Long increment) {}

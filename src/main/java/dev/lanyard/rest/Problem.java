@@ -1,5 +1,7 @@
 package dev.lanyard.rest;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lanyard.broker.Classified;
 import jakarta.ws.rs.core.Response;
@@ -10,6 +12,7 @@ import java.util.Locale;
  * is for humans and never names a class, a stack frame or a secret.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Problem(String type, String title, int status, String code, String detail, String requestId) {
 
     public static final String MEDIA_TYPE = "application/problem+json";

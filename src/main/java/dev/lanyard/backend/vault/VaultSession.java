@@ -68,8 +68,9 @@ final class VaultSession {
             case TOKEN -> fromStaticToken(now);
             case APPROLE -> fromAuthResponse(anonymousClient.auth().loginByAppRole(
                     auth.mount().orElse("approle"), auth.roleId().orElseThrow(), resolve(auth.secretId().orElseThrow())), now);
+            // Unlike loginByAppRole, the driver's loginByKubernetes takes the mount's full path below /v1/.
             case KUBERNETES -> fromAuthResponse(anonymousClient.auth().loginByKubernetes(
-                    auth.role().orElseThrow(), resolve(auth.jwt()), auth.mount().orElse("kubernetes")), now);
+                    auth.role().orElseThrow(), resolve(auth.jwt()), "auth/" + auth.mount().orElse("kubernetes")), now);
         };
         current.set(token);
         LOG.debugf("backend %s: logged in to Vault with %s, token TTL %s", backendName, auth.method(), token.ttl());
