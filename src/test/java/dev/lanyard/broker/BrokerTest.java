@@ -1,0 +1,510 @@
+package dev.lanyard.broker;
+
+import static dev.lanyard.policy.Policies.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditEvent.Outcome;
+import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.LeaseFingerprint;
+import dev.lanyard.audit.RecordingAuditLog;
+import dev.lanyard.auth.Caller;
+import dev.lanyard.policy.Policies;
+import dev.lanyard.secret.Lease;
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.FakeBackend;
+import dev.lanyard.support.TickingClock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BrokerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(2);
+
+    /** The defaults the brief asks for, with a lease cap of 3 so it is reachable in a test. */
+    record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
+                  Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
+                  Duration breakerDelay) implements BrokerConfig {
+        static Config defaults() {
+            return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5));
+        }
+    }
+
+    private static final Caller API = Caller.serviceAccount("payments", "api");
+    private static final Caller WORKER = Caller.serviceAccount("payments", "worker");
+    private static final Caller OPS = Caller.apiToken("ops");
+    private static final Caller STRANGER = Caller.serviceAccount("billing", "app");
+
+    private static final SecretRef ROLE = SecretRef.of("fake", "creds/role");
+    private static final String FIRST_LEASE = "fake/creds/role/1";
+
+    private final TickingClock clock = new TickingClock();
+    private final FakeBackend.Factory factory = new FakeBackend.Factory(clock, "fake");
+    private final BackendRegistry registry = BackendRegistry.build(List.of(factory));
+    private final FakeBackend backend = factory.backend("fake");
+    private final RecordingAuditLog audit = new RecordingAuditLog();
+    private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
+    private final LeaseFingerprint fingerprint = new LeaseFingerprint(new byte[32]);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AtomicInteger requests = new AtomicInteger();
+
+    private final Broker broker = new Broker(registry,
+            Policies.builder()
+                    .policy("payments", List.of("sa:payments/*"),
+                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**"), "read", "issue", "renew", "revoke"))
+                    .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
+                    .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
+                    .engine(),
+            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters);
+
+    @AfterEach
+    void closeRegistry() {
+        registry.close();
+    }
+
+    private AccessContext as(Caller caller) {
+        return new AccessContext(caller, "req-" + requests.incrementAndGet(), "10.0.0.7");
+    }
+
+    private static <T> T await(Uni<T> uni) {
+        return uni.await().atMost(WAIT);
+    }
+
+    private Grant issue(Caller caller, SecretRef ref) {
+        return await(broker.issue(as(caller), ref));
+    }
+
+    private static String leaseId(Grant grant) {
+        return grant.secret().lease().id().orElseThrow();
+    }
+
+    private double cacheRequests(String result) {
+        Counter counter = meters.find("lanyard.cache.requests").tag("result", result).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    // ----- policy -----
+
+    @Test
+    void deniedCallerGetsAccessDeniedAndADeniedAuditEvent() {
+        AccessContext access = as(STRANGER);
+
+        assertThatThrownBy(() -> await(broker.issue(access, ROLE)))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessage("not allowed to issue fake/creds/role");
+
+        assertThat(backend.issueCalls()).isZero();
+        assertThat(audit.events()).hasSize(1);
+        AuditEvent event = audit.last();
+        assertThat(event.outcome()).isEqualTo(Outcome.DENIED);
+        assertThat(event.status()).isEqualTo(403);
+        assertThat(event.errorCode()).isEqualTo("ACCESS_DENIED");
+        assertThat(event.subject()).isEqualTo("sa:billing/app");
+        assertThat(event.operation()).isEqualTo("issue");
+        assertThat(event.backend()).isEqualTo("fake");
+        assertThat(event.path()).isEqualTo("creds/role");
+        assertThat(event.requestId()).isEqualTo(access.requestId());
+        assertThat(event.clientAddress()).isEqualTo("10.0.0.7");
+        assertThat(event.leaseHmac()).isNull();
+        assertThat(event.occurredAt()).isEqualTo(clock.instant());
+    }
+
+    @Test
+    void cachedStaticValueIsStillNotServedToACallerWithoutReadPermission() {
+        backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
+        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), Optional.empty()));
+
+        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), Optional.empty())))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(audit.last().outcome()).isEqualTo(Outcome.DENIED);
+        assertThat(backend.readCalls()).isEqualTo(1);
+    }
+
+    // ----- issue and the lease cache -----
+
+    @Test
+    void issuingTwiceForTheSameCallerCallsTheBackendOnceAndReturnsTheSameLease() {
+        Grant first = issue(API, ROLE);
+        Grant second = issue(API, ROLE);
+
+        assertThat(backend.issueCalls()).isEqualTo(1);
+        assertThat(leaseId(first)).isEqualTo(FIRST_LEASE);
+        assertThat(second).isSameAs(first);
+        assertThat(second.secret().value().field("password")).contains(FakeBackend.passwordOf(1));
+        assertThat(cacheRequests("miss")).isEqualTo(1.0);
+        assertThat(cacheRequests("hit")).isEqualTo(1.0);
+
+        // One audit event per call, both naming the same lease by fingerprint.
+        assertThat(audit.events()).hasSize(2)
+                .allSatisfy(e -> {
+                    assertThat(e.outcome()).isEqualTo(Outcome.SUCCESS);
+                    assertThat(e.status()).isEqualTo(200);
+                    assertThat(e.operation()).isEqualTo("issue");
+                    assertThat(e.subject()).isEqualTo("sa:payments/api");
+                    assertThat(e.leaseHmac()).isEqualTo(fingerprint.of(FIRST_LEASE));
+                });
+        assertThat(audit.events()).extracting(AuditEvent::requestId).containsExactly("req-1", "req-2");
+    }
+
+    @Test
+    void grantTimesFollowTheLeaseAndTheRefreshSchedule() {
+        Instant issuedAt = clock.instant();
+        Grant grant = issue(API, ROLE);
+
+        Duration ttl = Duration.ofHours(1);
+        assertThat(grant.expiresAt()).isEqualTo(issuedAt.plus(ttl));
+        // refreshAt 0.66, jitter 0.1: between 56 % and 66 % of the hour.
+        assertThat(grant.refreshAfter()).isBetween(issuedAt.plusSeconds(2016), issuedAt.plusSeconds(2376));
+    }
+
+    @Test
+    void afterRefreshAfterTheSameCallerGetsANewLease() {
+        Grant first = issue(API, ROLE);
+        clock.advance(Duration.between(clock.instant(), first.refreshAfter()));
+
+        Grant second = issue(API, ROLE);
+
+        assertThat(backend.issueCalls()).isEqualTo(2);
+        assertThat(leaseId(second)).isEqualTo("fake/creds/role/2");
+    }
+
+    @Test
+    void twoCallersGetTwoLeases() {
+        Grant api = issue(API, ROLE);
+        Grant worker = issue(WORKER, ROLE);
+
+        assertThat(backend.issueCalls()).isEqualTo(2);
+        assertThat(leaseId(api)).isNotEqualTo(leaseId(worker));
+        assertThat(leases.get(fingerprint.of(leaseId(api)))).get().extracting(LeaseRecord::owner).isEqualTo("sa:payments/api");
+        assertThat(leases.get(fingerprint.of(leaseId(worker)))).get().extracting(LeaseRecord::owner).isEqualTo("sa:payments/worker");
+    }
+
+    @Test
+    void auditEventsAndLeaseRecordsHoldNoSecretValueAndNoRawLeaseId() {
+        Grant grant = issue(API, ROLE);
+        String id = leaseId(grant);
+        String password = FakeBackend.passwordOf(1);
+        await(broker.renew(as(API), id, Optional.empty()));
+        await(broker.revoke(as(API), id));
+
+        assertThat(audit.events()).extracting(AuditEvent::operation).containsExactly("issue", "renew", "revoke");
+        for (AuditEvent event : audit.events()) {
+            assertThat(event.toString()).doesNotContain(password).doesNotContain(id).doesNotContain("user-1");
+            assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id)).matches("[0-9a-f]{64}");
+            assertThat(event.backend()).isEqualTo("fake");
+            assertThat(event.path()).isEqualTo("creds/role");
+            assertThat(event.outcome()).isEqualTo(Outcome.SUCCESS);
+        }
+
+        assertThat(leases.all()).hasSize(1);
+        LeaseRecord record = leases.all().getFirst();
+        assertThat(record.fingerprint()).isEqualTo(fingerprint.of(id));
+        assertThat(record.toString()).doesNotContain(id).doesNotContain(password);
+        assertThat(record.owner()).isEqualTo("sa:payments/api");
+        assertThat(record.backend()).isEqualTo("fake");
+        assertThat(record.path()).isEqualTo("creds/role");
+    }
+
+    @Test
+    void auditFailureFailsTheIssueAndDeliversNoGrant() {
+        audit.failing(true);
+
+        CompletableFuture<Grant> result = broker.issue(as(API), ROLE).subscribeAsCompletionStage();
+
+        assertThat(result).failsWithin(WAIT).withThrowableOfType(Exception.class)
+                .withCauseInstanceOf(AuditUnavailableException.class);
+        assertThat(audit.events()).isEmpty();
+    }
+
+    @Test
+    void auditFailureWinsOverTheOriginalFailureToo() {
+        audit.failing(true);
+
+        assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), Optional.empty())))
+                .isInstanceOf(AuditUnavailableException.class);
+    }
+
+    @Test
+    void auditFailureFailsRenewAndRevokeToo() {
+        String id = leaseId(issue(API, ROLE));
+        audit.failing(true);
+
+        assertThatThrownBy(() -> await(broker.renew(as(API), id, Optional.empty()))).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> await(broker.revoke(as(API), id))).isInstanceOf(AuditUnavailableException.class);
+    }
+
+    // ----- renew and revoke -----
+
+    @Test
+    void holderRenewsWithTheDefaultIncrement() {
+        String id = leaseId(issue(API, ROLE));
+        clock.advance(Duration.ofMinutes(10));
+
+        Lease renewed = await(broker.renew(as(API), id, Optional.empty()));
+
+        assertThat(backend.renewCalls()).isEqualTo(1);
+        assertThat(renewed.ttl()).isEqualTo(Duration.ofHours(1));
+        assertThat(renewed.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
+        assertThat(leases.get(fingerprint.of(id))).get().extracting(LeaseRecord::expiresAt).isEqualTo(renewed.expiresAt());
+    }
+
+    @Test
+    void renewByANonHolderIsAnUnknownLease() {
+        String id = leaseId(issue(API, ROLE));
+
+        assertThatThrownBy(() -> await(broker.renew(as(WORKER), id, Optional.empty())))
+                .isInstanceOf(UnknownLeaseException.class);
+
+        assertThat(backend.renewCalls()).isZero();
+        AuditEvent event = audit.last();
+        assertThat(event.operation()).isEqualTo("renew");
+        assertThat(event.subject()).isEqualTo("sa:payments/worker");
+        assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
+        assertThat(event.errorCode()).isEqualTo("LEASE_NOT_FOUND");
+        assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id));
+    }
+
+    @Test
+    void revokeByANonHolderIsAnUnknownLeaseAndLeavesTheLeaseAlone() {
+        String id = leaseId(issue(API, ROLE));
+
+        assertThatThrownBy(() -> await(broker.revoke(as(WORKER), id))).isInstanceOf(UnknownLeaseException.class);
+
+        assertThat(backend.revokeCalls()).isZero();
+        assertThat(backend.isRevoked(id)).isFalse();
+        assertThat(leases.get(fingerprint.of(id))).get().extracting(LeaseRecord::revokedAt).isNull();
+        assertThat(issue(API, ROLE)).extracting(BrokerTest::leaseId).isEqualTo(id);
+    }
+
+    @Test
+    void aLeaseIdNobodyIssuedIsAnUnknownLease() {
+        assertThatThrownBy(() -> await(broker.revoke(as(API), "fake/creds/role/999")))
+                .isInstanceOf(UnknownLeaseException.class);
+        assertThat(audit.last().outcome()).isEqualTo(Outcome.NOT_FOUND);
+    }
+
+    /**
+     * An identity with no rights on the lease's path must not learn that a lease id exists: the broker promises to
+     * "answer as if the lease did not exist, so lease ids cannot be probed". The answer for someone else's lease id
+     * must therefore be the same as for an id nobody issued.
+     */
+    @Test
+    void aStrangerCannotTellAnExistingLeaseFromAMissingOne() {
+        String id = leaseId(issue(API, ROLE));
+
+        Throwable missing = catchFailure(broker.renew(as(STRANGER), "fake/creds/role/999", Optional.empty()));
+        Throwable existing = catchFailure(broker.renew(as(STRANGER), id, Optional.empty()));
+
+        assertThat(missing).isInstanceOf(UnknownLeaseException.class);
+        assertThat(existing).isInstanceOf(UnknownLeaseException.class);
+        assertThat(existing).hasMessage(missing.getMessage());
+        assertThat(backend.renewCalls()).isZero();
+    }
+
+    @Test
+    void anAdminOfThePathMayRenewAndRevokeAnotherIdentitysLease() {
+        String id = leaseId(issue(API, ROLE));
+        clock.advance(Duration.ofMinutes(5));
+
+        Lease renewed = await(broker.renew(as(OPS), id, Optional.of(Duration.ofMinutes(30))));
+        assertThat(renewed.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(30)));
+        assertThat(backend.renewCalls()).isEqualTo(1);
+
+        await(broker.revoke(as(OPS), id));
+        assertThat(backend.revokeCalls()).isEqualTo(1);
+        assertThat(backend.isRevoked(id)).isTrue();
+        assertThat(leases.get(fingerprint.of(id))).get().extracting(LeaseRecord::revokedAt).isEqualTo(clock.instant());
+        assertThat(audit.events()).extracting(AuditEvent::subject, AuditEvent::operation, AuditEvent::outcome)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("sa:payments/api", "issue", Outcome.SUCCESS),
+                        org.assertj.core.groups.Tuple.tuple("token:ops", "renew", Outcome.SUCCESS),
+                        org.assertj.core.groups.Tuple.tuple("token:ops", "revoke", Outcome.SUCCESS));
+    }
+
+    @Test
+    void revokeEvictsTheCacheSoTheNextIssueCallsTheBackend() {
+        String first = leaseId(issue(API, ROLE));
+
+        await(broker.revoke(as(API), first));
+        String second = leaseId(issue(API, ROLE));
+
+        assertThat(backend.issueCalls()).isEqualTo(2);
+        assertThat(second).isEqualTo("fake/creds/role/2").isNotEqualTo(first);
+        // The revoked lease is gone for good.
+        assertThatThrownBy(() -> await(broker.revoke(as(API), first))).isInstanceOf(UnknownLeaseException.class);
+        assertThat(backend.revokeCalls()).isEqualTo(1);
+    }
+
+    // ----- lease cap -----
+
+    @Test
+    void fourthLiveLeaseForOneIdentityIsRefused() {
+        for (int i = 1; i <= 3; i++) {
+            issue(API, SecretRef.of("fake", "creds/role" + i));
+        }
+
+        assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role4")))
+                .isInstanceOf(LeaseLimitException.class)
+                .hasMessage("identity already holds 3 live leases");
+
+        assertThat(backend.issueCalls()).isEqualTo(3);
+        AuditEvent refused = audit.last();
+        assertThat(refused.outcome()).isEqualTo(Outcome.DENIED);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.errorCode()).isEqualTo("LEASE_LIMIT_EXCEEDED");
+
+        // A lease already held is still served; another identity has its own budget.
+        assertThat(leaseId(issue(API, SecretRef.of("fake", "creds/role1")))).isEqualTo("fake/creds/role1/1");
+        assertThat(leaseId(issue(WORKER, SecretRef.of("fake", "creds/role4")))).isEqualTo("fake/creds/role4/4");
+    }
+
+    @Test
+    void revokingALeaseFreesRoomUnderTheCap() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            ids.add(leaseId(issue(API, SecretRef.of("fake", "creds/role" + i))));
+        }
+        await(broker.revoke(as(API), ids.getFirst()));
+
+        assertThat(leaseId(issue(API, SecretRef.of("fake", "creds/role4")))).isEqualTo("fake/creds/role4/4");
+    }
+
+    @Test
+    void expiredLeasesDoNotCountAgainstTheCap() {
+        for (int i = 1; i <= 3; i++) {
+            issue(API, SecretRef.of("fake", "creds/role" + i));
+        }
+        clock.advance(Duration.ofHours(1));
+
+        assertThat(leaseId(issue(API, SecretRef.of("fake", "creds/role4")))).isEqualTo("fake/creds/role4/4");
+    }
+
+    /** The cap is "most live leases one identity may hold"; concurrent requests must not get around it. */
+    @Test
+    void leaseCapHoldsForConcurrentIssues() {
+        backend.holdIssues(true);
+        List<CompletableFuture<Grant>> pending = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            pending.add(broker.issue(as(API), SecretRef.of("fake", "creds/role" + i)).subscribeAsCompletionStage());
+        }
+        backend.releaseIssues();
+
+        long granted = pending.stream().filter(f -> !f.isCompletedExceptionally() && f.isDone()).count();
+        long live = await(leases.countLive("sa:payments/api", clock.instant()));
+        assertThat(pending).allMatch(CompletableFuture::isDone);
+        assertThat(live).as("live leases held by one identity").isLessThanOrEqualTo(3);
+        assertThat(granted).isLessThanOrEqualTo(3);
+    }
+
+    // ----- backends -----
+
+    @Test
+    void unknownBackendIsReportedAndAudited() {
+        assertThatThrownBy(() -> issue(API, SecretRef.of("nope", "creds/role")))
+                .isInstanceOf(UnknownBackendException.class)
+                .hasMessage("no backend named 'nope'");
+
+        AuditEvent event = audit.last();
+        assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
+        assertThat(event.status()).isEqualTo(404);
+        assertThat(event.errorCode()).isEqualTo("BACKEND_NOT_FOUND");
+        assertThat(event.backend()).isEqualTo("nope");
+    }
+
+    @Test
+    void backendFailureIsAuditedAndNotCached() {
+        backend.failing(true);
+        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(BackendUnavailableException.class);
+        AuditEvent failed = audit.last();
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(failed.status()).isEqualTo(503);
+        assertThat(failed.errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+        assertThat(leases.all()).isEmpty();
+
+        backend.failing(false);
+        Grant grant = issue(API, ROLE);
+
+        assertThat(backend.issueCalls()).isEqualTo(2);
+        assertThat(leaseId(grant)).isEqualTo(FIRST_LEASE);
+    }
+
+    @Test
+    void circuitOpensAfterRepeatedBackendFailuresAndStopsCallingTheBackend() {
+        backend.failing(true);
+        for (int i = 0; i < 10; i++) {
+            assertThatThrownBy(() -> issue(API, ROLE))
+                    .isInstanceOf(BackendUnavailableException.class)
+                    .hasMessageContaining("told to fail");
+        }
+        assertThat(backend.issueCalls()).isEqualTo(10);
+
+        assertThatThrownBy(() -> issue(API, ROLE))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("circuit open");
+        assertThat(backend.issueCalls()).isEqualTo(10);
+        assertThat(audit.last().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+    }
+
+    // ----- static reads -----
+
+    @Test
+    void staticValuesAreSharedByAllowedCallersUntilTheirRefreshPoint() {
+        backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+
+        Grant first = await(broker.read(as(API), ref, Optional.empty()));
+        Grant shared = await(broker.read(as(WORKER), ref, Optional.empty()));
+
+        assertThat(first.secret().value().field("password")).contains("db-pass");
+        assertThat(shared).isSameAs(first);
+        assertThat(backend.readCalls()).isEqualTo(1);
+        assertThat(first.expiresAt()).isEqualTo(clock.instant().plusSeconds(60));
+        assertThat(audit.events()).extracting(AuditEvent::version).containsExactly("1", "1");
+        assertThat(audit.events()).extracting(AuditEvent::leaseHmac).containsOnlyNulls();
+        assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("db-pass"));
+
+        clock.advance(Duration.ofSeconds(60));
+        await(broker.read(as(API), ref, Optional.empty()));
+        assertThat(backend.readCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void evictDropsCachedValuesOfOneSecret() {
+        backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+        await(broker.read(as(API), ref, Optional.empty()));
+
+        assertThat(broker.evict(ref)).isEqualTo(1);
+        assertThat(broker.evict(ref)).isZero();
+        await(broker.read(as(API), ref, Optional.empty()));
+        assertThat(backend.readCalls()).isEqualTo(2);
+    }
+
+    private static Throwable catchFailure(Uni<?> uni) {
+        try {
+            uni.await().atMost(WAIT);
+        } catch (CompletionException e) {
+            return e.getCause();
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("expected a failure");
+    }
+}

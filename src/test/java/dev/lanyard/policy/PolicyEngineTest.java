@@ -1,0 +1,115 @@
+package dev.lanyard.policy;
+
+import static dev.lanyard.policy.Policies.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lanyard.auth.Caller;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PolicyEngineTest {
+
+    private static final Caller API = Caller.serviceAccount("payments", "api");
+    private static final Caller WORKER = Caller.serviceAccount("payments", "worker");
+    private static final Caller BILLING = Caller.serviceAccount("billing", "api");
+    private static final Caller CI = Caller.apiToken("ci");
+
+    private final PolicyEngine engine = Policies.builder()
+            .policy("payments", List.of("sa:payments/*", "token:ci"),
+                    rule(List.of("vault/database/creds/payments"), "issue", "renew", "revoke"),
+                    rule(List.of("vault/secret/payments/**"), "read"))
+            .policy("auditors", List.of("token:auditor"),
+                    rule(List.of("**"), "audit:read"))
+            .engine();
+
+    @Test
+    void nothingIsAllowedWithoutPolicies() {
+        PolicyEngine empty = new PolicyEngine(Map.of());
+        for (Capability capability : Capability.values()) {
+            assertThat(empty.allows(API, capability, "vault/secret/payments/db")).isFalse();
+        }
+    }
+
+    @Test
+    void aBoundSubjectGetsExactlyTheCapabilitiesOfItsRules() {
+        assertThat(engine.allows(API, Capability.READ, "vault/secret/payments/db")).isTrue();
+        assertThat(engine.allows(API, Capability.ISSUE, "vault/database/creds/payments")).isTrue();
+        assertThat(engine.allows(API, Capability.RENEW, "vault/database/creds/payments")).isTrue();
+        assertThat(engine.allows(API, Capability.REVOKE, "vault/database/creds/payments")).isTrue();
+
+        // Capabilities are per rule: read is not allowed on the creds path, issue not on the kv path.
+        assertThat(engine.allows(API, Capability.READ, "vault/database/creds/payments")).isFalse();
+        assertThat(engine.allows(API, Capability.ISSUE, "vault/secret/payments/db")).isFalse();
+        assertThat(engine.allows(API, Capability.ADMIN, "vault/database/creds/payments")).isFalse();
+        assertThat(engine.allows(API, Capability.ROTATE, "vault/secret/payments/db")).isFalse();
+    }
+
+    @Test
+    void pathsOutsideEveryRuleAreDenied() {
+        assertThat(engine.allows(API, Capability.READ, "vault/secret/billing/db")).isFalse();
+        assertThat(engine.allows(API, Capability.ISSUE, "vault/database/creds/payments-admin")).isFalse();
+        assertThat(engine.allows(API, Capability.ISSUE, "vault/database/creds/payments/x")).isFalse();
+        assertThat(engine.allows(API, Capability.READ, "vault/secret/payments")).isFalse();
+    }
+
+    @Test
+    void subjectGlobsBindWholeNamespacesButNoOthers() {
+        assertThat(engine.allows(WORKER, Capability.READ, "vault/secret/payments/db")).isTrue();
+        assertThat(engine.allows(CI, Capability.READ, "vault/secret/payments/db")).isTrue();
+        assertThat(engine.allows(BILLING, Capability.READ, "vault/secret/payments/db")).isFalse();
+        assertThat(engine.allows(Caller.serviceAccount("payments-evil", "api"), Capability.READ, "vault/secret/payments/db")).isFalse();
+        assertThat(engine.allows(Caller.apiToken("ci2"), Capability.READ, "vault/secret/payments/db")).isFalse();
+    }
+
+    @Test
+    void capabilitySpellingsWithColonParse() {
+        assertThat(engine.allows(Caller.apiToken("auditor"), Capability.AUDIT_READ, "audit")).isTrue();
+        assertThat(engine.allows(Caller.apiToken("auditor"), Capability.READ, "vault/secret/payments/db")).isFalse();
+    }
+
+    @Test
+    void unknownCapabilityIsRejectedAtConstruction() {
+        Map<String, PolicyConfig.Policy> config = Policies.builder()
+                .policy("typo", List.of("token:ci"), rule(List.of("vault/**"), "read", "wirte"))
+                .asMap();
+
+        assertThatThrownBy(() -> new PolicyEngine(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("policy 'typo' names unknown capability 'wirte'");
+    }
+
+    @Test
+    void emptyCapabilityIsRejectedAtConstruction() {
+        Map<String, PolicyConfig.Policy> config = Policies.builder()
+                .policy("blank", List.of("token:ci"), rule(List.of("vault/**"), " "))
+                .asMap();
+
+        assertThatThrownBy(() -> new PolicyEngine(config)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void capabilityParsingAndSpelling() {
+        assertThat(Capability.parse("read")).isEqualTo(Capability.READ);
+        assertThat(Capability.parse(" Issue ")).isEqualTo(Capability.ISSUE);
+        assertThat(Capability.parse("audit:read")).isEqualTo(Capability.AUDIT_READ);
+        assertThat(Capability.parse("audit-read")).isEqualTo(Capability.AUDIT_READ);
+        assertThat(Capability.AUDIT_READ.spelling()).isEqualTo("audit:read");
+        assertThatThrownBy(() -> Capability.parse("superuser")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anyMatchingPolicyAllows() {
+        PolicyEngine twoPolicies = Policies.builder()
+                .policy("a", List.of("token:ops"), rule(List.of("vault/a/**"), "read"))
+                .policy("b", List.of("token:*"), rule(List.of("vault/b/**"), "read"))
+                .engine();
+        Caller ops = Caller.apiToken("ops");
+
+        assertThat(twoPolicies.allows(ops, Capability.READ, "vault/a/x")).isTrue();
+        assertThat(twoPolicies.allows(ops, Capability.READ, "vault/b/x")).isTrue();
+        assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/a/x")).isFalse();
+        assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/b/x")).isTrue();
+    }
+}
