@@ -26,7 +26,10 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
     public static final String ROLE_FLIGHT = "flight";
     public static final String ROLE_CAP = "capped";
 
+    public static final String CLUSTER_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
     private static LanyardPeers current;
+    private org.jose4j.jwk.RsaJsonWebKey clusterKey;
 
     private Path work;
     private EmbeddedDatabase database;
@@ -73,6 +76,22 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
+
+        // Kubernetes ServiceAccount callers, verified against this "cluster's" JWKS.
+        try {
+            clusterKey = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+            clusterKey.setKeyId("cluster-signing-key");
+            org.jose4j.jwk.PublicJsonWebKey published = org.jose4j.jwk.PublicJsonWebKey.Factory.newPublicJwk(clusterKey.getPublicKey());
+            published.setKeyId(clusterKey.getKeyId());
+            String jwks = new org.jose4j.jwk.JsonWebKeySet(published).toJson();
+            config.put("lanyard.auth.kubernetes.enabled", "true");
+            config.put("lanyard.auth.kubernetes.jwks-file", writeSecret("cluster-jwks.json", jwks));
+            config.put("lanyard.auth.kubernetes.issuer", CLUSTER_ISSUER);
+            config.put("lanyard.auth.kubernetes.audiences", "lanyard");
+        } catch (org.jose4j.lang.JoseException e) {
+            throw new IllegalStateException(e);
+        }
+        policy(config, "payments-workloads", "sa:payments/*", "openbao/database/creds/app", "issue");
         current = this;
         return config;
     }
@@ -99,6 +118,27 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
 
     public String token(String name) {
         return tokens.get(name);
+    }
+
+    /** A projected ServiceAccount token as the cluster would mint it. */
+    public String serviceAccountToken(String namespace, String name, String audience) {
+        try {
+            org.jose4j.jwt.JwtClaims claims = new org.jose4j.jwt.JwtClaims();
+            claims.setIssuer(CLUSTER_ISSUER);
+            claims.setSubject("system:serviceaccount:" + namespace + ":" + name);
+            claims.setClaim("aud", java.util.List.of(audience));
+            claims.setExpirationTimeMinutesInTheFuture(10);
+            claims.setIssuedAtToNow();
+            claims.setClaim("kubernetes.io", Map.of("namespace", namespace, "serviceaccount", Map.of("name", name, "uid", "1")));
+            org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+            jws.setPayload(claims.toJson());
+            jws.setKey(clusterKey.getPrivateKey());
+            jws.setKeyIdHeaderValue(clusterKey.getKeyId());
+            jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.RSA_USING_SHA256);
+            return jws.getCompactSerialization();
+        } catch (org.jose4j.lang.JoseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public EmbeddedDatabase database() {
