@@ -69,6 +69,8 @@ public final class DevStack implements AutoCloseable {
                     .append(")\" ").append(base).append("/v1/secrets/openbao/secret/demo/hello\n");
         } else {
             Path store = directory.resolve("local-store");
+            // A fresh key every run, so a fresh store too: values sealed under the old key could not be read.
+            deleteRecursively(store);
             String key = writeSecret(directory.resolve("local-store.key"), dev.lanyard.backend.local.LocalKey.generate()).toString();
             config.put("lanyard.local.local.store-dir", store.toString());
             config.put("lanyard.local.local.key", "file:" + key);
@@ -78,6 +80,19 @@ public final class DevStack implements AutoCloseable {
                     .append(")\" ").append(base).append("/v1/secrets/local/demo/hello\n");
         }
         return new DevStack(database, openBao, config, greeting.toString());
+    }
+
+    private static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String randomKey(SecureRandom random) {

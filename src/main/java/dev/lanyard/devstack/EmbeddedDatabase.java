@@ -59,7 +59,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static void writeHba(Path dataDirectory) {
         try {
             Files.writeString(dataDirectory.resolve("pg_hba.conf"), """
-                    local all all trust
                     host all postgres 127.0.0.1/32 trust
                     host all all 127.0.0.1/32 scram-sha-256
                     """);

@@ -54,6 +54,12 @@ public class AccessFilters {
                     LOG.debugf("request %s: %s", requestId, failure.getMessage());
                     Classified c = Classified.of(failure);
                     return reject(requestId, client, "anonymous", "authenticate", c.status(), c.code(), c.outcome(), c.message());
+                })
+                .onFailure(failure -> !(failure instanceof AuthenticationException)).recoverWithUni(failure -> {
+                    // The token store (database) or JWKS could not be consulted: nobody is authenticated, nothing is served.
+                    LOG.warnf("request %s: caller could not be verified: %s", requestId, failure.getClass().getSimpleName());
+                    return reject(requestId, client, "anonymous", "authenticate", 503, "AUTHENTICATION_UNAVAILABLE",
+                            AuditEvent.Outcome.FAILED, "callers cannot be verified right now");
                 });
     }
 

@@ -101,6 +101,14 @@ class HostileInputIT {
     }
 
     @Test
+    void readingADynamicCredsPathDoesNotIssueAnUntrackedCredential() {
+        given().header("Authorization", bearer("admin")).get("/v1/secrets/openbao/database/creds/app")
+                .then().statusCode(422).contentType("application/problem+json").body("code", equalTo("OPERATION_NOT_SUPPORTED"));
+        String leases = LanyardPeers.current().openBao().cli("list", "-format=json", "sys/leases/lookup/database/creds/");
+        assertThat(leases).doesNotContain("admin");
+    }
+
+    @Test
     void oversizedBodiesAreRefused() {
         String huge = "{\"lease_id\":\"" + "x".repeat(64 * 1024) + "\"}";
         given().header("Authorization", bearer("app")).contentType(ContentType.JSON).body(huge)

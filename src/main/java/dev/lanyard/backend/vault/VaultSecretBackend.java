@@ -77,6 +77,13 @@ final class VaultSecretBackend implements SecretBackend {
 
     @Override
     public Uni<Secret> read(SecretPath path, Optional<String> version) {
+        if (isCredsPath(path)) {
+            // Reading a dynamic engine's creds path would issue a credential nobody tracks, caps or can revoke.
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read", path.value()));
+        }
+        if (version.isPresent() && !isKvV2(path)) {
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read a version of", path.value()));
+        }
         Optional<Integer> number;
         try {
             number = version.map(VaultSecretBackend::parseVersion);
