@@ -48,6 +48,8 @@ public final class DevStack implements AutoCloseable {
         config.put("lanyard.policy.demo.subjects", "token:demo");
         config.put("lanyard.policy.demo.rules[0].paths", "**");
         config.put("lanyard.policy.demo.rules[0].capabilities", "read,issue,renew,revoke");
+        config.put("lanyard.policy.demo.rules[1].paths", "audit/**");
+        config.put("lanyard.policy.demo.rules[1].capabilities", "audit:read");
 
         Optional<Path> bao = OpenBaoDevServer.findBinary();
         OpenBaoDevServer openBao = null;
@@ -79,7 +81,28 @@ public final class DevStack implements AutoCloseable {
                     .append("  curl -s -H \"Authorization: Bearer $(cat ").append(directory.resolve("demo-token"))
                     .append(")\" ").append(base).append("/v1/secrets/local/demo/hello\n");
         }
+        writeStackFile(directory, database, openBao, port);
         return new DevStack(database, openBao, config, greeting.toString());
+    }
+
+    /** Where everything runs, for scripts (benchmark, demos) that drive the stack from outside. */
+    private static void writeStackFile(Path directory, EmbeddedDatabase database, OpenBaoDevServer openBao, String port) {
+        Map<String, Object> stack = new LinkedHashMap<>();
+        stack.put("lanyard_url", "http://127.0.0.1:" + port);
+        stack.put("demo_token_file", directory.resolve("demo-token").toAbsolutePath().toString());
+        if (database != null) {
+            stack.put("postgres_port", database.port());
+            stack.put("postgres_database", EmbeddedDatabase.DATABASE);
+        }
+        if (openBao != null) {
+            stack.put("openbao_address", openBao.address());
+            stack.put("openbao_token_file", directory.resolve("openbao-token").toAbsolutePath().toString());
+        }
+        try {
+            Files.writeString(directory.resolve("stack.json"), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(stack));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void deleteRecursively(Path directory) {
