@@ -1,8 +1,12 @@
 package dev.lanyard.audit;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
-/** The audit log. */
+/** The audit log: how it is written, signed and published. See docs/audit-chain.md. */
 @ConfigMapping(prefix = "lanyard.audit")
 public interface AuditConfig {
     /**
@@ -10,4 +14,35 @@ public interface AuditConfig {
      * Keep it stable: changing it breaks correlation of a lease's events across the change.
      */
     String leaseHmacKey();
+
+    /**
+     * {@code group-commit}: one writer commits every event queued while the previous commit was in flight.
+     * {@code per-request}: each event in its own transaction (the benchmark baseline).
+     */
+    @WithDefault("group-commit")
+    Mode mode();
+
+    /** Most events one group commit writes; more wait for the next commit. */
+    @WithDefault("2000")
+    int maxBatch();
+
+    /** Reference ({@code file:} or {@code env:}) to the base64 32-byte Ed25519 seed that signs checkpoints. */
+    String signingKey();
+
+    /** How often the chain head is signed (also on shutdown). */
+    @WithDefault("1m")
+    Duration checkpointInterval();
+
+    /**
+     * File outside the database to which every checkpoint is appended as a JSON line. Keep it on storage the
+     * database's administrators cannot rewrite: it is what exposes a replaced or rolled-back database.
+     */
+    Optional<Path> checkpointFile();
+
+    /** Directory where archived (exported, then pruned) segments are written. */
+    Optional<Path> archiveDirectory();
+
+    enum Mode {
+        GROUP_COMMIT, PER_REQUEST
+    }
 }

@@ -1,6 +1,8 @@
 package dev.lanyard.auth;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
 import dev.lanyard.support.ContextHop;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -23,9 +25,12 @@ public class Authenticator {
     private final InstantSource clock;
     private final Optional<KubernetesTokenVerifier> kubernetes;
 
+    private final AuditLog audit;
+
     @Inject
-    Authenticator(AuthConfig config, InstantSource clock) {
+    Authenticator(AuthConfig config, InstantSource clock, AuditLog audit) {
         this.config = config;
+        this.audit = audit;
         this.clock = clock;
         this.kubernetes = config.kubernetes().enabled()
                 ? Optional.of(KubernetesTokenVerifier.from(config.kubernetes()))
@@ -46,6 +51,8 @@ public class Authenticator {
                             .setParameter(1, parsed.id()).setParameter(2, name)
                             .setParameter(3, ApiTokens.hash(parsed.secret())).setParameter(4, clock.instant())
                             .executeUpdate())));
+            VertxContextSupport.subscribeAndAwait(() -> audit.append(new AuditEvent(clock.instant(), "startup", "system",
+                    "token.bootstrap", "lanyard", "tokens/" + name, null, null, AuditEvent.Outcome.SUCCESS, 200, null, null)));
             LOG.infof("API token '%s' is ready", name);
         }
     }

@@ -45,6 +45,11 @@ public final class DevStack implements AutoCloseable {
         String token = ApiTokens.generate(random);
         config.put("lanyard.auth.bootstrap-tokens.demo", "file:" + writeSecret(directory.resolve("demo-token"), token));
         config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret(directory.resolve("lease-hmac.key"), randomKey(random)));
+        config.put("lanyard.audit.signing-key", "file:" + writeSecret(directory.resolve("audit-signing.key"), randomKey(random)));
+        Path checkpoints = directory.resolve("audit-checkpoints.jsonl");
+        deleteRecursively(checkpoints); // the embedded database starts empty, so does its chain
+        config.put("lanyard.audit.checkpoint-file", checkpoints.toAbsolutePath().toString());
+        config.put("lanyard.audit.archive-directory", directory.resolve("audit-archive").toAbsolutePath().toString());
         config.put("lanyard.policy.demo.subjects", "token:demo");
         config.put("lanyard.policy.demo.rules[0].paths", "**");
         config.put("lanyard.policy.demo.rules[0].capabilities", "read,issue,renew,revoke");

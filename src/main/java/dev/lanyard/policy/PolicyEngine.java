@@ -19,9 +19,22 @@ public class PolicyEngine {
 
     private final List<CompiledPolicy> policies;
 
+    private Map<String, PolicyConfig.Policy> loaded = Map.of();
+
     @Inject
     PolicyEngine(PolicyConfig config) {
         this(config.policies());
+        this.loaded = config.policies();
+    }
+
+    /** Which policies are in force is an administrative fact auditors need: it goes into the log at start-up. */
+    void recordLoaded(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent ignored,
+                      dev.lanyard.audit.AuditLog audit, java.time.InstantSource clock) throws Throwable {
+        for (String name : loaded.keySet()) {
+            io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(() -> audit.append(new dev.lanyard.audit.AuditEvent(
+                    clock.instant(), "startup", "system", "policy.load", "lanyard", "policies/" + name, null, null,
+                    dev.lanyard.audit.AuditEvent.Outcome.SUCCESS, 200, null, null)));
+        }
     }
 
     /** Compiles the policies once; an unknown capability fails start-up rather than silently allowing less. */

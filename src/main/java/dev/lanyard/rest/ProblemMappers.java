@@ -49,6 +49,16 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response alreadyAudited(AuditedProblem e, ContainerRequestContext request) {
+        return Problem.response(e.classified(), Requests.requestId(request));
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> invalidQuery(InvalidQueryException e, ContainerRequestContext request) {
+        return auditedProblem(request, 400, "INVALID_QUERY", e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Uni<Response> invalidBody(ConstraintViolationException e, ContainerRequestContext request) {
         String detail = e.getConstraintViolations().stream()
                 .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage())

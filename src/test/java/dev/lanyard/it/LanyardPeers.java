@@ -61,6 +61,10 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
 
         Map<String, String> config = new HashMap<>(database.lanyardConfig());
         config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret("lease-hmac.key", randomKey()));
+        config.put("lanyard.audit.signing-key", "file:" + writeSecret("audit-signing.key", randomKey()));
+        config.put("lanyard.audit.checkpoint-file", checkpointFile().toString());
+        config.put("lanyard.audit.archive-directory", work.resolve("audit-archive").toString());
+        config.put("lanyard.audit.checkpoint-interval", "1h");
         config.put("lanyard.vault.openbao.address", openBao.address());
         config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret("openbao-token", openBao.rootToken()));
         config.put("lanyard.vault.doomed.address", doomedOpenBao.address());
@@ -74,6 +78,9 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         policy(config, "flight", "token:flight", "openbao/database/creds/flight", "issue");
         policy(config, "capped", "token:capped", "openbao/database/creds/capped", "issue,renew,revoke");
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
+        config.put("lanyard.policy.admin.rules[1].paths", "audit/**");
+        config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
+        policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
 
@@ -139,6 +146,15 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         } catch (org.jose4j.lang.JoseException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The published checkpoints, outside the database. */
+    public Path checkpointFile() {
+        return work.resolve("audit-checkpoints.jsonl");
+    }
+
+    public Path archiveDirectory() {
+        return work.resolve("audit-archive");
     }
 
     public EmbeddedDatabase database() {

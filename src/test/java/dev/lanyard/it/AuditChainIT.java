@@ -1,0 +1,223 @@
+package dev.lanyard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.lanyard.audit.CanonicalForm;
+import dev.lanyard.audit.ChainedEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Someone with full control of the database tampers with the audit log; the verifier finds each change. The
+ * last two (a re-chained copy, a rollback to an old backup) are only detectable through the checkpoints
+ * published outside the database. Every test restores the true log afterwards.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuditChainIT {
+
+    private static String bearer(String name) {
+        return "Bearer " + LanyardPeers.current().token(name);
+    }
+
+    @BeforeEach
+    void someTrafficAndASignedHead() {
+        for (int i = 0; i < 5; i++) {
+            given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+            given().header("Authorization", bearer("nobody")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(403);
+        }
+        given().header("Authorization", bearer("admin")).post("/v1/audit/checkpoints").then().statusCode(200);
+    }
+
+    @Test
+    @Order(1)
+    void anUntouchedLogVerifies() {
+        JsonPath result = verify();
+        assertThat(result.getBoolean("valid")).as(result.prettify()).isTrue();
+        assertThat(result.getString("summary")).startsWith("valid up to ").contains("signed at");
+        assertThat(result.getLong("verified_up_to")).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    @Order(2)
+    void aChangedFieldIsFound() {
+        long target = head() - 4;
+        tampered(s -> s.execute("update audit_event set subject = 'token:someone-else' where seq = " + target),
+                target, "hash mismatch");
+    }
+
+    @Test
+    @Order(3)
+    void aDeletedRowIsFound() {
+        long target = head() - 4;
+        tampered(s -> s.execute("delete from audit_event where seq = " + target), target, null);
+    }
+
+    @Test
+    @Order(4)
+    void anInsertedRowIsFound() {
+        long target = head() - 4;
+        tampered(s -> {
+            s.execute("update audit_event set seq = seq + 1000000 where seq >= " + target);
+            s.execute("update audit_event set seq = seq - 1000000 + 1 where seq >= " + (target + 1000000));
+            s.execute("insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
+                    + "select " + target + ", hash, occurred_at, 'forged', 'token:app', 'read', 'success', 200 from audit_event where seq = " + (target + 1));
+        }, target, null);
+    }
+
+    @Test
+    @Order(5)
+    void reorderedRowsAreFound() {
+        long target = head() - 4;
+        tampered(s -> {
+            s.execute("update audit_event set seq = -1 where seq = " + target);
+            s.execute("update audit_event set seq = " + target + " where seq = " + (target + 1));
+            s.execute("update audit_event set seq = " + (target + 1) + " where seq = -1");
+        }, target, null);
+    }
+
+    @Test
+    @Order(6)
+    void aTruncatedTailIsFoundThroughTheCheckpoint() {
+        long signed = head();
+        tampered(s -> s.execute("delete from audit_event where seq > " + (signed - 3)), null, "checkpoint");
+    }
+
+    @Test
+    @Order(7)
+    void aReChainedReplacementIsFoundThroughThePublishedCheckpoint() {
+        long target = head() - 4;
+        tampered(s -> {
+            s.execute("update audit_event set subject = 'token:someone-else' where seq = " + target);
+            rechainFrom(s.getConnection(), target);
+            // The forger also removes the database's own record of the signature it cannot reproduce.
+            s.execute("delete from audit_checkpoint");
+        }, null, "checkpoint");
+    }
+
+    @Test
+    @Order(8)
+    void aRollbackToAnOlderBackupIsFoundThroughThePublishedCheckpoint() {
+        Audit.execute("create table audit_old as select * from audit_event");
+        Audit.execute("create table checkpoint_old as select * from audit_checkpoint");
+        try {
+            // The log moves on and is signed again; then the database is restored from the old copy.
+            given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+            given().header("Authorization", bearer("admin")).post("/v1/audit/checkpoints").then().statusCode(200);
+            tampered(s -> {
+                s.execute("delete from audit_event");
+                s.execute("insert into audit_event select * from audit_old");
+                s.execute("delete from audit_checkpoint");
+                s.execute("insert into audit_checkpoint select * from checkpoint_old");
+            }, null, "checkpoint");
+        } finally {
+            Audit.execute("drop table audit_old");
+            Audit.execute("drop table checkpoint_old");
+        }
+    }
+
+    @Test
+    @Order(9)
+    void afterAllThatTheTrueLogStillVerifies() {
+        JsonPath result = verify();
+        assertThat(result.getBoolean("valid")).as(result.prettify()).isTrue();
+    }
+
+    @FunctionalInterface
+    interface Tamper {
+        void apply(Statement statement) throws SQLException;
+    }
+
+    /** Applies a change with the append-only trigger disabled, verifies, and restores the true log. */
+    private static void tampered(Tamper tamper, Long expectedFirstBad, String reasonContains) {
+        try (Connection c = LanyardPeers.current().database().superuser("lanyard"); Statement s = c.createStatement()) {
+            s.execute("create table audit_truth as select * from audit_event");
+            s.execute("create table checkpoint_truth as select * from audit_checkpoint");
+            s.execute("alter table audit_event disable trigger user");
+            try {
+                tamper.apply(s);
+                JsonPath result = verify();
+                assertThat(result.getBoolean("valid")).as(result.prettify()).isFalse();
+                if (expectedFirstBad != null) {
+                    assertThat(result.getLong("first_bad_seq")).as(result.prettify()).isEqualTo(expectedFirstBad);
+                }
+                if (reasonContains != null) {
+                    assertThat(result.getString("reason")).as(result.prettify()).contains(reasonContains);
+                }
+                assertThat(result.getString("summary")).startsWith("broken at seq ");
+            } finally {
+                s.execute("delete from audit_event");
+                s.execute("insert into audit_event select * from audit_truth");
+                s.execute("delete from audit_checkpoint");
+                s.execute("insert into audit_checkpoint select * from checkpoint_truth");
+                s.execute("drop table audit_truth");
+                s.execute("drop table checkpoint_truth");
+                s.execute("alter table audit_event enable trigger user");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What a forger with the schema but without the signing key can do: recompute every hash from a row on. */
+    private static void rechainFrom(Connection c, long from) throws SQLException {
+        byte[] previous;
+        try (ResultSet rs = c.createStatement().executeQuery("select hash from audit_event where seq = " + (from - 1))) {
+            rs.next();
+            previous = rs.getBytes(1);
+        }
+        List<ChainedEvent> rows = new ArrayList<>();
+        try (ResultSet rs = c.createStatement().executeQuery("select * from audit_event where seq >= " + from + " order by seq")) {
+            while (rs.next()) {
+                rows.add(new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                        rs.getString("request_id"), rs.getString("subject"), rs.getString("operation"), rs.getString("backend"),
+                        rs.getString("path"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
+                        rs.getInt("status"), rs.getString("error_code"), rs.getString("client_address"), null));
+            }
+        }
+        try (PreparedStatement update = c.prepareStatement("update audit_event set hash = ? where seq = ?")) {
+            for (ChainedEvent row : rows) {
+                previous = CanonicalForm.chain(previous, row.canonical());
+                update.setBytes(1, previous);
+                update.setLong(2, row.seq());
+                update.executeUpdate();
+            }
+        }
+    }
+
+    private static long head() {
+        return (Long) Audit.query("select max(seq) as head from audit_event").getFirst().get("head");
+    }
+
+    private static JsonPath verify() {
+        return given().header("Authorization", bearer("auditor")).post("/v1/audit/verify")
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    @Test
+    @Order(10)
+    void verifyingNeedsAuditReadAndTheRefusalIsAudited() {
+        String requestId = "it-verify-denied-" + java.util.UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).post("/v1/audit/verify")
+                .then().statusCode(403).body("code", equalTo("ACCESS_DENIED"));
+        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("operation", "audit.verify").containsEntry("outcome", "denied"));
+    }
+}

@@ -1,0 +1,119 @@
+package dev.lanyard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** An auditor asks who read what, when, with which outcome, and who held a credential. */
+@QuarkusTest
+@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+class AuditQueryIT {
+
+    private static String bearer(String name) {
+        return "Bearer " + LanyardPeers.current().token(name);
+    }
+
+    @Test
+    void filtersFindExactlyTheMatchingEvents() {
+        String marker = "it-query-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", marker)
+                .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+        JsonPath byRequest = events(Map.of("request_id", marker));
+        assertThat(byRequest.getList("events")).hasSize(1);
+        assertThat(byRequest.getString("events[0].subject")).isEqualTo("token:app");
+        assertThat(byRequest.getString("events[0].operation")).isEqualTo("read");
+        assertThat(byRequest.getString("events[0].hash")).hasSize(64);
+
+        given().header("Authorization", bearer("nobody")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(403);
+        JsonPath denied = events(Map.of("subject", "token:nobody", "outcome", "denied", "path", "openbao/secret/**"));
+        assertThat(denied.getList("events")).isNotEmpty();
+        assertThat(denied.<String>getList("events.subject")).containsOnly("token:nobody");
+        assertThat(denied.<String>getList("events.outcome")).containsOnly("denied");
+        assertThat(events(Map.of("path", "openbao/secret/*")).getList("events"))
+                .as("* stays within one segment").isEmpty();
+    }
+
+    @Test
+    void pagesAreStableAndCoverEverythingOnce() {
+        for (int i = 0; i < 7; i++) {
+            given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+        }
+        List<Long> seen = new ArrayList<>();
+        String after = null;
+        do {
+            Map<String, Object> params = new java.util.HashMap<>(Map.of("limit", "3", "subject", "token:app"));
+            if (after != null) {
+                params.put("after", after);
+            }
+            JsonPath page = events(params);
+            seen.addAll(page.<Number>getList("events.seq").stream().map(Number::longValue).toList());
+            after = page.getString("next");
+        } while (after != null);
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(7).isSorted().doesNotHaveDuplicates();
+        Set<Long> all = new HashSet<>(events(Map.of("limit", "1000", "subject", "token:app")).<Number>getList("events.seq")
+                .stream().map(Number::longValue).toList());
+        assertThat(new HashSet<>(seen)).isEqualTo(all);
+    }
+
+    @Test
+    void exportIsJsonLinesInChainOrder() {
+        String body = given().header("Authorization", bearer("auditor")).get("/v1/audit/export")
+                .then().statusCode(200).contentType("application/x-ndjson").extract().asString();
+        List<Long> seqs = body.lines().map(line -> JsonPath.from(line).getLong("seq")).toList();
+        assertThat(seqs).isNotEmpty().isSorted().doesNotHaveDuplicates();
+        assertThat(body.lines().findFirst().orElseThrow()).contains("\"hash\"").contains("\"occurred_at\"");
+    }
+
+    @Test
+    void holdersNameWhoHeldALeaseOnAPath() {
+        Instant before = Instant.now().minusSeconds(1);
+        String leaseId = given().header("Authorization", bearer("app")).post("/v1/creds/openbao/database/creds/app")
+                .then().statusCode(200).extract().path("lease_id");
+        JsonPath holders = given().header("Authorization", bearer("auditor"))
+                .queryParam("path", "openbao/database/creds/app").queryParam("from", before.toString())
+                .get("/v1/audit/holders").then().statusCode(200).extract().jsonPath();
+        assertThat(holders.<String>getList("holdings.subject")).contains("token:app");
+        JsonPath oneLease = given().header("Authorization", bearer("auditor"))
+                .queryParam("path", "openbao/database/creds/app").queryParam("from", before.toString())
+                .queryParam("lease_id", leaseId)
+                .get("/v1/audit/holders").then().statusCode(200).extract().jsonPath();
+        assertThat(oneLease.<String>getList("holdings.subject")).containsExactly("token:app");
+        assertThat(oneLease.<String>getList("holdings.kind")).containsExactly("lease");
+    }
+
+    @Test
+    void callersWithoutAuditReadAreRefusedAndThatIsAudited() {
+        String requestId = "it-audit-denied-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).get("/v1/audit/events")
+                .then().statusCode(403).contentType("application/problem+json").body("code", equalTo("ACCESS_DENIED"));
+        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("subject", "token:app").containsEntry("operation", "audit.query").containsEntry("outcome", "denied"));
+    }
+
+    @Test
+    void badQueryParametersAre400() {
+        given().header("Authorization", bearer("auditor")).queryParam("from", "yesterday").get("/v1/audit/events")
+                .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
+        given().header("Authorization", bearer("auditor")).queryParam("limit", "100000").get("/v1/audit/events")
+                .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
+        given().header("Authorization", bearer("auditor")).queryParam("after", "x").get("/v1/audit/events")
+                .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
+    }
+
+    private static JsonPath events(Map<String, ?> params) {
+        return given().header("Authorization", bearer("auditor")).queryParams(params).get("/v1/audit/events")
+                .then().statusCode(200).extract().jsonPath();
+    }
+}
