@@ -142,7 +142,13 @@ free_port() {
 
 # start_lanyard MODE: starts the dev stack with that audit mode and reads .cache/dev/stack.json.
 start_lanyard() {
-  local mode=$1 port log
+  local mode=$1 port log running
+  # The dev stack lives in .cache/dev and wipes its PostgreSQL directory on start: never under a running one.
+  running=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
+  if [ -n "$running" ] && alive_as "$running" postgres; then
+    say "a dev stack (PostgreSQL pid $running) is already running from $DEV_DIR; stop it (scripts/run.sh) first"
+    return 1
+  fi
   port=$(free_port)
   log=$OUT/lanyard-$mode.log
   rm -f "$DEV_DIR/stack.json"
