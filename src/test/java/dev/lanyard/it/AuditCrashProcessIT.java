@@ -1,0 +1,191 @@
+package dev.lanyard.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.auth.ApiTokens;
+import dev.lanyard.devstack.EmbeddedDatabase;
+import dev.lanyard.devstack.FreePort;
+import dev.lanyard.devstack.OpenBaoDevServer;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} of the packaged Lanyard while clients fetch secrets and credentials: after a restart, every
+ * response a client received as 200 has its audit row, and the chain verifies. Runs against the real jar as a
+ * separate process (failsafe, after {@code package}).
+ */
+class AuditCrashProcessIT {
+
+    @TempDir
+    Path work;
+
+    private EmbeddedDatabase database;
+    private OpenBaoDevServer openBao;
+    private Process lanyard;
+
+    @AfterEach
+    void stopEverything() {
+        if (lanyard != null) {
+            lanyard.destroyForcibly();
+        }
+        if (openBao != null) {
+            openBao.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void everyAnsweredRequestIsAuditedAcrossAHardCrash() throws Exception {
+        database = EmbeddedDatabase.start(work.resolve("postgres"));
+        openBao = OpenBaoDevServer.start(OpenBaoDevServer.findBinary().orElseThrow(() -> new IllegalStateException(
+                "the 'bao' binary is needed: run scripts/test.sh")), work.resolve("openbao"));
+        openBao.configureDatabaseEngine(database.port(), "app", Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.cli("kv", "put", "secret/crash/config", "api_key=crash-test");
+        String token = ApiTokens.generate(new SecureRandom());
+        int port = FreePort.pick();
+        Map<String, String> config = new LinkedHashMap<>(database.lanyardConfig());
+        config.put("quarkus.http.port", String.valueOf(port));
+        config.put("quarkus.http.host", "127.0.0.1");
+        config.put("lanyard.audit.lease-hmac-key", "file:" + secret("hmac", randomKey()));
+        config.put("lanyard.audit.signing-key", "file:" + secret("signing", randomKey()));
+        config.put("lanyard.audit.checkpoint-file", work.resolve("checkpoints.jsonl").toString());
+        config.put("lanyard.vault.openbao.address", openBao.address());
+        config.put("lanyard.vault.openbao.auth.token", "file:" + secret("bao", openBao.rootToken()));
+        config.put("lanyard.auth.bootstrap-tokens.load", "file:" + secret("token", token));
+        config.put("lanyard.policy.load.subjects", "token:load");
+        config.put("lanyard.policy.load.rules[0].paths", "**");
+        config.put("lanyard.policy.load.rules[0].capabilities", "read,issue,audit:read");
+
+        String base = "http://127.0.0.1:" + port;
+        lanyard = start(config, "first");
+        awaitReady(base);
+
+        ConcurrentLinkedQueue<String> answered = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        ExecutorService load = Executors.newVirtualThreadPerTaskExecutor();
+        for (int worker = 0; worker < 16; worker++) {
+            int w = worker;
+            load.submit(() -> {
+                for (int i = 0; running.get() && i < 100_000; i++) {
+                    String requestId = "crash-" + w + "-" + i + "-" + UUID.randomUUID();
+                    HttpRequest request = (i % 10 == 0
+                            ? HttpRequest.newBuilder(URI.create(base + "/v1/creds/openbao/database/creds/app")).POST(HttpRequest.BodyPublishers.noBody())
+                            : HttpRequest.newBuilder(URI.create(base + "/v1/secrets/openbao/secret/crash/config")).GET())
+                            .header("Authorization", "Bearer " + token).header("X-Request-Id", requestId)
+                            .timeout(Duration.ofSeconds(5)).build();
+                    try {
+                        if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                            answered.add(requestId);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        if (!running.get()) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        // Let the load build up, then pull the plug mid-flight.
+        Instant until = Instant.now().plusSeconds(4);
+        while (Instant.now().isBefore(until) || answered.size() < 200) {
+            Thread.sleep(100);
+        }
+        lanyard.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no final checkpoint
+        running.set(false);
+        load.shutdown();
+        assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        Set<String> okIds = new HashSet<>(answered);
+        assertThat(okIds).hasSizeGreaterThanOrEqualTo(200);
+
+        lanyard = start(config, "second");
+        awaitReady(base);
+
+        Set<String> audited = new HashSet<>();
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
+             PreparedStatement s = c.prepareStatement("select request_id from audit_event where request_id like 'crash-%' and status = 200")) {
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    audited.add(rows.getString(1));
+                }
+            }
+        }
+        List<String> missing = new ArrayList<>(okIds);
+        missing.removeAll(audited);
+        assertThat(missing).as("200 responses without an audit row").isEmpty();
+
+        HttpResponse<String> verify = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/audit/verify"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(verify.statusCode()).isEqualTo(200);
+        assertThat(JsonPath.from(verify.body()).getBoolean("valid")).as(verify.body()).isTrue();
+    }
+
+    private Process start(Map<String, String> config, String name) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(System.getProperty("lanyard.app.jar", "target/quarkus-app/quarkus-run.jar"));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("lanyard-" + name + ".log").toFile()).start();
+    }
+
+    private void awaitReady(String base) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(90);
+        while (Instant.now().isBefore(deadline)) {
+            assertThat(lanyard.isAlive()).as("Lanyard exited; see its log in " + work).isTrue();
+            try {
+                if (client.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("Lanyard did not become ready; see " + work);
+    }
+
+    private Path secret(String name, String value) throws IOException {
+        return Files.writeString(work.resolve(name), value);
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+}
