@@ -25,6 +25,17 @@ public interface SecretBackendFactory {
      */
     List<String> validate(String instance);
 
+    /** The names in a factory's instance map whose entry is enabled, in configuration order. */
+    static <T> Set<String> enabledNames(java.util.Map<String, T> instances, java.util.function.Predicate<T> enabled) {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        instances.forEach((name, settings) -> {
+            if (enabled.test(settings)) {
+                names.add(name);
+            }
+        });
+        return names;
+    }
+
     /** Creates a validated instance. May start background work (token renewal); {@link SecretBackend#close()} stops it. */
     SecretBackend create(String instance);
 }

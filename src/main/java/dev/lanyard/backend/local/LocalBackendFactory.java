@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Creates {@code local} backends: the built-in encrypted store (see {@link LocalSecretBackend}). Static secrets
@@ -44,10 +41,7 @@ public class LocalBackendFactory implements SecretBackendFactory {
 
     @Override
     public Set<String> configuredInstances() {
-        return config.instances().entrySet().stream()
-                .filter(e -> e.getValue().enabled())
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return SecretBackendFactory.enabledNames(config.instances(), LocalConfig.Instance::enabled);
     }
 
     /** Checks the key and the store directory without creating anything. Problems never contain the key. */

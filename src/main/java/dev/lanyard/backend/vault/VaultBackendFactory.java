@@ -10,12 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /** Creates {@code vault} backends: HashiCorp Vault or OpenBao, which share one HTTP API. */
 @ApplicationScoped
@@ -45,10 +42,7 @@ public class VaultBackendFactory implements SecretBackendFactory {
 
     @Override
     public Set<String> configuredInstances() {
-        return config.instances().entrySet().stream()
-                .filter(e -> e.getValue().enabled())
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return SecretBackendFactory.enabledNames(config.instances(), VaultConfig.Instance::enabled);
     }
 
     @Override
