@@ -54,7 +54,14 @@ public class AuditStore {
         query.backend().ifPresent(v -> add(sql, params, " and backend = ?", v));
         query.leaseHmac().ifPresent(v -> add(sql, params, " and lease_hmac = ?", v));
         query.requestId().ifPresent(v -> add(sql, params, " and request_id = ?", v));
-        query.pathGlob().ifPresent(v -> add(sql, params, " and (backend || '/' || path) ~ ?", globToRegex(v)));
+        query.pathGlob().ifPresent(glob -> {
+            // A literal backend segment narrows the scan to the (backend, seq) index before the regex runs.
+            int slash = glob.indexOf('/');
+            if (slash > 0 && glob.substring(0, slash).indexOf('*') < 0 && query.backend().isEmpty()) {
+                add(sql, params, " and backend = ?", glob.substring(0, slash));
+            }
+            add(sql, params, " and (backend || '/' || path) ~ ?", globToRegex(glob));
+        });
         sql.append(" order by seq");
         if (limit != Long.MAX_VALUE) {
             sql.append(" limit ").append(limit);
