@@ -362,15 +362,15 @@ awk -v a_rps="$(rps A)" -v b_rps="$(rps B)" -v c_rps="$(rps C)" -v h_rps="$(rps 
     -v half_rate="$HALF_RATE" -v half_achieved="$HALF_ACHIEVED" -v rss_kib="$RSS_KIB" \
     -v conc="$CONCURRENCY" -v dur="$DURATION" -v warm="$WARMUP" -v started="$STARTED" \
     -v cpus="$(nproc)" -v vegeta="vegeta $VEGETA_VERSION" -v out="$OUT" '
-function perc(x) { return sprintf("%+.0f%%", x * 100) }
 function per_commit(rows, commits) { return commits > 0 ? sprintf("%.1f", rows / commits) : "n/a" }
-function target_min(value, min, unit) {
-  return sprintf("%s (%s by %.2f%s, %s)", value >= min ? "met" : "MISSED", value >= min ? "beaten" : "short",
-                 value >= min ? value - min : min - value, unit, perc((value - min) / min))
+function target_min(value, min,    d) {
+  d = value - min
+  return sprintf("%s, margin %+.2f (%+.0f%% of target)", d >= 0 ? "met" : "MISSED", d, d / min * 100)
 }
-function target_max(value, max, unit) {
-  return sprintf("%s (%.2f%s %s, %s)", value <= max ? "met" : "MISSED", value <= max ? max - value : value - max,
-                 unit, value <= max ? "under" : "over", perc((max - value) / max))
+function target_max(value, max, unit,    d) {
+  d = max - value
+  if (d >= 0) return sprintf("met, %.2f%s under (%.0f%% below target)", d, unit, d / max * 100)
+  return sprintf("MISSED, %.2f%s over (%.0f%% above target)", -d, unit, -d / max * 100)
 }
 BEGIN {
   printf "Lanyard audit throughput, %s, %d CPUs, load generator %s\n", started, cpus, vegeta
@@ -389,8 +389,8 @@ BEGIN {
   b_over_c = c_rps > 0 ? b_rps / c_rps : 0
   rss_mib = rss_kib / 1024
   printf "\nRatios and targets (reported, not enforced)\n"
-  printf "  %-40s %9.2f   target >= 3       %s\n", "B/A  throughput, Lanyard vs OpenBao", b_over_a, target_min(b_over_a, 3, "")
-  printf "  %-40s %9.2f   target >= 5       %s\n", "B/C  throughput, group vs per-request", b_over_c, target_min(b_over_c, 5, "")
+  printf "  %-40s %9.2f   target >= 3       %s\n", "B/A  throughput, Lanyard vs OpenBao", b_over_a, target_min(b_over_a, 3)
+  printf "  %-40s %9.2f   target >= 5       %s\n", "B/C  throughput, group vs per-request", b_over_c, target_min(b_over_c, 5)
   printf "  %-40s %9.2f   target <= 10 ms   %s\n", "p99 of B at half peak (ms)", h99, target_max(h99, 10, " ms")
   printf "  %-40s %9.1f   target <= 400 MiB %s\n", "Lanyard RSS, max during B (MiB)", rss_mib, target_max(rss_mib, 400, " MiB")
   printf "\nChecks passed: audit rows = 2xx responses in B (%d), B/2 (%d) and C (%d); the audit chain verifies\n", b_rows, h_rows, c_rows
