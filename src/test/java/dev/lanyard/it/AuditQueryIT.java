@@ -103,6 +103,15 @@ class AuditQueryIT {
     }
 
     @Test
+    void administrativeFactsAtStartUpAreInTheLog() {
+        JsonPath policies = events(Map.of("operation", "policy.load", "limit", "1000"));
+        assertThat(policies.<String>getList("events.path")).contains("policies/app", "policies/auditor");
+        assertThat(policies.<String>getList("events.subject")).containsOnly("system");
+        JsonPath tokens = events(Map.of("operation", "token.bootstrap", "limit", "1000"));
+        assertThat(tokens.<String>getList("events.path")).contains("tokens/app", "tokens/auditor");
+    }
+
+    @Test
     void badQueryParametersAre400() {
         given().header("Authorization", bearer("auditor")).queryParam("from", "yesterday").get("/v1/audit/events")
                 .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
