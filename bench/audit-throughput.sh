@@ -80,6 +80,12 @@ else
   [ -f "$BENCH_APP_DIR/quarkus-run.jar" ] || die "BENCH_APP_DIR=$BENCH_APP_DIR has no quarkus-run.jar"
 fi
 
+# The dev stack lives in .cache/dev and wipes its PostgreSQL directory on start: never run beside another one.
+RUNNING_PG=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
+if [ -n "$RUNNING_PG" ] && [ -r "/proc/$RUNNING_PG/cmdline" ] && tr '\0' ' ' <"/proc/$RUNNING_PG/cmdline" | grep -q postgres; then
+  die "a dev stack (PostgreSQL pid $RUNNING_PG) is already running from $DEV_DIR; stop it (scripts/run.sh) first"
+fi
+
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 chmod 700 "$WORK"
@@ -181,6 +187,8 @@ start_lanyard() {
     fi
     sleep 1
   done
+  # RSS is sampled from this pid: it must be the JVM itself (run.sh execs java), not a wrapper shell.
+  alive_as "$LANYARD_PID" quarkus-run.jar || { say "pid $LANYARD_PID is not the Lanyard JVM"; return 1; }
   [ -f "$DEV_DIR/stack.json" ] || { say "Lanyard is ready but $DEV_DIR/stack.json is missing"; return 1; }
   cp "$DEV_DIR/stack.json" "$OUT/stack-$mode.json"
   LANYARD=$(jq -r '.lanyard_url' "$DEV_DIR/stack.json")
@@ -330,9 +338,11 @@ else
 fi
 
 # --- verdict ------------------------------------------------------------------------------------------------
-for name in A B B-half C; do
-  [ -f "$OUT/$name.json" ] || FAILURES+=("phase $name did not run")
-done
+if [ "${#FAILURES[@]}" -eq 0 ]; then
+  for name in A B B-half C; do
+    [ -f "$OUT/$name.json" ] || FAILURES+=("phase $name did not run")
+  done
+fi
 if [ "${#FAILURES[@]}" -gt 0 ]; then
   {
     echo "Audit throughput benchmark FAILED its checks; no figures are reported."

@@ -65,18 +65,16 @@ public record Checkpoint(long seq, byte[] hash, Instant signedAt, String keyId, 
      */
     public static Checkpoint fromJsonLine(String line) {
         ObjectNode o = AuditJson.object(line);
-        byte[] signature;
+        long seq = AuditJson.longField(o, "seq");
+        byte[] hash = AuditJson.hash(o, "hash");
+        Instant signedAt = CanonicalForm.parseTimestamp(AuditJson.text(o, "signed_at"));
+        String keyId = AuditJson.text(o, "key_id");
+        String signature = AuditJson.text(o, "signature");
         try {
-            signature = Base64.getDecoder().decode(AuditJson.text(o, "signature"));
+            return new Checkpoint(seq, hash, signedAt, keyId, Base64.getDecoder().decode(signature));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("\"signature\" is not base64");
         }
-        return new Checkpoint(
-                AuditJson.longField(o, "seq"),
-                AuditJson.hash(o, "hash"),
-                CanonicalForm.parseTimestamp(AuditJson.text(o, "signed_at")),
-                AuditJson.text(o, "key_id"),
-                signature);
     }
 
     @Override
