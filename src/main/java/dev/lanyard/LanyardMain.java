@@ -11,15 +11,34 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 @QuarkusMain
 public final class LanyardMain {
 
-    private LanyardMain() {}
+    LanyardMain() {}
 
     public static void main(String... args) {
         if (Boolean.parseBoolean(System.getenv("LANYARD_DEV_STACK"))) {
             DevStack stack = DevStack.start(java.nio.file.Path.of(".cache", "dev"));
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "dev-stack-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // Let Lanyard finish its own shutdown (the final audit checkpoint needs the database) first.
+                awaitQuarkusShutdown();
+                stack.close();
+            }, "dev-stack-stop"));
             stack.configuration().forEach(System::setProperty);
             System.out.println(stack.greeting());
         }
         Quarkus.run(args);
+    }
+
+    private static void awaitQuarkusShutdown() {
+        io.quarkus.runtime.Application application = io.quarkus.runtime.Application.currentApplication();
+        if (application == null) {
+            return;
+        }
+        Thread waiter = new Thread(application::awaitShutdown, "await-quarkus-shutdown");
+        waiter.setDaemon(true);
+        waiter.start();
+        try {
+            waiter.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

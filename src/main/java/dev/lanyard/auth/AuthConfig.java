@@ -16,6 +16,13 @@ public interface AuthConfig {
      */
     Map<String, String> bootstrapTokens();
 
+    /**
+     * How long a verified API token is trusted without asking the database again. A revoked token keeps working
+     * for at most this long on each replica; zero checks the database on every request.
+     */
+    @io.smallrye.config.WithDefault("10s")
+    java.time.Duration tokenCacheTtl();
+
     /** Kubernetes ServiceAccount tokens. */
     Kubernetes kubernetes();
 

@@ -26,6 +26,7 @@ public class Authenticator {
     private final Optional<KubernetesTokenVerifier> kubernetes;
 
     private final AuditLog audit;
+    private final java.util.concurrent.ConcurrentHashMap<String, KnownToken> knownTokens = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     Authenticator(AuthConfig config, InstantSource clock, AuditLog audit) {
@@ -75,13 +76,32 @@ public class Authenticator {
         return Uni.createFrom().failure(new AuthenticationException("unrecognised token format"));
     }
 
+    /** A stored token as last read from the database. Only its hash is held, never the token. */
+    private record KnownToken(String name, byte[] secretHash, java.time.Instant readAt) {}
+
     private Uni<Caller> verifyApiToken(ApiTokens.Parsed token) {
+        KnownToken known = knownTokens.get(token.id());
+        if (known != null && clock.instant().isBefore(known.readAt().plus(config.tokenCacheTtl()))) {
+            // Every request used to cost a database round trip here; the hash comparison is the same either way.
+            return Uni.createFrom().item(() -> caller(token, known));
+        }
         return Panache.withSession(() -> Panache.getSession().chain(s -> s.find(ApiTokenEntity.class, token.id())))
                 .map(row -> {
-                    if (row == null || row.revokedAt != null || !ApiTokens.matches(token.secret(), row.secretHash)) {
+                    if (row == null || row.revokedAt != null) {
+                        knownTokens.remove(token.id());
                         throw new AuthenticationException("unknown or revoked API token");
                     }
-                    return Caller.apiToken(row.name);
+                    KnownToken fresh = new KnownToken(row.name, row.secretHash, clock.instant());
+                    // Only ids that exist are remembered, so probing with random ids cannot grow this map.
+                    knownTokens.put(token.id(), fresh);
+                    return caller(token, fresh);
                 });
+    }
+
+    private static Caller caller(ApiTokens.Parsed token, KnownToken known) {
+        if (!ApiTokens.matches(token.secret(), known.secretHash())) {
+            throw new AuthenticationException("unknown or revoked API token");
+        }
+        return Caller.apiToken(known.name());
     }
 }

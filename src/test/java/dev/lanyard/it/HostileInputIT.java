@@ -66,6 +66,15 @@ class HostileInputIT {
     }
 
     @Test
+    void aRevokedApiTokenStopsWorkingOnceItsCacheEntryExpires() throws InterruptedException {
+        given().header("Authorization", bearer("revocable")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+        Audit.execute("update api_token set revoked_at = now() where name = 'revocable'");
+        Thread.sleep(2_500); // lanyard.auth.token-cache-ttl is 2s in the tests
+        given().header("Authorization", bearer("revocable")).get("/v1/secrets/openbao/secret/payments/config")
+                .then().statusCode(401).body("code", equalTo("UNAUTHENTICATED"));
+    }
+
+    @Test
     void unknownRoutesNeedAuthenticationToo() {
         given().get("/v1/does-not-exist").then().statusCode(401);
         given().header("Authorization", bearer("app")).get("/v1/does-not-exist")
