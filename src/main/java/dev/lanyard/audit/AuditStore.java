@@ -24,6 +24,9 @@ public class AuditStore {
     private static final String COLUMNS = "seq, hash, occurred_at, request_id, subject, operation, backend, path, version, "
             + "lease_hmac, outcome, status, error_code, client_address";
 
+    /** Largest plausible gap between an event's timestamp and its commit (a long GC pause, a slow commit). */
+    private static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);
+
     private final DataSource dataSource;
 
     AuditStore(DataSource dataSource) {
@@ -46,8 +49,19 @@ public class AuditStore {
         StringBuilder sql = new StringBuilder("select " + COLUMNS + " from audit_event where seq is not null");
         List<Object> params = new ArrayList<>();
         query.afterSeq().ifPresent(v -> add(sql, params, " and seq > ?", v));
-        query.from().ifPresent(v -> add(sql, params, " and occurred_at >= ?", v.atOffset(java.time.ZoneOffset.UTC)));
-        query.to().ifPresent(v -> add(sql, params, " and occurred_at < ?", v.atOffset(java.time.ZoneOffset.UTC)));
+        query.from().ifPresent(v -> {
+            // seq order is commit order and occurred_at is stamped just before: the two agree to well within
+            // CLOCK_SKEW, so the time window becomes a seq range the seq index can scan, and the exact
+            // occurred_at condition still decides.
+            add(sql, params, " and seq >= coalesce((select seq from audit_event where seq is not null and occurred_at >= ?"
+                    + " order by occurred_at limit 1), 9223372036854775807)", v.minus(CLOCK_SKEW).atOffset(java.time.ZoneOffset.UTC));
+            add(sql, params, " and occurred_at >= ?", v.atOffset(java.time.ZoneOffset.UTC));
+        });
+        query.to().ifPresent(v -> {
+            add(sql, params, " and seq <= coalesce((select seq from audit_event where seq is not null and occurred_at < ?"
+                    + " order by occurred_at desc limit 1), 0)", v.plus(CLOCK_SKEW).atOffset(java.time.ZoneOffset.UTC));
+            add(sql, params, " and occurred_at < ?", v.atOffset(java.time.ZoneOffset.UTC));
+        });
         query.subject().ifPresent(v -> add(sql, params, " and subject = ?", v));
         query.operation().ifPresent(v -> add(sql, params, " and operation = ?", v));
         query.outcome().ifPresent(v -> add(sql, params, " and outcome = ?", v));
@@ -57,8 +71,15 @@ public class AuditStore {
         query.pathGlob().ifPresent(glob -> {
             // A literal backend segment narrows the scan to the (backend, seq) index before the regex runs.
             int slash = glob.indexOf('/');
-            if (slash > 0 && glob.substring(0, slash).indexOf('*') < 0 && query.backend().isEmpty()) {
+            if (slash > 0 && glob.substring(0, slash).indexOf('*') < 0) {
                 add(sql, params, " and backend = ?", glob.substring(0, slash));
+                // The literal part of the path before any wildcard narrows the scan through the prefix index.
+                String rest = glob.substring(slash + 1);
+                int star = rest.indexOf('*');
+                String prefix = star < 0 ? rest : rest.substring(0, star);
+                if (!prefix.isEmpty()) {
+                    add(sql, params, " and path like ?", likeEscape(prefix) + "%");
+                }
             }
             add(sql, params, " and (backend || '/' || path) ~ ?", globToRegex(glob));
         });
@@ -255,6 +276,10 @@ public class AuditStore {
     private static void add(StringBuilder sql, List<Object> params, String clause, Object value) {
         sql.append(clause);
         params.add(value);
+    }
+
+    private static String likeEscape(String literal) {
+        return literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** Same glob language as policies: {@code *} within a segment, {@code **} across; everything else literal. */

@@ -44,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuditCrashProcessIT {
 
+    // Each test starts its own PostgreSQL, OpenBao and Lanyard processes on free loopback ports.
+
     @TempDir
     Path work;
 
@@ -64,17 +66,18 @@ class AuditCrashProcessIT {
         }
     }
 
-    @Test
-    void everyAnsweredRequestIsAuditedAcrossAHardCrash() throws Exception {
+    private String token;
+    private Map<String, String> config;
+
+    @org.junit.jupiter.api.BeforeEach
+    void startPeers() throws Exception {
         database = EmbeddedDatabase.start(work.resolve("postgres"));
         openBao = OpenBaoDevServer.start(OpenBaoDevServer.findBinary().orElseThrow(() -> new IllegalStateException(
                 "the 'bao' binary is needed: run scripts/test.sh")), work.resolve("openbao"));
         openBao.configureDatabaseEngine(database.port(), "app", Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.cli("kv", "put", "secret/crash/config", "api_key=crash-test");
-        String token = ApiTokens.generate(new SecureRandom());
-        int port = FreePort.pick();
-        Map<String, String> config = new LinkedHashMap<>(database.lanyardConfig());
-        config.put("quarkus.http.port", String.valueOf(port));
+        token = ApiTokens.generate(new SecureRandom());
+        config = new LinkedHashMap<>(database.lanyardConfig());
         config.put("quarkus.http.host", "127.0.0.1");
         config.put("lanyard.audit.lease-hmac-key", "file:" + secret("hmac", randomKey()));
         config.put("lanyard.audit.signing-key", "file:" + secret("signing", randomKey()));
@@ -85,17 +88,100 @@ class AuditCrashProcessIT {
         config.put("lanyard.policy.load.subjects", "token:load");
         config.put("lanyard.policy.load.rules[0].paths", "**");
         config.put("lanyard.policy.load.rules[0].capabilities", "read,issue,audit:read");
+    }
 
+    @Test
+    void everyAnsweredRequestIsAuditedAcrossAHardCrash() throws Exception {
+        int port = FreePort.pick();
+        config.put("quarkus.http.port", String.valueOf(port));
         String base = "http://127.0.0.1:" + port;
         lanyard = start(config, "first");
-        awaitReady(base);
+        awaitReady(lanyard, base);
 
         ConcurrentLinkedQueue<String> answered = new ConcurrentLinkedQueue<>();
         AtomicBoolean running = new AtomicBoolean(true);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        ExecutorService load = load(List.of(base), 16, answered, running);
+        // Let the load build up, then pull the plug mid-flight.
+        Instant until = Instant.now().plusSeconds(4);
+        while (Instant.now().isBefore(until) || answered.size() < 200) {
+            Thread.sleep(100);
+        }
+        lanyard.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no final checkpoint
+        running.set(false);
+        load.shutdown();
+        assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        Set<String> okIds = new HashSet<>(answered);
+        assertThat(okIds).hasSizeGreaterThanOrEqualTo(200);
+
+        lanyard = start(config, "second");
+        awaitReady(lanyard, base);
+
+        Set<String> audited = auditedRequestIds();
+        List<String> missing = new ArrayList<>(okIds);
+        missing.removeAll(audited);
+        assertThat(missing).as("200 responses without an audit row").isEmpty();
+
+        HttpResponse<String> verify = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/audit/verify"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(verify.statusCode()).isEqualTo(200);
+        assertThat(JsonPath.from(verify.body()).getBoolean("valid")).as(verify.body()).isTrue();
+    }
+
+    @Test
+    void twoReplicasWritingAtOnceShareOneValidChain() throws Exception {
+        int firstPort = FreePort.pick();
+        int secondPort = FreePort.pick();
+        Map<String, String> second = new LinkedHashMap<>(config);
+        config.put("quarkus.http.port", String.valueOf(firstPort));
+        second.put("quarkus.http.port", String.valueOf(secondPort));
+        lanyard = start(config, "replica-1");
+        Process other = start(second, "replica-2");
+        try {
+            awaitReady(lanyard, "http://127.0.0.1:" + firstPort);
+            awaitReady(other, "http://127.0.0.1:" + secondPort);
+
+            ConcurrentLinkedQueue<String> answered = new ConcurrentLinkedQueue<>();
+            AtomicBoolean running = new AtomicBoolean(true);
+            ExecutorService load = load(List.of("http://127.0.0.1:" + firstPort, "http://127.0.0.1:" + secondPort), 8,
+                    answered, running);
+            Instant until = Instant.now().plusSeconds(4);
+            Instant giveUp = Instant.now().plusSeconds(60);
+            while ((Instant.now().isBefore(until) || answered.size() < 100) && Instant.now().isBefore(giveUp)) {
+                Thread.sleep(100);
+            }
+            running.set(false);
+            load.shutdown();
+            assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(answered).hasSizeGreaterThanOrEqualTo(100);
+
+            Set<String> audited = auditedRequestIds();
+            assertThat(audited).containsAll(answered);
+            try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
+                 ResultSet rows = c.createStatement().executeQuery("select count(*), count(distinct seq), max(seq) from audit_event")) {
+                rows.next();
+                assertThat(rows.getLong(2)).as("no two events share a sequence number").isEqualTo(rows.getLong(1));
+                assertThat(rows.getLong(3)).as("no gaps").isEqualTo(rows.getLong(1));
+            }
+            HttpResponse<String> verify = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + secondPort + "/v1/audit/verify"))
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(JsonPath.from(verify.body()).getBoolean("valid")).as(verify.body()).isTrue();
+        } finally {
+            other.destroyForcibly();
+        }
+    }
+
+    /** Workers spread over the given Lanyard URLs, recording the request ids that got a 200. */
+    private ExecutorService load(List<String> bases, int workersPerBase, ConcurrentLinkedQueue<String> answered,
+                                 AtomicBoolean running) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         ExecutorService load = Executors.newVirtualThreadPerTaskExecutor();
-        for (int worker = 0; worker < 16; worker++) {
+        for (int worker = 0; worker < workersPerBase * bases.size(); worker++) {
             int w = worker;
+            String base = bases.get(worker % bases.size());
             load.submit(() -> {
                 for (int i = 0; running.get() && i < 100_000; i++) {
                     String requestId = "crash-" + w + "-" + i + "-" + UUID.randomUUID();
@@ -116,21 +202,10 @@ class AuditCrashProcessIT {
                 }
             });
         }
-        // Let the load build up, then pull the plug mid-flight.
-        Instant until = Instant.now().plusSeconds(4);
-        while (Instant.now().isBefore(until) || answered.size() < 200) {
-            Thread.sleep(100);
-        }
-        lanyard.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no final checkpoint
-        running.set(false);
-        load.shutdown();
-        assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        Set<String> okIds = new HashSet<>(answered);
-        assertThat(okIds).hasSizeGreaterThanOrEqualTo(200);
+        return load;
+    }
 
-        lanyard = start(config, "second");
-        awaitReady(base);
-
+    private Set<String> auditedRequestIds() throws java.sql.SQLException {
         Set<String> audited = new HashSet<>();
         try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
              PreparedStatement s = c.prepareStatement("select request_id from audit_event where request_id like 'crash-%' and status = 200")) {
@@ -140,15 +215,7 @@ class AuditCrashProcessIT {
                 }
             }
         }
-        List<String> missing = new ArrayList<>(okIds);
-        missing.removeAll(audited);
-        assertThat(missing).as("200 responses without an audit row").isEmpty();
-
-        HttpResponse<String> verify = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/audit/verify"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(verify.statusCode()).isEqualTo(200);
-        assertThat(JsonPath.from(verify.body()).getBoolean("valid")).as(verify.body()).isTrue();
+        return audited;
     }
 
     private Process start(Map<String, String> config, String name) throws IOException {
@@ -161,11 +228,11 @@ class AuditCrashProcessIT {
                 .redirectOutput(work.resolve("lanyard-" + name + ".log").toFile()).start();
     }
 
-    private void awaitReady(String base) throws Exception {
+    private void awaitReady(Process process, String base) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         Instant deadline = Instant.now().plusSeconds(90);
         while (Instant.now().isBefore(deadline)) {
-            assertThat(lanyard.isAlive()).as("Lanyard exited; see its log in " + work).isTrue();
+            assertThat(process.isAlive()).as("Lanyard exited; see its log in " + work).isTrue();
             try {
                 if (client.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {

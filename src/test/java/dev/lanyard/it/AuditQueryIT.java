@@ -46,6 +46,20 @@ class AuditQueryIT {
     }
 
     @Test
+    void timeWindowsIncludeExactlyTheirEvents() {
+        Instant before = Instant.now().minusMillis(1);
+        String marker = "it-window-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", marker)
+                .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+        Instant after = Instant.now().plusMillis(1);
+        assertThat(events(Map.of("request_id", marker, "from", before.toString(), "to", after.toString())).getList("events")).hasSize(1);
+        assertThat(events(Map.of("request_id", marker, "to", before.toString())).getList("events")).isEmpty();
+        assertThat(events(Map.of("request_id", marker, "from", after.toString())).getList("events")).isEmpty();
+        assertThat(events(Map.of("subject", "token:app", "from", before.toString(), "limit", "1000")).<String>getList("events.request_id"))
+                .contains(marker);
+    }
+
+    @Test
     void pagesAreStableAndCoverEverythingOnce() {
         for (int i = 0; i < 7; i++) {
             given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
