@@ -160,14 +160,23 @@ public class AuditResource {
     @POST
     @Path("/verify")
     @RunOnVirtualThread
-    @Operation(summary = "Verify the chain (whole, or up to to_seq) against the signed checkpoints")
-    public Verification verify(@QueryParam("to_seq") String toSeq, @Context ContainerRequestContext request) {
+    @Operation(summary = "Verify the chain (whole, or the range from_seq..to_seq) against the signed checkpoints")
+    public Verification verify(@QueryParam("from_seq") String fromSeq, @QueryParam("to_seq") String toSeq,
+                               @Context ContainerRequestContext request) {
+        Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
         Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
         return audited(request, Capability.AUDIT_READ, "audit.verify", "verify", () -> {
             // A range check answers for the range: checkpoints beyond it are not evidence against it.
             List<Checkpoint> known = checkpoints.all().await().indefinitely().stream()
                     .filter(c -> upTo.isEmpty() || c.seq() <= upTo.get()).toList();
             long first = store.firstSeq().orElse(1L);
+            if (startAt.isPresent() && startAt.get() > first) {
+                // A range starts from the stored hash before it: it proves the range is internally intact and
+                // agrees with the checkpoints inside it; the whole log is what proves that stored hash.
+                long anchorSeq = startAt.get() - 1;
+                byte[] anchorHash = store.hashAt(anchorSeq).orElseThrow(() -> new InvalidQueryException("no event at from_seq - 1"));
+                return verification(store.verify(anchorSeq, anchorHash, upTo, known, checkpoints.publicKey()));
+            }
             long anchorSeq = first - 1;
             byte[] anchorHash = CanonicalForm.GENESIS;
             if (anchorSeq > 0) {
@@ -180,11 +189,14 @@ public class AuditResource {
                 }
                 anchorHash = anchor.get().hash();
             }
-            ChainVerifier.Result result = store.verify(anchorSeq, anchorHash, upTo, known, checkpoints.publicKey());
-            Checkpoint newest = result.newestCheckpoint();
-            return new Verification(result.valid(), result.verifiedUpTo(), result.firstBadSeq(), result.reason(),
-                    result.summary(), newest == null ? null : checkpoint(newest));
+            return verification(store.verify(anchorSeq, anchorHash, upTo, known, checkpoints.publicKey()));
         });
+    }
+
+    private static Verification verification(ChainVerifier.Result result) {
+        Checkpoint newest = result.newestCheckpoint();
+        return new Verification(result.valid(), result.verifiedUpTo(), result.firstBadSeq(), result.reason(),
+                result.summary(), newest == null ? null : checkpoint(newest));
     }
 
     @POST

@@ -53,6 +53,35 @@ class AuditChainIT {
         assertThat(result.getBoolean("valid")).as(result.prettify()).isTrue();
         assertThat(result.getString("summary")).startsWith("valid up to ").contains("signed at");
         assertThat(result.getLong("verified_up_to")).isGreaterThanOrEqualTo(10);
+        long head = head();
+        JsonPath range = given().header("Authorization", bearer("auditor")).queryParam("from_seq", head - 5)
+                .queryParam("to_seq", head - 1).post("/v1/audit/verify").then().statusCode(200).extract().jsonPath();
+        assertThat(range.getBoolean("valid")).as(range.prettify()).isTrue();
+        assertThat(range.getLong("verified_up_to")).isEqualTo(head - 1);
+    }
+
+    @Test
+    @Order(2)
+    void aRangeVerificationFindsAChangeInsideIt() {
+        long target = head() - 2;
+        try (Connection c = LanyardPeers.current().database().superuser("lanyard"); Statement s = c.createStatement()) {
+            s.execute("create table audit_truth as select * from audit_event");
+            s.execute("alter table audit_event disable trigger user");
+            try {
+                s.execute("update audit_event set subject = 'token:someone-else' where seq = " + target);
+                JsonPath range = given().header("Authorization", bearer("auditor")).queryParam("from_seq", target - 3)
+                        .post("/v1/audit/verify").then().statusCode(200).extract().jsonPath();
+                assertThat(range.getBoolean("valid")).as(range.prettify()).isFalse();
+                assertThat(range.getLong("first_bad_seq")).isEqualTo(target);
+            } finally {
+                s.execute("delete from audit_event");
+                s.execute("insert into audit_event select * from audit_truth");
+                s.execute("drop table audit_truth");
+                s.execute("alter table audit_event enable trigger user");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
