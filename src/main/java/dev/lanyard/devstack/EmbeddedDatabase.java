@@ -43,6 +43,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setPort(FreePort.pick())
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(true)
+                    // Whoever started it stops it (DevStack, the tests): zonky's own hook would stop it while Lanyard
+                    // is still writing its final audit checkpoint.
+                    .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("password_encryption", "scram-sha-256")
                     .setServerConfig("synchronous_commit", "on")

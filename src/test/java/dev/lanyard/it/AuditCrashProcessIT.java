@@ -127,6 +127,19 @@ class AuditCrashProcessIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(verify.statusCode()).isEqualTo(200);
         assertThat(JsonPath.from(verify.body()).getBoolean("valid")).as(verify.body()).isTrue();
+
+        // A graceful stop signs the head on the way out and publishes it outside the database.
+        lanyard.destroy(); // SIGTERM
+        assertThat(lanyard.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        long head;
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
+             ResultSet rows = c.createStatement().executeQuery("select max(seq) from audit_event")) {
+            rows.next();
+            head = rows.getLong(1);
+        }
+        List<String> published = Files.readAllLines(work.resolve("checkpoints.jsonl"));
+        assertThat(published).isNotEmpty();
+        assertThat(dev.lanyard.audit.Checkpoint.fromJsonLine(published.getLast()).seq()).isEqualTo(head);
     }
 
     @Test
