@@ -3,16 +3,17 @@ package dev.lanyard.backend.local;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.SecretVersion;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendException;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.BlockingCalls;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
@@ -42,8 +43,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,7 +92,7 @@ public final class LocalSecretBackend implements SecretBackend {
     private final InstantSource clock;
     private final boolean posix;
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("local-store-", 0).factory());
+    private final BlockingCalls calls = new BlockingCalls("local-store-");
 
     /**
      * @param key owned by this backend from now on: {@link #close()} zeroes it
@@ -137,7 +136,7 @@ public final class LocalSecretBackend implements SecretBackend {
     public Uni<Secret> read(SecretPath path, Optional<String> version) {
         OptionalInt number;
         try {
-            number = version.isPresent() ? OptionalInt.of(parseVersion(version.get())) : OptionalInt.empty();
+            number = version.isPresent() ? OptionalInt.of(SecretVersion.parse(version.get())) : OptionalInt.empty();
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().failure(e);
         }
@@ -209,12 +208,12 @@ public final class LocalSecretBackend implements SecretBackend {
             } catch (RuntimeException e) {
                 return BackendHealth.unhealthy("health check failed: " + e.getClass().getSimpleName());
             }
-        }).runSubscriptionOn(calls);
+        }).runSubscriptionOn(calls.executor());
     }
 
     @Override
     public void close() {
-        calls.shutdown();
+        calls.close();
         key.close();
     }
 
@@ -262,18 +261,6 @@ public final class LocalSecretBackend implements SecretBackend {
     }
 
     /** Versions are positive decimal integers; anything else is a malformed request, as for the Vault backend. */
-    private static int parseVersion(String version) {
-        try {
-            int number = Integer.parseInt(version);
-            if (number > 0) {
-                return number;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new InvalidSecretPathException("version must be a positive integer");
-    }
-
     // ---- read / write --------------------------------------------------------------------------------------
 
     private SecretValue unseal(SecretPath path, int version, byte[] sealed) {
@@ -365,24 +352,13 @@ public final class LocalSecretBackend implements SecretBackend {
 
     // ---- async ---------------------------------------------------------------------------------------------
 
-    @FunctionalInterface
-    private interface StoreCall<T> {
-        T call() throws IOException;
-    }
-
-    private <T> Uni<T> blocking(String operation, SecretPath path, StoreCall<T> call) {
-        return Uni.createFrom().<T>emitter(emitter -> {
-            try {
-                emitter.complete(call.call());
-            } catch (BackendException e) {
-                emitter.fail(e);
-            } catch (IOException | RuntimeException e) {
-                // Exception messages here are file paths at most, but a reason is all the caller needs.
-                LOG.debugf("backend %s: %s %s failed: %s", name, operation, path, e.getClass().getSimpleName());
-                emitter.fail(new BackendUnavailableException(name, operation, path.value(),
-                        "store " + (operation.equals("write") ? "could not be written" : "could not be read")
-                                + " (" + e.getClass().getSimpleName() + ")", null));
-            }
-        }).runSubscriptionOn(calls);
+    private <T> Uni<T> blocking(String operation, SecretPath path, BlockingCalls.Call<T> call) {
+        return calls.run(call, e -> {
+            // Exception messages here are file paths at most, but a reason is all the caller needs.
+            LOG.debugf("backend %s: %s %s failed: %s", name, operation, path, e.getClass().getSimpleName());
+            return new BackendUnavailableException(name, operation, path.value(),
+                    "store " + (operation.equals("write") ? "could not be written" : "could not be read")
+                            + " (" + e.getClass().getSimpleName() + ")", null);
+        });
     }
 }

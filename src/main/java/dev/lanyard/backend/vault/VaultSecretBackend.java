@@ -7,11 +7,13 @@ import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.SecretVersion;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendException;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendRejectedException;
 import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.BlockingCalls;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
@@ -30,7 +32,6 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,7 @@ import org.jboss.logging.Logger;
  * Vault / OpenBao through the Vault Java driver.
  *
  * <p>The driver is blocking (HTTP calls on the calling thread), so every call runs on a <b>virtual thread</b>
- * from this backend's own executor: the event loop is never blocked, and thousands of concurrent waits on
- * Vault cost no platform threads. Timeouts on the driver keep an unreachable Vault from holding requests.
+ * through {@link BlockingCalls}. Timeouts on the driver keep an unreachable Vault from holding requests.
  */
 final class VaultSecretBackend implements SecretBackend {
 
@@ -52,7 +52,7 @@ final class VaultSecretBackend implements SecretBackend {
     private final VaultConfig.Instance config;
     private final VaultSession session;
     private final InstantSource clock;
-    private final ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vault-call-", 0).factory());
+    private final BlockingCalls calls = new BlockingCalls("vault-call-");
     private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("vault-token-").factory());
 
@@ -86,7 +86,7 @@ final class VaultSecretBackend implements SecretBackend {
         }
         Optional<Integer> number;
         try {
-            number = version.map(VaultSecretBackend::parseVersion);
+            number = version.map(SecretVersion::parse);
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().failure(e);
         }
@@ -180,13 +180,13 @@ final class VaultSecretBackend implements SecretBackend {
             } catch (RuntimeException e) {
                 return BackendHealth.unhealthy("health check failed: " + e.getClass().getSimpleName());
             }
-        }).runSubscriptionOn(calls);
+        }).runSubscriptionOn(calls.executor());
     }
 
     @Override
     public void close() {
         tokenMaintenance.shutdownNow();
-        calls.shutdown();
+        calls.close();
     }
 
     VaultSession session() {
@@ -214,18 +214,6 @@ final class VaultSecretBackend implements SecretBackend {
     private static String leasePath(String leaseId) {
         int lastSlash = leaseId.lastIndexOf('/');
         return "lease:" + (lastSlash < 0 ? "?" : leaseId.substring(0, lastSlash) + "/…");
-    }
-
-    private static int parseVersion(String version) {
-        try {
-            int number = Integer.parseInt(version);
-            if (number > 0) {
-                return number;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new dev.lanyard.secret.InvalidSecretPathException("version must be a positive integer");
     }
 
     private void checkStatus(VaultResponse response, String operation, String path) {
@@ -267,23 +255,10 @@ final class VaultSecretBackend implements SecretBackend {
         return "unreachable";
     }
 
-    @FunctionalInterface
-    private interface VaultCall<T> {
-        T call() throws VaultException, IOException;
-    }
-
-    private <T> Uni<T> blocking(String operation, String path, VaultCall<T> call) {
-        return Uni.createFrom().<T>emitter(emitter -> {
-            try {
-                emitter.complete(call.call());
-            } catch (BackendException e) {
-                emitter.fail(e);
-            } catch (VaultException e) {
-                emitter.fail(translate(e.getHttpStatusCode(), operation, path, e));
-            } catch (IOException | RuntimeException e) {
-                emitter.fail(new BackendUnavailableException(name, operation, path, "unexpected reply", null));
-            }
-        }).runSubscriptionOn(calls);
+    private <T> Uni<T> blocking(String operation, String path, BlockingCalls.Call<T> call) {
+        return calls.run(call, failure -> failure instanceof VaultException e
+                ? translate(e.getHttpStatusCode(), operation, path, e)
+                : new BackendUnavailableException(name, operation, path, "unexpected reply", null));
     }
 
     Map<String, Object> describeSession() {
