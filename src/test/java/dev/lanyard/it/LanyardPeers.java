@@ -155,6 +155,11 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         return work.resolve("audit-checkpoints.jsonl");
     }
 
+    /** OpenBao's file audit device: one JSON line per request and response it handled. */
+    public Path openBaoAuditLog() {
+        return openBao.auditLog();
+    }
+
     public Path archiveDirectory() {
         return work.resolve("audit-archive");
     }
