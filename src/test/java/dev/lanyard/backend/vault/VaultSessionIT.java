@@ -12,7 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -83,6 +90,23 @@ class VaultSessionIT {
         now.set(now.get().plusSeconds(25));
         assertThat(session.renewIfDue()).isTrue();
         assertThat(lookup(session).getLastRenewalTime()).isNotNull();
+    }
+
+    @Test
+    void concurrentFirstCallsLogInOnceSoASingleUseSecretIdIsEnough() throws Exception {
+        openBao.cli("write", "auth/approle/role/lanyard-once", "secret_id_num_uses=1", "token_ttl=5m");
+        VaultSession session = session(appRole("lanyard-once"));
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> tokens = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                tokens.add(callers.submit(() -> session.client().auth().lookupSelf().getAccessor()));
+            }
+            Set<String> accessors = new HashSet<>();
+            for (Future<String> token : tokens) {
+                accessors.add(token.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(accessors).as("every caller shares the one login").hasSize(1);
+        }
     }
 
     @Test
