@@ -168,7 +168,8 @@ public final class OpenBaoDevServer implements AutoCloseable {
      * Enables the database secrets engine at {@code database/} against the given PostgreSQL and creates a role
      * whose credentials are PostgreSQL logins that expire with their lease.
      */
-    public void configureDatabaseEngine(int postgresPort, String role, Duration defaultTtl, Duration maxTtl) {
+    public void configureDatabaseEngine(int postgresPort, String superuserPassword, String role, Duration defaultTtl,
+                                        Duration maxTtl) {
         cli("secrets", "enable", "database");
         cli("write", "database/config/lanyard-postgres",
                 "plugin_name=postgresql-database-plugin",
@@ -176,7 +177,7 @@ public final class OpenBaoDevServer implements AutoCloseable {
                 "verify_connection=true",
                 "connection_url=postgresql://{{username}}:{{password}}@127.0.0.1:" + postgresPort + "/postgres?sslmode=disable",
                 "username=postgres",
-                "password=unused-superuser-is-trusted-on-loopback");
+                "password=" + superuserPassword);
         createDatabaseRole(role, defaultTtl, maxTtl);
     }
 

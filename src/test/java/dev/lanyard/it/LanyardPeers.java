@@ -51,9 +51,11 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         database = EmbeddedDatabase.start(work.resolve("postgres"));
+        // Migrations are a separate step run as the schema owner; the service under test holds only the app role.
+        database.migrate();
         openBao = OpenBaoDevServer.start(binary, work.resolve("openbao"));
         doomedOpenBao = OpenBaoDevServer.start(binary, work.resolve("openbao-doomed"));
-        openBao.configureDatabaseEngine(database.port(), ROLE_APP, Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), ROLE_APP, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.createDatabaseRole(ROLE_FLIGHT, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.createDatabaseRole(ROLE_CAP, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.cli("kv", "put", "secret/payments/config", "api_key=first-version");
