@@ -409,7 +409,8 @@ class ExternalSecretCrdIT {
         GenericKubernetesResource edited = resource.patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"spec\": {\"refreshInterval\": \"2h\"}, \"status\": {\"secretName\": \"forged\"}}");
         assertThat(edited.getMetadata().getGeneration()).isEqualTo(2L);
-        assertThat((Map<String, Object>) edited.get("status")).containsEntry("secretName", "status");
+        Map<String, Object> statusAfterEdit = edited.get("status");
+        assertThat(statusAfterEdit).containsEntry("secretName", "status");
 
         assertThatThrownBy(() -> resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"status\": {\"conditions\": [{\"type\": \"Ready\", \"status\": \"False\", \"reason\": \"Oops\","
