@@ -56,6 +56,7 @@ lanyard_kube_build_kubernetes() {
       sed -n '/^replace (/,/^)/p' "$module_dir/go.mod" | grep '=>' | awk -v s="$staging" '{print "\t"$1" => "$1" v"s}'
       echo ")"
     } > go.mod.next || exit 1
+    # go.mod.in keeps the module as generated, before `go mod tidy` rewrote go.mod: tidy again only when it changes.
     printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > tools.go
     if ! cmp -s go.mod.next go.mod.in || [ ! -f go.sum ]; then
       cp go.mod.next go.mod && GOFLAGS="-mod=mod -buildvcs=false" go mod tidy && mv go.mod.next go.mod.in || exit 1

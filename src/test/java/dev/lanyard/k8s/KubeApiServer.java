@@ -300,7 +300,8 @@ public final class KubeApiServer implements AutoCloseable {
     /** Waits until the CRD is Established, so its resources can be created. */
     public void awaitEstablished(String crdName) {
         admin.apiextensions().v1().customResourceDefinitions().withName(crdName).waitUntilCondition(
-                crd -> crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
+                crd -> crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                        && crd.getStatus().getConditions().stream()
                         .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
                 30, TimeUnit.SECONDS);
     }
