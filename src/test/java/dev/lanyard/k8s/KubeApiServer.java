@@ -43,6 +43,9 @@ import java.util.stream.Stream;
  * removed by {@link #close()}. Start-up fails with a message naming the missing binaries or the end of the
  * failing process's log; it never skips.
  *
+ * <p>Not fabric8 kube-api-test (7.6.1): its etcd listens on 0.0.0.0, it writes certificates into the shared
+ * binaries folder, it has no controller-manager, and its etcd syncs every write to disk.
+ *
  * <pre>{@code
  * try (KubeApiServer kube = KubeApiServer.start()) {
  *     kube.adminClient().secrets().inNamespace("default").list();
