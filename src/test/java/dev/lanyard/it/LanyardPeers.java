@@ -74,7 +74,7 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret("openbao-token", openBao.rootToken()));
         config.put("lanyard.vault.doomed.address", doomedOpenBao.address());
         config.put("lanyard.vault.doomed.auth.token", "file:" + writeSecret("doomed-token", doomedOpenBao.rootToken()));
-        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable"}) {
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating"}) {
             String token = ApiTokens.generate(new SecureRandom());
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + writeSecret("token-" + name, token));
@@ -85,8 +85,10 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
         config.put("lanyard.policy.admin.rules[1].paths", "audit/**");
         config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
+        config.put("lanyard.policy.admin.rules[2].paths", "lanyard/tokens,lanyard/tokens/*");
+        config.put("lanyard.policy.admin.rules[2].capabilities", "admin");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
-        policy(config, "revocable", "token:revocable", "openbao/secret/payments/**", "read");
+        policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
         config.put("lanyard.auth.token-cache-ttl", "2s");
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
