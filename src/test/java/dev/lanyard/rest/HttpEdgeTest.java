@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class AccessFiltersTest {
+class HttpEdgeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -18,7 +18,7 @@ class AccessFiltersTest {
             "/v1/secrets/vault/...",
     })
     void canonicalPathsPass(String path) {
-        assertThat(AccessFilters.isCanonical(path)).isTrue();
+        assertThat(HttpEdge.isCanonical(path)).isTrue();
     }
 
     @ParameterizedTest
@@ -39,11 +39,11 @@ class AccessFiltersTest {
             "..",
     })
     void nonCanonicalPathsAreRefused(String path) {
-        assertThat(AccessFilters.isCanonical(path)).isFalse();
+        assertThat(HttpEdge.isCanonical(path)).isFalse();
     }
 
     @Test
     void nullIsNotCanonical() {
-        assertThat(AccessFilters.isCanonical(null)).isFalse();
+        assertThat(HttpEdge.isCanonical(null)).isFalse();
     }
 }
