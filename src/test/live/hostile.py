@@ -204,6 +204,10 @@ def cases(t):
         ("connection closed before the last chunk", b"10\r\n{\"lease_id\":"),
     ]:
         v1(f"chunked: {name}", "POST", "/v1/leases/renew", token=tok, headers=jh, body=body)
+    v1("chunked: empty body", "POST", "/v1/leases/renew", token=tok, headers=jh, body=b"0\r\n\r\n")
+    v1("content-length 0 to renew", "POST", "/v1/leases/renew", token=tok,
+       headers=[("Content-Type", "application/json"), ("Content-Length", "0")])
+    v1("content-length 0 without type", "POST", "/v1/leases/revoke", token=tok, headers=[("Content-Length", "0")])
     v1("content-length and chunked", "POST", "/v1/leases/renew", token=tok,
        headers=[("Content-Type", "application/json"), ("Content-Length", "4"), ("Transfer-Encoding", "chunked")],
        body=b"2\r\n{}\r\n0\r\n\r\n")
@@ -330,7 +334,7 @@ def check_audit(t, sent):
 
 ALLOWED_URI = re.compile(r"^(/v1/secrets/\{backend\}/\{path\}|/v1/creds/\{backend\}/\{path\}|/v1/leases/(renew|revoke)"
                          r"|/v1/audit/(events|export|holders|verify|public-key|checkpoints|archive)"
-                         r"|/UNMATCHED|NOT_FOUND|REDIRECTION)$")
+                         r"|/UNMATCHED|NOT_FOUND|REDIRECTION|root)$")
 
 
 def check_metrics(t):

@@ -61,12 +61,25 @@ class HttpEdge {
         // Before everything Quarkus registers (its body-size check runs at order -2).
         router.route().order(Integer.MIN_VALUE + 1).handler(this::screen);
         router.route().order(Integer.MIN_VALUE + 1).failureHandler(this::failed);
-        // Bodies are read here, within the limit, whether or not they announce a length: a chunked body past it
-        // fails this handler (413 through failed), and the REST layer reads the buffered body.
-        router.routeWithRegex("^(?!/q(/|$)).*").order(Integer.MIN_VALUE + 2)
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES).setMergeFormAttributes(false));
+        // A body that announces its length was checked against the limit in screen; a chunked one is read here,
+        // within the limit (past it, failed answers 413), and the REST layer reads the buffered body.
+        BodyHandler chunkedBodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES).setMergeFormAttributes(false);
+        router.routeWithRegex("^(?!/q(/|$)).*").order(Integer.MIN_VALUE + 2).handler(context -> {
+            if (context.request().headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+                chunkedBodies.handle(context);
+            } else {
+                context.next();
+            }
+        });
         router.routeWithRegex("^(?!/q(/|$)).*").order(Integer.MIN_VALUE + 3).handler(context -> {
             context.put(BODY_READ, Boolean.TRUE);
+            if (context.request().headers().contains(HttpHeaders.TRANSFER_ENCODING) && context.body().length() <= 0) {
+                // The REST layer cannot be handed an empty buffered body (it would wait for one that never comes).
+                String requestId = Requests.requestId(context.request().getHeader(Requests.REQUEST_ID_HEADER));
+                refuse(context, requestId, RestAudit.refused(400, "MALFORMED_BODY",
+                        "an empty chunked body: send no body, or Content-Length: 0"));
+                return;
+            }
             context.next();
         });
     }
@@ -93,6 +106,10 @@ class HttpEdge {
         ((HttpServerRequestInternal) request).context().putLocal(URL_PATH_TEMPLATE, UNMATCHED);
         Classified refusal = refusal(request);
         if (refusal == null) {
+            if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+                // The body is read next, by this edge: a client that waits for the go-ahead gets it here.
+                context.response().writeContinue();
+            }
             context.next();
         } else {
             refuse(context, requestId, refusal);
