@@ -349,7 +349,10 @@ class HttpEdge {
         if (problem.status() == 401) {
             response.putHeader("WWW-Authenticate", Problem.BEARER_CHALLENGE);
         }
-        // The body, if any, is not read: close rather than leave it in the connection for the next request.
-        response.putHeader(HttpHeaders.CONNECTION, "close").end(body);
+        if (context.request().version() != HttpVersion.HTTP_2) {
+            // The body, if any, is not read: close rather than leave it in the connection for the next request.
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.end(body);
     }
 }

@@ -46,20 +46,8 @@ public class ProblemMappers {
 
     /** Syntax errors, duplicate keys (strict duplicate detection is on) and bodies past Jackson's nesting limits. */
     @ServerExceptionMapper
-    public Uni<Response> unparsableBody(JsonParseException e, ContainerRequestContext request) {
-        return e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
-                ? auditedProblem(request, 400, "DUPLICATE_FIELD", "a field appears more than once in the request body")
-                : auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
-    }
-
-    @ServerExceptionMapper
-    public Uni<Response> constrainedBody(StreamConstraintsException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is nested too deeply or has too long a value");
-    }
-
-    @ServerExceptionMapper
     public Uni<Response> malformedJson(JsonProcessingException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
+        return badBody(request, e);
     }
 
     @ServerExceptionMapper
@@ -94,8 +82,8 @@ public class ProblemMappers {
         if (status >= 500) {
             return unexpected(e, request);
         }
-        if (e.getCause() instanceof JsonProcessingException) {
-            return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return badBody(request, json);
         }
         if (status == 413) {
             Classified tooLarge = HttpEdge.bodyTooLarge();
@@ -115,6 +103,16 @@ public class ProblemMappers {
             LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
         }
         return Problem.response(classified, Requests.requestId(request));
+    }
+
+    private Uni<Response> badBody(ContainerRequestContext request, JsonProcessingException e) {
+        if (e instanceof JsonParseException && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+            return auditedProblem(request, 400, "DUPLICATE_FIELD", "a field appears more than once in the request body");
+        }
+        if (e instanceof StreamConstraintsException) {
+            return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is nested too deeply or has too long a value");
+        }
+        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
     }
 
     private Uni<Response> unexpected(Throwable e, ContainerRequestContext request) {

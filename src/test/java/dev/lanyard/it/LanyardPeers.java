@@ -26,6 +26,8 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
     public static final String ROLE_FLIGHT = "flight";
     public static final String ROLE_CAP = "capped";
 
+    public static final int ANONYMOUS_REFUSALS_PER_MINUTE = 300;
+
     public static final String CLUSTER_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
     private static LanyardPeers current;
@@ -80,9 +82,14 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
         config.put("lanyard.policy.admin.rules[1].paths", "audit/**");
         config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
+        // A backend name no backend has: lets a caller get past policy to BACKEND_NOT_FOUND.
+        config.put("lanyard.policy.admin.rules[2].paths", "nowhere/**");
+        config.put("lanyard.policy.admin.rules[2].capabilities", "read");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
         policy(config, "revocable", "token:revocable", "openbao/secret/payments/**", "read");
         config.put("lanyard.auth.token-cache-ttl", "2s");
+        // Above what the tests refuse from 127.0.0.1 in a minute; HostileInputIT exhausts it from another address.
+        config.put("lanyard.http.anonymous-refusals-per-minute", String.valueOf(ANONYMOUS_REFUSALS_PER_MINUTE));
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
 
