@@ -144,7 +144,7 @@ def parse(data):
 
 
 def request(target, method, path, headers=None, body=b"", token=None, request_id=None, host=True,
-            version="HTTP/1.1", content_length=True):
+            version="HTTP/1.1"):
     """Builds a request from parts. headers is a list of (name, value) pairs, kept as given (duplicates too)."""
     lines = [f"{method} ".encode() + (path if isinstance(path, bytes) else path.encode("utf-8")) + f" {version}".encode()]
     if host:
@@ -158,8 +158,8 @@ def request(target, method, path, headers=None, body=b"", token=None, request_id
                      + (value if isinstance(value, bytes) else value.encode("utf-8")))
     if isinstance(body, str):
         body = body.encode("utf-8")
-    if body and content_length and not any(str(n).lower() in ("content-length", "transfer-encoding", "b'transfer-encoding'")
-                                           for n, _ in headers or []):
+    framed = {(n.decode("latin-1") if isinstance(n, bytes) else n).lower() for n, _ in headers or []}
+    if body and not framed & {"content-length", "transfer-encoding"}:
         lines.append(f"Content-Length: {len(body)}".encode())
     lines.append(b"Connection: close")
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
