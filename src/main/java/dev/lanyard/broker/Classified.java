@@ -17,7 +17,12 @@ import dev.lanyard.spi.UnsupportedBackendOperationException;
  */
 public record Classified(int status, String code, Outcome outcome, String message) {
 
-    public static final Classified SUCCESS = new Classified(200, null, Outcome.SUCCESS, null);
+    public static final Classified SUCCESS = success(200);
+
+    /** A success answered with {@code status} (200, 201, 204). */
+    public static Classified success(int status) {
+        return new Classified(status, null, Outcome.SUCCESS, null);
+    }
 
     public static Classified of(Throwable failure) {
         return switch (failure) {

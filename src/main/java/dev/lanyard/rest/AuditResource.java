@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.lanyard.audit.AuditArchive;
 import dev.lanyard.audit.AuditCheckpoints;
 import dev.lanyard.audit.AuditConfig;
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditQuery;
 import dev.lanyard.audit.AuditStore;
 import dev.lanyard.audit.AuditVerification;
@@ -71,14 +69,14 @@ public class AuditResource {
     private final AuditCheckpoints checkpoints;
     private final AuditVerification verification;
     private final AuditArchive archive;
-    private final AuditLog audit;
+    private final RestAudit audit;
     private final PolicyEngine policy;
     private final LeaseFingerprint fingerprint;
     private final AuditConfig config;
     private final InstantSource clock;
 
     AuditResource(AuditStore store, AuditCheckpoints checkpoints, AuditVerification verification, AuditArchive archive,
-                  AuditLog audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
+                  RestAudit audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
         this.store = store;
         this.checkpoints = checkpoints;
         this.verification = verification;
@@ -125,8 +123,9 @@ public class AuditResource {
     public Response export(@QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("subject") String subject,
                            @QueryParam("path") String path, @QueryParam("operation") String operation,
                            @QueryParam("outcome") String outcome, @QueryParam("backend") String backend,
+                           @QueryParam("lease_id") String leaseId, @QueryParam("request_id") String requestId,
                            @QueryParam("after") String after, @Context ContainerRequestContext request) {
-        AuditQuery query = query(from, to, subject, path, operation, outcome, backend, null, null, after, null);
+        AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, null);
         audited(request, Capability.AUDIT_READ, "audit.export", "export", () -> null);
         StreamingOutput body = output -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8));
@@ -143,25 +142,27 @@ public class AuditResource {
     public Map<String, Object> holders(@QueryParam("path") String path, @QueryParam("from") String from,
                                        @QueryParam("to") String to, @QueryParam("version") String version,
                                        @QueryParam("lease_id") String leaseId, @Context ContainerRequestContext request) {
-        if (path == null || !path.contains("/")) {
-            throw new InvalidQueryException("path is required, as <backend>/<path>");
-        }
+        String target = Identifiers.filter("path", path).filter(p -> p.indexOf('/') > 0)
+                .orElseThrow(() -> new InvalidQueryException("path is required, as <backend>/<path>"));
         Instant start = instant("from", Optional.ofNullable(from)).orElseThrow(() -> new InvalidQueryException("from is required"));
         Instant end = instant("to", Optional.ofNullable(to)).orElseGet(clock::instant);
-        String backend = path.substring(0, path.indexOf('/'));
-        String within = path.substring(path.indexOf('/') + 1);
+        String backend = Identifiers.backendFilter("path", target.substring(0, target.indexOf('/'))).orElseThrow();
+        String within = target.substring(target.indexOf('/') + 1);
+        Optional<String> wantedVersion = Identifiers.filter("version", version);
+        Optional<String> lease = Identifiers.filter("lease_id", leaseId).map(fingerprint::of);
         return audited(request, Capability.AUDIT_READ, "audit.holders", "holders", () -> Map.of("holdings",
-                store.holders(backend, within, Optional.ofNullable(version), Optional.ofNullable(leaseId).map(fingerprint::of),
-                        start, end).stream().map(AuditResource::holding).toList()));
+                store.holders(backend, within, wantedVersion, lease, start, end).stream().map(AuditResource::holding).toList()));
     }
 
     @GET
     @Path("/public-key")
+    @RunOnVirtualThread
     @Operation(summary = "The Ed25519 key that verifies checkpoints")
-    public Map<String, String> publicKey() {
-        // Public by nature, but still behind authentication like every /v1 endpoint.
-        return Map.of("algorithm", "Ed25519", "key_id", checkpoints.keyId(),
-                "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey()));
+    public Map<String, String> publicKey(@Context ContainerRequestContext request) {
+        // Public by nature, but behind authentication, policy and the audit log like every /v1 endpoint.
+        return audited(request, Capability.AUDIT_READ, "audit.public-key", "public-key", () -> Map.of(
+                "algorithm", "Ed25519", "key_id", checkpoints.keyId(),
+                "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey())));
     }
 
     @POST
@@ -224,11 +225,9 @@ public class AuditResource {
             }
         }
         Classified outcome = failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
-                ? new Classified(400, "INVALID_QUERY", AuditEvent.Outcome.INVALID, failure.getMessage())
+                ? RestAudit.refused(400, "INVALID_QUERY", failure.getMessage())
                 : Classified.of(failure);
-        audit.append(new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation, "audit",
-                resource, null, null, outcome.outcome(), outcome.status(), outcome.code(), access.clientAddress()))
-                .await().indefinitely();
+        audit.auditCall(access, operation, resource, outcome).await().indefinitely();
         if (failure != null) {
             // Rethrown as already audited, so the problem mapper does not write a second row.
             throw failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
@@ -244,17 +243,27 @@ public class AuditResource {
             throw new InvalidQueryException("limit must be between 1 and " + AuditQuery.MAX_LIMIT);
         }
         return new AuditQuery(instant("from", Optional.ofNullable(from)), instant("to", Optional.ofNullable(to)),
-                Optional.ofNullable(subject), Optional.ofNullable(path), Optional.ofNullable(operation),
-                Optional.ofNullable(outcome), Optional.ofNullable(backend), Optional.ofNullable(leaseId).map(fingerprint::of),
-                Optional.ofNullable(requestId), number("after", Optional.ofNullable(after)), size);
+                Identifiers.filter("subject", subject), Identifiers.filter("path", path),
+                Identifiers.filter("operation", operation), Identifiers.filter("outcome", outcome),
+                Identifiers.backendFilter("backend", backend), Identifiers.filter("lease_id", leaseId).map(fingerprint::of),
+                Identifiers.filter("request_id", requestId), number("after", Optional.ofNullable(after)), size);
     }
 
+    /** Instants the database can compare: years 1 to 9999, which covers every event Lanyard can have written. */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private static Optional<Instant> instant(String name, Optional<String> text) {
+        Optional<Instant> parsed;
         try {
-            return text.filter(t -> !t.isEmpty()).map(Instant::parse);
+            parsed = text.filter(t -> !t.isEmpty()).map(Instant::parse);
         } catch (DateTimeParseException e) {
             throw new InvalidQueryException(name + " must be an ISO-8601 instant such as 2026-11-23T10:00:00Z");
         }
+        if (parsed.isPresent() && (parsed.get().isBefore(EARLIEST) || parsed.get().isAfter(LATEST))) {
+            throw new InvalidQueryException(name + " must be between the years 1 and 9999");
+        }
+        return parsed;
     }
 
     private static Optional<Long> number(String name, Optional<String> text) {

@@ -1,7 +1,5 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
 import dev.lanyard.broker.AccessContext;
 import dev.lanyard.broker.AccessDeniedException;
 import dev.lanyard.broker.Classified;
@@ -9,7 +7,6 @@ import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.InstantSource;
 import java.util.function.Supplier;
 
 /**
@@ -20,13 +17,11 @@ import java.util.function.Supplier;
 class AuditedOperation {
 
     private final PolicyEngine policy;
-    private final AuditLog audit;
-    private final InstantSource clock;
+    private final RestAudit audit;
 
-    AuditedOperation(PolicyEngine policy, AuditLog audit, InstantSource clock) {
+    AuditedOperation(PolicyEngine policy, RestAudit audit) {
         this.policy = policy;
         this.audit = audit;
-        this.clock = clock;
     }
 
     /**
@@ -43,13 +38,8 @@ class AuditedOperation {
                     return action.get();
                 })
                 .onItemOrFailure().transformToUni((result, failure) -> {
-                    Classified outcome = failure == null
-                            ? new Classified(successStatus, null, AuditEvent.Outcome.SUCCESS, null)
-                            : Classified.of(failure);
-                    AuditEvent event = new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(),
-                            operation, backend, path, null, null, outcome.outcome(), outcome.status(), outcome.code(),
-                            access.clientAddress());
-                    return audit.append(event).onItem().transformToUni(ignored -> failure == null
+                    Classified outcome = failure == null ? Classified.success(successStatus) : Classified.of(failure);
+                    return audit.operation(access, operation, backend, path, outcome).onItem().transformToUni(ignored -> failure == null
                             ? Uni.createFrom().item(result)
                             : Uni.createFrom().<T>failure(new AuditedProblem(outcome)));
                 });

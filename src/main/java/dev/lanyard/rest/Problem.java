@@ -16,11 +16,16 @@ import java.util.Locale;
 public record Problem(String type, String title, int status, String code, String detail, String requestId) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+    static final String BEARER_CHALLENGE = "Bearer realm=\"lanyard\"";
 
     static Problem of(int status, String code, String detail, String requestId) {
         return new Problem("urn:lanyard:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'),
                 Response.Status.fromStatusCode(status) == null ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(),
                 status, code, detail, requestId);
+    }
+
+    static Problem of(Classified classified, String requestId) {
+        return of(classified.status(), classified.code(), classified.message(), requestId);
     }
 
     static Response response(Classified classified, String requestId) {
@@ -30,7 +35,7 @@ public record Problem(String type, String title, int status, String code, String
     static Response response(int status, String code, String detail, String requestId) {
         Response.ResponseBuilder builder = Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail, requestId));
         if (status == 401) {
-            builder.header("WWW-Authenticate", "Bearer realm=\"lanyard\"");
+            builder.header("WWW-Authenticate", BEARER_CHALLENGE);
         }
         return builder.build();
     }

@@ -26,10 +26,14 @@ final class Requests {
         if (known != null) {
             return (String) known;
         }
-        String offered = context.getHeaderString(REQUEST_ID_HEADER);
-        String id = offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id = requestId(context.getHeaderString(REQUEST_ID_HEADER));
         context.setProperty(REQUEST_ID, id);
         return id;
+    }
+
+    /** The offered id when it is safe to log and store; a fresh one otherwise. */
+    static String requestId(String offered) {
+        return offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
     }
 
     static String clientAddress(HttpServerRequest request) {

@@ -1,7 +1,9 @@
 package dev.lanyard.rest;
 
 import dev.lanyard.broker.Broker;
+import dev.lanyard.broker.Classified;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretVersion;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -43,8 +45,10 @@ public class SecretResource {
     @Operation(summary = "Read a static secret", description = "Latest version, or the one named by ?version=")
     public Uni<GrantResponse> read(@PathParam("backend") String backend, @PathParam("path") String path,
                                    @QueryParam("version") String version, @Context ContainerRequestContext request) {
-        return Uni.createFrom().deferred(() -> broker.read(Requests.access(request), SecretRef.of(backend, path),
-                        Optional.ofNullable(version).filter(v -> !v.isEmpty())))
+        SecretRef ref = Identifiers.secret(backend, path);
+        Optional<String> wanted = Optional.ofNullable(version).filter(v -> !v.isEmpty());
+        wanted.ifPresent(SecretVersion::parse);
+        return alreadyAudited(broker.read(Requests.access(request), ref, wanted))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 
@@ -53,7 +57,8 @@ public class SecretResource {
     @Operation(summary = "Issue a leased credential", description = "For example a database login from database/creds/<role>")
     public Uni<GrantResponse> issue(@PathParam("backend") String backend, @PathParam("path") String path,
                                     @Context ContainerRequestContext request) {
-        return Uni.createFrom().deferred(() -> broker.issue(Requests.access(request), SecretRef.of(backend, path)))
+        SecretRef ref = Identifiers.secret(backend, path);
+        return alreadyAudited(broker.issue(Requests.access(request), ref))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 
@@ -62,8 +67,8 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Renew a lease you hold")
     public Uni<LeaseResponse> renew(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return broker.renew(Requests.access(request), body.leaseId(),
-                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds))
+        return alreadyAudited(broker.renew(Requests.access(request), body.leaseId(),
+                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds)))
                 .map(lease -> LeaseResponse.of(body.leaseId(), lease));
     }
 
@@ -72,6 +77,13 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Revoke a lease you hold; the credential stops working")
     public Uni<Response> revoke(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return broker.revoke(Requests.access(request), body.leaseId()).map(ignored -> Response.noContent().build());
+        return alreadyAudited(broker.revoke(Requests.access(request), body.leaseId()))
+                .map(ignored -> Response.noContent().build());
+    }
+
+    /** The broker audits every outcome it produces, so its failures must not be audited a second time here. */
+    private static <T> Uni<T> alreadyAudited(Uni<T> brokered) {
+        return brokered.onFailure(failure -> !(failure instanceof AuditedProblem))
+                .transform(failure -> new AuditedProblem(Classified.of(failure), failure));
     }
 }

@@ -52,6 +52,7 @@ class AuditCrashProcessIT {
     private EmbeddedDatabase database;
     private OpenBaoDevServer openBao;
     private Process lanyard;
+    private PackagedLanyard lanyardProcess;
 
     @AfterEach
     void stopEverything() {
@@ -77,7 +78,8 @@ class AuditCrashProcessIT {
         openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), "app", Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.cli("kv", "put", "secret/crash/config", "api_key=crash-test");
         token = ApiTokens.generate(new SecureRandom());
-        migrate();
+        lanyardProcess = new PackagedLanyard(work);
+        lanyardProcess.migrate(database);
         config = new LinkedHashMap<>(database.lanyardConfig());
         config.put("quarkus.http.host", "127.0.0.1");
         config.put("lanyard.audit.lease-hmac-key", "file:" + secret("hmac", randomKey()));
@@ -232,41 +234,12 @@ class AuditCrashProcessIT {
         return audited;
     }
 
-    /** The packaged jar's own migration step, as the schema owner, before any replica starts. */
-    private void migrate() throws Exception {
-        Process migration = start(database.ownerConfig("file:" + secret("owner-password", database.ownerPassword())),
-                "migrate", "migrate");
-        assertThat(migration.waitFor(120, TimeUnit.SECONDS)).as("migration finished").isTrue();
-        assertThat(migration.exitValue()).as("migration exit code; see " + work.resolve("lanyard-migrate.log")).isZero();
-    }
-
-    private Process start(Map<String, String> config, String name, String... arguments) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-jar");
-        command.add(System.getProperty("lanyard.app.jar", "target/quarkus-app/quarkus-run.jar"));
-        command.addAll(List.of(arguments));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(work.resolve("lanyard-" + name + ".log").toFile()).start();
+    private Process start(Map<String, String> config, String name) throws IOException {
+        return lanyardProcess.start(config, name);
     }
 
     private void awaitReady(Process process, String base) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plusSeconds(90);
-        while (Instant.now().isBefore(deadline)) {
-            assertThat(process.isAlive()).as("Lanyard exited; see its log in " + work).isTrue();
-            try {
-                if (client.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("Lanyard did not become ready; see " + work);
+        lanyardProcess.awaitReady(process, base, "replica");
     }
 
     private Path secret(String name, String value) throws IOException {

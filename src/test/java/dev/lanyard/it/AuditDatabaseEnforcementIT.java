@@ -121,7 +121,7 @@ class AuditDatabaseEnforcementIT {
             execute(owner, "insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) values (?, ?, now(), "
                     + "'0123456789abcdef', ?) on conflict do nothing", cut, hashAt(cut), new byte[64]);
             long next = head() + 1;
-            ChainedEvent archive = new ChainedEvent(next, Instant.now(), "forged-archive", "token:admin", "audit.archive",
+            ChainedEvent archive = new ChainedEvent(next, MovableClock.now(), "forged-archive", "token:admin", "audit.archive",
                     "audit", "archive/" + cut, null, null, "success", 200, null, null, null);
             byte[] hash = CanonicalForm.chain(hashAt(next - 1), archive.canonical());
             execute(owner, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, "

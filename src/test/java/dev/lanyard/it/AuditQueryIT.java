@@ -47,11 +47,11 @@ class AuditQueryIT {
 
     @Test
     void timeWindowsIncludeExactlyTheirEvents() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = MovableClock.now().minusMillis(1);
         String marker = "it-window-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", marker)
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
-        Instant after = Instant.now().plusMillis(1);
+        Instant after = MovableClock.now().plusMillis(1);
         assertThat(events(Map.of("request_id", marker, "from", before.toString(), "to", after.toString())).getList("events")).hasSize(1);
         assertThat(events(Map.of("request_id", marker, "to", before.toString())).getList("events")).isEmpty();
         assertThat(events(Map.of("request_id", marker, "from", after.toString())).getList("events")).isEmpty();
@@ -92,7 +92,7 @@ class AuditQueryIT {
 
     @Test
     void holdersNameWhoHeldALeaseOnAPath() {
-        Instant before = Instant.now().minusSeconds(1);
+        Instant before = MovableClock.now().minusSeconds(1);
         String leaseId = given().header("Authorization", bearer("app")).post("/v1/creds/openbao/database/creds/app")
                 .then().statusCode(200).extract().path("lease_id");
         JsonPath holders = given().header("Authorization", bearer("auditor"))

@@ -36,7 +36,7 @@ class CredentialLifecycleIT {
     @Test
     void applicationGetsUsesRenewsAndRevokesADatabaseLogin() throws SQLException {
         String issueId = "it-issue-" + UUID.randomUUID();
-        Instant before = Instant.now();
+        Instant before = MovableClock.now();
         ExtractableResponse<Response> issued = given().header("Authorization", bearer("app")).header("X-Request-Id", issueId)
                 .when().post(ISSUE_PATH)
                 .then().statusCode(200).contentType(ContentType.JSON).extract();
@@ -76,7 +76,7 @@ class CredentialLifecycleIT {
         assertThat(single(renewId)).containsEntry("operation", "renew").containsEntry("outcome", "success")
                 .containsEntry("lease_hmac", fingerprint).containsEntry("subject", "token:app");
         assertThat(single(revokeId)).containsEntry("operation", "revoke").containsEntry("outcome", "success")
-                .containsEntry("lease_hmac", fingerprint);
+                .containsEntry("lease_hmac", fingerprint).as("the status actually sent").containsEntry("status", 204);
 
         for (Map<String, Object> row : Audit.allRows()) {
             assertThat(row.values().toString()).doesNotContain(password).doesNotContain(leaseId);
@@ -89,6 +89,16 @@ class CredentialLifecycleIT {
                 .when().post("/v1/leases/renew")
                 .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("LEASE_NOT_FOUND"));
         assertThat(single(lateId)).containsEntry("outcome", "not_found");
+    }
+
+    @Test
+    void aRoleTheBackendDoesNotHaveIsA404NotABackendFault() {
+        // The caller may issue from this role, but OpenBao has no such role (it answers 400 "unknown role").
+        String requestId = "it-no-role-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", requestId)
+                .post("/v1/creds/openbao/database/creds/" + LanyardPeers.ROLE_MISSING)
+                .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("SECRET_NOT_FOUND"));
+        assertThat(single(requestId)).containsEntry("outcome", "not_found").containsEntry("status", 404);
     }
 
     @Test

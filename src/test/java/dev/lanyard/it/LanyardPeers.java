@@ -25,6 +25,10 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
     public static final String ROLE_APP = "app";
     public static final String ROLE_FLIGHT = "flight";
     public static final String ROLE_CAP = "capped";
+    /** A role policies allow but OpenBao does not have. */
+    public static final String ROLE_MISSING = "never-configured";
+
+    public static final int ANONYMOUS_REFUSALS_PER_MINUTE = 300;
 
     public static final String CLUSTER_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
@@ -79,7 +83,8 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + writeSecret("token-" + name, token));
         }
-        policy(config, "app", "token:app", "openbao/database/creds/app,openbao/secret/payments/**", "read,issue,renew,revoke");
+        policy(config, "app", "token:app", "openbao/database/creds/app,openbao/database/creds/" + ROLE_MISSING
+                + ",openbao/secret/payments/**", "read,issue,renew,revoke");
         policy(config, "flight", "token:flight", "openbao/database/creds/flight", "issue");
         policy(config, "capped", "token:capped", "openbao/database/creds/capped", "issue,renew,revoke");
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
@@ -87,9 +92,14 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
         config.put("lanyard.policy.admin.rules[2].paths", "lanyard/tokens,lanyard/tokens/*");
         config.put("lanyard.policy.admin.rules[2].capabilities", "admin");
+        // A backend name no backend has: lets a caller get past policy to BACKEND_NOT_FOUND.
+        config.put("lanyard.policy.admin.rules[3].paths", "nowhere/**");
+        config.put("lanyard.policy.admin.rules[3].capabilities", "read");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
         policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
         config.put("lanyard.auth.token-cache-ttl", "2s");
+        // Above what the tests refuse from 127.0.0.1 in a minute; HostileInputIT exhausts it from another address.
+        config.put("lanyard.http.anonymous-refusals-per-minute", String.valueOf(ANONYMOUS_REFUSALS_PER_MINUTE));
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
 

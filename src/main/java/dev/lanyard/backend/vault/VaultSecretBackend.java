@@ -235,7 +235,8 @@ final class VaultSecretBackend implements SecretBackend {
     }
 
     private BackendException translate(int status, String operation, String path, Throwable cause) {
-        if (status == 404 || (status == 400 && (operation.equals("renew") || operation.equals("revoke")))) {
+        // Vault answers 400 for a lease it does not know and for a dynamic role that does not exist.
+        if (status == 404 || (status == 400 && (operation.equals("renew") || operation.equals("revoke") || operation.equals("issue")))) {
             return new SecretNotFoundException(name, operation, path);
         }
         if (status == 0 || status >= 500 || status == 429) {
