@@ -19,9 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
+import org.jboss.logging.Logger;
 
 /**
  * Hands out secrets and leased credentials: checks policy, serves from the lease cache or makes one backend
@@ -30,6 +30,8 @@ import java.util.random.RandomGenerator;
  * the secret.
  */
 public class Broker {
+
+    private static final Logger LOG = Logger.getLogger(Broker.class);
 
     /** Static values are shared by everyone allowed to read them; leased credentials belong to one identity. */
     record CacheKey(String ref, String version, String holder) {}
@@ -45,8 +47,6 @@ public class Broker {
     private final BackendCalls calls;
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
-    /** Per identity: issues between the cap check and their lease record (this replica only). */
-    private final ConcurrentHashMap<String, AtomicInteger> pendingIssues = new ConcurrentHashMap<>();
 
     public Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
                   LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
@@ -78,37 +78,57 @@ public class Broker {
         }));
     }
 
-    /** Issues a leased credential for the caller, or returns the one it already holds for this role. */
+    /**
+     * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential issued
+     * for this request whose audit row cannot be written is revoked at once: nothing unrecorded stays live.
+     */
     public Uni<Grant> issue(AccessContext access, SecretRef ref) {
+        AtomicReference<Grant> issuedHere = new AtomicReference<>();
         return audited(access, "issue", ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.ISSUE, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.ISSUE);
             CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
-            return lookup("issue", backend, key, () -> issueNew(access, backend, ref));
-        }));
+            return lookup("issue", backend, key, () -> issueNew(access, backend, ref).invoke(issuedHere::set));
+        })).onFailure(AuditUnavailableException.class).call(() -> issuedHere.get() == null
+                ? Uni.createFrom().voidItem()
+                : withdraw(issuedHere.get()));
     }
 
     private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
-        AtomicInteger pending = pendingIssues.computeIfAbsent(owner, o -> new AtomicInteger());
-        return leases.countLive(owner, clock.instant())
-                .invoke(live -> {
-                    // Issues still in flight count against the cap too, so parallel requests for different roles
-                    // cannot all pass the check before any of them is recorded.
-                    if (live + pending.incrementAndGet() > config.maxLeasesPerIdentity()) {
-                        pending.decrementAndGet();
-                        throw new LeaseLimitException(config.maxLeasesPerIdentity());
-                    }
-                })
-                .chain(() -> calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
-                        .call(secret -> leases.recordIssued(new LeaseRecord(
-                                fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
-                                secret.lease().issuedAt(), secret.lease().expiresAt(), null)))
-                        .eventually(() -> {
-                            pending.decrementAndGet();
-                        }))
-                .map(secret -> new Grant(secret, secret.lease().expiresAt(),
-                        schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
+        int cap = config.maxLeasesPerIdentity();
+        // The place under the cap is taken before the backend is asked, atomically across replicas, so parallel
+        // requests for different roles cannot all pass a count made before any of them was recorded.
+        return leases.reserve(owner, cap, clock.instant(), config.issueHold()).chain(reservation -> {
+            if (reservation.isEmpty()) {
+                return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
+            }
+            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+                    .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
+                                    fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
+                                    secret.lease().issuedAt(), secret.lease().expiresAt(), null))
+                            // Issued but not recorded: it could never be found to renew, revoke or count. Give it back.
+                            .onFailure().call(() -> revokeQuietly(backend, secret.lease().id().orElseThrow())))
+                    .onFailure().call(() -> leases.release(reservation.get(), clock.instant()).onFailure().recoverWithNull());
+        }).map(secret -> new Grant(secret, secret.lease().expiresAt(),
+                schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
+    }
+
+    /** Takes back a credential issued for a request that could not be recorded. Best effort: it expires anyway. */
+    private Uni<Void> withdraw(Grant grant) {
+        String leaseId = grant.secret().lease().id().orElseThrow();
+        evictLease(leaseId);
+        SecretBackend backend = backends.find(grant.secret().ref().backend()).orElseThrow();
+        return revokeQuietly(backend, leaseId)
+                .chain(() -> leases.recordRevoked(fingerprint.of(leaseId), clock.instant()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> revokeQuietly(SecretBackend backend, String leaseId) {
+        return calls.call(backend, "revoke", "lease", () -> backend.revoke(leaseId))
+                .onFailure().invoke(failure -> LOG.warnf("a credential that could not be recorded was not revoked (%s);"
+                        + " it expires with its lease", failure.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
@@ -137,6 +157,11 @@ public class Broker {
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
                             .map(ignored -> new Audited<Void>(null, ref, null));
                 }));
+    }
+
+    /** Drops expired grants and zeroes the values of those that left the cache; see {@link LeaseCache#sweep()}. */
+    public int sweepCache() {
+        return cache.sweep();
     }
 
     /** Drops cached values of one secret, e.g. after it was rotated. */

@@ -40,9 +40,10 @@ class BrokerTest {
     /** The defaults the brief asks for, with a lease cap of 3 so it is reachable in a test. */
     record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
                   Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
-                  Duration breakerDelay) implements BrokerConfig {
+                  Duration breakerDelay, Duration issueHold) implements BrokerConfig {
         static Config defaults() {
-            return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5));
+            return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5),
+                    Duration.ofMinutes(1));
         }
     }
 
@@ -406,11 +407,44 @@ class BrokerTest {
         }
         backend.releaseIssues();
 
-        long granted = pending.stream().filter(f -> !f.isCompletedExceptionally() && f.isDone()).count();
-        long live = await(leases.countLive("sa:payments/api", clock.instant()));
         assertThat(pending).allMatch(CompletableFuture::isDone);
-        assertThat(live).as("live leases held by one identity").isLessThanOrEqualTo(3);
-        assertThat(granted).isLessThanOrEqualTo(3);
+        long granted = pending.stream().filter(f -> !f.isCompletedExceptionally()).count();
+        long refused = pending.stream().filter(f -> f.isCompletedExceptionally()
+                && f.handle((ok, failure) -> failure).join() instanceof LeaseLimitException).count();
+        long live = await(leases.countLive("sa:payments/api", clock.instant()));
+        // Exactly the cap: not more (the race), and not fewer (a check that refuses everything would pass "at most").
+        assertThat(granted).isEqualTo(3);
+        assertThat(refused).isEqualTo(2);
+        assertThat(live).as("live leases held by one identity").isEqualTo(3);
+        assertThat(backend.issueCalls()).as("refused requests never reached the backend").isEqualTo(3);
+    }
+
+    @Test
+    void aPlaceUnderTheCapIsGivenBackWhenTheIssueFails() {
+        backend.failing(true);
+        // More failures than the cap (and fewer than would open the circuit breaker): each gives its place back.
+        for (int i = 0; i < 4; i++) {
+            int role = i;
+            assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role" + role))).isNotInstanceOf(LeaseLimitException.class);
+        }
+        backend.failing(false);
+        for (int i = 1; i <= 3; i++) {
+            issue(API, SecretRef.of("fake", "creds/other" + i));
+        }
+        assertThat(await(leases.countLive("sa:payments/api", clock.instant()))).isEqualTo(3);
+    }
+
+    @Test
+    void aCredentialIssuedForARequestThatCannotBeAuditedIsRevokedAtOnce() {
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(AuditUnavailableException.class);
+        assertThat(backend.issueCalls()).isEqualTo(1);
+        assertThat(backend.revokeCalls()).as("the unrecorded credential was given back").isEqualTo(1);
+        assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNotNull());
+
+        audit.failing(false);
+        issue(API, ROLE);
+        assertThat(backend.issueCalls()).as("the withdrawn credential is not served from the cache").isEqualTo(2);
     }
 
     // ----- backends -----

@@ -120,7 +120,7 @@ class AuditWriterIT {
     }
 
     private void awaitQueueDepth(int depth) throws Exception {
-        Instant giveUp = Instant.now().plusSeconds(3);
+        Instant giveUp = Instant.now().plusSeconds(8); // within the 10 s lock timeout the tests configure
         while (Instant.now().isBefore(giveUp)) {
             String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
             Matcher m = QUEUE_DEPTH.matcher(metrics);

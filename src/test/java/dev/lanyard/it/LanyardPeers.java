@@ -72,8 +72,8 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         config.put("lanyard.audit.archive-directory", work.resolve("audit-archive").toString());
         config.put("lanyard.audit.checkpoint-interval", "1h");
         // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
-        config.put("lanyard.audit.lock-timeout", "4s");
-        config.put("lanyard.audit.append-timeout", "6s");
+        config.put("lanyard.audit.lock-timeout", "10s");
+        config.put("lanyard.audit.append-timeout", "12s");
         config.put("lanyard.vault.openbao.address", openBao.address());
         config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret("openbao-token", openBao.rootToken()));
         config.put("lanyard.vault.doomed.address", doomedOpenBao.address());

@@ -102,8 +102,22 @@ class ResilienceIT {
             given().config(bounded).header("Authorization", bearer("app")).get("/v1/secrets/doomed/secret/anything")
                     .then().statusCode(503).contentType("application/problem+json").body("code", equalTo("BACKEND_UNAVAILABLE"));
         }
+        // The circuit opened: after the rolling window's failures, calls fail fast without trying the dead backend.
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(callsTo(metrics, "doomed", "circuit_open")).as("calls failed fast by the open circuit").isPositive();
+        assertThat(callsTo(metrics, "doomed", "BackendUnavailable")).as("calls that reached the dead backend")
+                .isLessThan(12);
         // The healthy backend is unaffected by the other one's open circuit.
         given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+    }
+
+    /** lanyard_backend_call_seconds_count for one backend and outcome, summed over operations. */
+    private static double callsTo(String metrics, String backend, String outcome) {
+        return metrics.lines()
+                .filter(line -> line.startsWith("lanyard_backend_call_seconds_count{") && line.contains("backend=\"" + backend + "\"")
+                        && line.contains("outcome=\"" + outcome + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     @Test
