@@ -40,6 +40,13 @@ public final class PostgresLogin {
         };
     }
 
+    /** Whether {@code secret} logs in; the connection is closed again. */
+    public boolean logsIn(Rotation rotation, PostgresSecret secret) {
+        Optional<Connection> connection = connect(rotation, secret);
+        connection.ifPresent(PostgresLogin::closeQuietly);
+        return connection.isPresent();
+    }
+
     /**
      * testSecret: the pending credential logs in and can run a query. The place to check the grants an
      * application needs, if a team wants more than a login.
@@ -96,6 +103,14 @@ public final class PostgresLogin {
                     LogField.USERNAME, secret.username(), LogField.HOST, secret.host(), LogField.TLS, tls,
                     LogField.SQL_STATE, String.valueOf(e.getSQLState())));
             return Optional.empty();
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // a connection opened only to prove a login: nothing is left to clean up
         }
     }
 }

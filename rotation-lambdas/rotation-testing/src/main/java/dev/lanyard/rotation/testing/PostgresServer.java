@@ -92,13 +92,19 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Whether {@code username} logs in with {@code password} (and can run a query). */
     public boolean canLogIn(String username, String password) {
+        return canRun(username, password, "SELECT 1");
+    }
+
+    /** Whether {@code username} logs in with {@code password} and may run {@code sql}. */
+    public boolean canRun(String username, String password, String sql) {
         Properties properties = new Properties();
         properties.setProperty("user", username);
         properties.setProperty("password", password);
         properties.setProperty("sslmode", "disable");
         try (Connection connection = DriverManager.getConnection(url(), properties);
              Statement statement = connection.createStatement()) {
-            return statement.execute("SELECT 1");
+            statement.execute(sql);
+            return true;
         } catch (SQLException e) {
             return false;
         }

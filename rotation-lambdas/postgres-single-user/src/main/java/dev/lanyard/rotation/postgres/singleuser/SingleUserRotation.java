@@ -48,9 +48,7 @@ final class SingleUserRotation implements RotationStrategy {
         PostgresSecret current = PostgresSecret.parse(secrets.value(rotation.secretId(), Stage.AWSCURRENT));
         PostgresSecret pending = PostgresSecret.parse(secrets.value(rotation.secretId(), rotation.token(), Stage.AWSPENDING));
 
-        Optional<Connection> alreadySet = login.connect(rotation, pending);
-        if (alreadySet.isPresent()) {
-            close(alreadySet.get());
+        if (login.logsIn(rotation, pending)) {
             log.info(rotation, "setSecret: the AWSPENDING password is already the user's password",
                     Map.of(LogField.USERNAME, pending.username()));
             return;
@@ -99,14 +97,6 @@ final class SingleUserRotation implements RotationStrategy {
             return secrets.valueIfPresent(rotation.secretId(), Stage.AWSPREVIOUS).map(PostgresSecret::parse);
         } catch (MalformedSecretException e) {
             return Optional.empty();
-        }
-    }
-
-    private static void close(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            // a connection we only opened to prove a login: nothing to clean up
         }
     }
 }
