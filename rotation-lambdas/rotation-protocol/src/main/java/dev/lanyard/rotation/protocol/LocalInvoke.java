@@ -10,42 +10,50 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Invokes a handler the way Lambda would, from an event file, in this JVM: {@code LocalInvoke <handler class>
- * <event.json>}. The handler is made with its public no-argument constructor, so it reads its configuration from
- * the environment exactly as in Lambda. Log lines go to standard output; a one-line timing summary (init and
- * invocation, in milliseconds) goes to standard error. Exits 1 when the step throws.
+ * Invokes a handler the way Lambda would, from event files, in this JVM: {@code LocalInvoke <handler class>
+ * <event.json>...}. The handler is made once with its public no-argument constructor, so it reads its
+ * configuration from the environment exactly as in Lambda, then gets each event in turn, like one execution
+ * environment getting several invocations. Log lines go to standard output; for the init and each invocation a
+ * one-line JSON timing summary (milliseconds) goes to standard error. Exits 1 at the first step that throws.
  */
 public final class LocalInvoke {
     private LocalInvoke() {
     }
 
     public static void main(String[] args) throws IOException, ReflectiveOperationException {
-        if (args.length != 2) {
-            System.err.println("usage: LocalInvoke <handler class> <event.json>");
+        if (args.length < 2) {
+            System.err.println("usage: LocalInvoke <handler class> <event.json>...");
             System.exit(2);
         }
-        SecretsManagerRotationEvent event = readEvent(Path.of(args[1]));
+        List<SecretsManagerRotationEvent> events = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            events.add(readEvent(Path.of(args[i])));
+        }
         long initStart = System.nanoTime();
         @SuppressWarnings("unchecked")
         RequestHandler<SecretsManagerRotationEvent, Void> handler = (RequestHandler<SecretsManagerRotationEvent, Void>)
                 Class.forName(args[0]).getConstructor().newInstance();
-        long invokeStart = System.nanoTime();
-        int status = 0;
-        try {
-            handler.handleRequest(event, new LocalContext(UUID.randomUUID().toString(), args[0]));
-        } catch (RuntimeException e) {
-            System.err.println("LocalInvoke: " + event.getStep() + " failed: " + e.getClass().getName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-            status = 1;
+        System.err.printf(Locale.ROOT, "LocalInvoke: {\"phase\":\"init\",\"ms\":%.1f}%n", (System.nanoTime() - initStart) / 1e6);
+        for (SecretsManagerRotationEvent event : events) {
+            long start = System.nanoTime();
+            try {
+                handler.handleRequest(event, new LocalContext(UUID.randomUUID().toString(), args[0]));
+            } catch (RuntimeException e) {
+                System.err.println("LocalInvoke: " + event.getStep() + " failed: " + e.getClass().getName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                System.exit(1);
+            }
+            System.err.printf(Locale.ROOT, "LocalInvoke: {\"phase\":\"%s\",\"ms\":%.1f}%n",
+                    event.getStep(), (System.nanoTime() - start) / 1e6);
         }
-        long end = System.nanoTime();
-        System.err.printf("LocalInvoke: {\"step\":\"%s\",\"initMs\":%.1f,\"invokeMs\":%.1f,\"ok\":%s}%n",
-                event.getStep(), (invokeStart - initStart) / 1e6, (end - invokeStart) / 1e6, status == 0);
-        System.exit(status);
+        System.exit(0);
     }
 
     static SecretsManagerRotationEvent readEvent(Path file) throws IOException {
