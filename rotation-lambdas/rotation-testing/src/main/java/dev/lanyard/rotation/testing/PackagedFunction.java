@@ -119,12 +119,18 @@ public final class PackagedFunction {
         }
     }
 
-    /** A JVM that starts and ends without loading a handler: the floor under every cold start. */
-    public double bareJvmMs() {
+    /**
+     * How long a JVM with {@code environment} takes to start and end without loading a handler (the launcher
+     * prints its usage): the floor under every cold start.
+     */
+    public double bareJvmMs(Map<String, String> environment) {
+        ProcessBuilder builder = new ProcessBuilder(javaExecutable(), "-cp", directory + ":" + directory.resolve("lib") + "/*",
+                LAUNCHER).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
         try {
             long start = System.nanoTime();
-            Process process = new ProcessBuilder(javaExecutable(), "-cp", directory + ":" + directory.resolve("lib") + "/*",
-                    LAUNCHER).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process process = builder.start();
             process.waitFor(60, TimeUnit.SECONDS);
             return (System.nanoTime() - start) / 1e6;
         } catch (IOException e) {
