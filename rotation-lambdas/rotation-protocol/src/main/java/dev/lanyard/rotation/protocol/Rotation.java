@@ -7,4 +7,9 @@ package dev.lanyard.rotation.protocol;
  * is never logged.
  */
 public record Rotation(String secretId, String token, Step step, String requestId, String rotationToken) {
+
+    @Override
+    public String toString() {
+        return "Rotation[" + step + " " + secretId + " version " + token + ", request " + requestId + "]";
+    }
 }

@@ -21,10 +21,12 @@ import java.util.UUID;
  *
  * <p>Each run of a function starts two rotations (secrets A and B) and two fresh JVMs: one gets createSecret for A
  * then for B, the other setSecret for A then for B. The first event of a JVM is the cold invocation (for the
- * PostgreSQL functions, setSecret is the first to load the JDBC driver and log in), the second the warm one. A
- * run counts only when every JVM exits 0 and the state shows the steps happened (both pending versions have a
- * value; for PostgreSQL, both pending passwords log in). Arguments: runs, then {@code zip=handlerClass=kind} per
- * function, kind being {@code single}, {@code alternating} or {@code random}.
+ * PostgreSQL functions, setSecret is the first to load the JDBC driver and log in), the second the warm one. Each
+ * run measures Lambda's default JVM settings and C1 only, one after the other. Figures are printed only when
+ * every JVM exited 0 and the state shows the steps happened (both pending versions have a value; for PostgreSQL,
+ * both pending passwords log in); otherwise the failed checks are listed and the exit status is 1. Arguments:
+ * runs, then {@code zip=handlerClass=kind} per function, kind being {@code single}, {@code alternating} or
+ * {@code random}.
  */
 public final class ColdStartBench {
     private final MotoServer moto;
@@ -48,9 +50,7 @@ public final class ColdStartBench {
                 String[] spec = args[i].split("=");
                 PackagedFunction function = PackagedFunction.unpack(Path.of(spec[0]), spec[1], work);
                 String name = spec[1].substring(spec[1].lastIndexOf('.') + 1);
-                for (Map.Entry<String, String> variant : VARIANTS.entrySet()) {
-                    rows.add(bench.measure(function, name, variant.getKey(), variant.getValue(), spec[2], runs));
-                }
+                rows.addAll(bench.measure(function, name, spec[2], runs));
             }
             if (!bench.failures.isEmpty()) {
                 bench.failures.forEach(failure -> System.err.println("bench: check failed: " + failure));
@@ -73,41 +73,58 @@ public final class ColdStartBench {
         VARIANTS.put("C1", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
     }
 
-    private String measure(PackagedFunction function, String name, String variant, String javaOptions, String kind, int runs) {
-        List<Double> bare = new ArrayList<>();
-        List<Double> init = new ArrayList<>();
-        List<Double> first = new ArrayList<>();
-        List<Double> second = new ArrayList<>();
-        List<Double> wall = new ArrayList<>();
+    /** One handler: in each run, one sample per JVM setting, alternating, so load changes hit both alike. */
+    private List<String> measure(PackagedFunction function, String name, String kind, int runs) {
+        Map<String, Samples> samples = new LinkedHashMap<>();
+        VARIANTS.keySet().forEach(variant -> samples.put(variant, new Samples()));
         for (int run = 0; run < runs; run++) {
-            Map<String, String> environment = new HashMap<>(moto.functionEnvironment());
-            if (!javaOptions.isEmpty()) {
-                environment.put("JAVA_TOOL_OPTIONS", javaOptions);
+            for (Map.Entry<String, String> variant : VARIANTS.entrySet()) {
+                sample(function, name, kind, variant.getValue(), samples.get(variant.getKey()));
             }
-            bare.add(function.bareJvmMs(environment));
-            Rotation a = start(kind);
-            Rotation b = start(kind);
-            Invocation create = function.invoke(environment,
-                    event(Step.CREATE_SECRET, a.arn, a.token), event(Step.CREATE_SECRET, b.arn, b.token));
-            check(create, name + " createSecret");
-            check(hasValue(a) && hasValue(b), name + ": createSecret left a pending version without a value");
-            Invocation set = function.invoke(environment,
-                    event(Step.SET_SECRET, a.arn, a.token), event(Step.SET_SECRET, b.arn, b.token));
-            check(set, name + " setSecret");
-            check(logsIn(kind, a) && logsIn(kind, b), name + ": a pending password does not log in after setSecret");
-            Invocation measured = kind.equals("random") ? create : set;
-            String step = kind.equals("random") ? "createSecret" : "setSecret";
-            init.add(measured.millis("init").orElse(Double.NaN));
-            List<Double> steps = measured.timings().stream().filter(t -> step.equals(t.get("phase")))
-                    .map(t -> ((Number) t.get("ms")).doubleValue()).toList();
-            first.add(steps.isEmpty() ? Double.NaN : steps.get(0));
-            second.add(steps.size() < 2 ? Double.NaN : steps.get(1));
-            wall.add(measured.wallMs());
         }
-        double bareMs = median(bare);
-        return String.format(Locale.ROOT, "%-46s %-7s %8.0f %8.0f %8.0f %8.0f %8.0f %9.2f %8.1f",
-                name + ", " + (kind.equals("random") ? "createSecret" : "setSecret"), variant, bareMs, median(init),
-                median(first), median(second), median(wall), median(wall) / bareMs, median(first) / median(second));
+        String step = kind.equals("random") ? "createSecret" : "setSecret";
+        return samples.entrySet().stream().map(entry -> entry.getValue().row(name + ", " + step, entry.getKey())).toList();
+    }
+
+    private void sample(PackagedFunction function, String name, String kind, String javaOptions, Samples samples) {
+        Map<String, String> environment = new HashMap<>(moto.functionEnvironment());
+        if (!javaOptions.isEmpty()) {
+            environment.put("JAVA_TOOL_OPTIONS", javaOptions);
+        }
+        samples.bare.add(function.bareJvmMs(environment));
+        Rotation a = start(kind);
+        Rotation b = start(kind);
+        Invocation create = function.invoke(environment,
+                event(Step.CREATE_SECRET, a.arn, a.token), event(Step.CREATE_SECRET, b.arn, b.token));
+        check(create, name + " createSecret");
+        check(hasValue(a) && hasValue(b), name + ": createSecret left a pending version without a value");
+        Invocation set = function.invoke(environment,
+                event(Step.SET_SECRET, a.arn, a.token), event(Step.SET_SECRET, b.arn, b.token));
+        check(set, name + " setSecret");
+        check(logsIn(kind, a) && logsIn(kind, b), name + ": a pending password does not log in after setSecret");
+        Invocation measured = kind.equals("random") ? create : set;
+        String step = kind.equals("random") ? "createSecret" : "setSecret";
+        samples.init.add(measured.millis("init").orElse(Double.NaN));
+        List<Double> steps = measured.timings().stream().filter(t -> step.equals(t.get("phase")))
+                .map(t -> ((Number) t.get("ms")).doubleValue()).toList();
+        samples.first.add(steps.isEmpty() ? Double.NaN : steps.get(0));
+        samples.second.add(steps.size() < 2 ? Double.NaN : steps.get(1));
+        samples.wall.add(measured.wallMs());
+    }
+
+    private static final class Samples {
+        final List<Double> bare = new ArrayList<>();
+        final List<Double> init = new ArrayList<>();
+        final List<Double> first = new ArrayList<>();
+        final List<Double> second = new ArrayList<>();
+        final List<Double> wall = new ArrayList<>();
+
+        String row(String label, String variant) {
+            double bareMs = median(bare);
+            return String.format(Locale.ROOT, "%-46s %-7s %8.0f %8.0f %8.0f %8.0f %8.0f %9.2f %8.1f", label, variant,
+                    bareMs, median(init), median(first), median(second), median(wall), median(wall) / bareMs,
+                    median(first) / median(second));
+        }
     }
 
     private record Rotation(String arn, String token) {
