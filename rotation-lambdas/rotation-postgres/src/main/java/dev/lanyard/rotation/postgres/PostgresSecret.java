@@ -38,7 +38,7 @@ public final class PostgresSecret {
             throw new MalformedSecretException("Database engine must be set to 'postgres' in order to use this rotation lambda");
         }
         PostgresSecret secret = new PostgresSecret(fields);
-        secret.port();
+        secret.port(); // a port that is not a number is malformed now, not at the first login
         return secret;
     }
 
