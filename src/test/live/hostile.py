@@ -334,6 +334,7 @@ def check_audit(t, sent):
 
 ALLOWED_URI = re.compile(r"^(/v1/secrets/\{backend\}/\{path\}|/v1/creds/\{backend\}/\{path\}|/v1/leases/(renew|revoke)"
                          r"|/v1/audit/(events|export|holders|verify|public-key|checkpoints|archive)"
+                         r"|/v1/tokens|/v1/tokens/\{id\}"
                          r"|/UNMATCHED|NOT_FOUND|REDIRECTION|root)$")
 
 

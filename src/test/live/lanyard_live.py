@@ -63,8 +63,9 @@ class Target:
         self.findings.append(f"[{check}] {what}")
 
     def database(self):
-        # The embedded PostgreSQL trusts its superuser over loopback: the auditor with database access.
-        return pg8000.native.Connection("postgres", host=self.host, port=self.db_port, database=self.db_name)
+        # The auditor with database access: the embedded PostgreSQL's superuser, whose password the test passes on.
+        return pg8000.native.Connection("postgres", host=self.host, port=self.db_port, database=self.db_name,
+                                        password=os.environ["LANYARD_DB_PASSWORD"])
 
 
 def read_file(path):

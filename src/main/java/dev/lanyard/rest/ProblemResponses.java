@@ -44,7 +44,11 @@ public class ProblemResponses implements OASFilter {
             "POST /v1/leases/renew", body(Map.of("404", "LEASE_NOT_FOUND", "403", "ACCESS_DENIED", "502", "BACKEND_REJECTED",
                     "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE")),
             "POST /v1/leases/revoke", body(Map.of("404", "LEASE_NOT_FOUND", "403", "ACCESS_DENIED", "502", "BACKEND_REJECTED",
-                    "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE")));
+                    "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE")),
+            "POST /v1/tokens", body(Map.of("403", "ACCESS_DENIED")),
+            "GET /v1/tokens", Map.of("403", "ACCESS_DENIED"),
+            "DELETE /v1/tokens/{id}", Map.of("400", "INVALID_QUERY: a token id is 16 lower-case hex digits",
+                    "403", "ACCESS_DENIED", "404", "TOKEN_NOT_FOUND"));
 
     private static final Map<String, String> AUDIT_API = Map.of(
             "400", "INVALID_QUERY: a filter cannot be understood", "403", "ACCESS_DENIED");
@@ -59,9 +63,11 @@ public class ProblemResponses implements OASFilter {
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
         openAPI.getComponents().addSchema(PROBLEM, problemSchema());
-        Schema leaseRequest = openAPI.getComponents().getSchemas().get("LeaseRequest");
-        if (leaseRequest != null) {
-            leaseRequest.additionalPropertiesSchema(OASFactory.createSchema().booleanSchema(false));
+        for (String body : List.of("LeaseRequest", "IssueRequest")) {
+            Schema schema = openAPI.getComponents().getSchemas().get(body);
+            if (schema != null) {
+                schema.additionalPropertiesSchema(OASFactory.createSchema().booleanSchema(false));
+            }
         }
         openAPI.getPaths().getPathItems().forEach((path, item) -> item.getOperations().forEach((method, operation) ->
                 describe(method.name() + " " + path, path, operation)));
@@ -69,9 +75,14 @@ public class ProblemResponses implements OASFilter {
 
     private static void describe(String key, String path, Operation operation) {
         APIResponses responses = operation.getResponses();
-        if (key.equals("POST /v1/leases/revoke")) {
+        if (key.equals("POST /v1/leases/revoke") || key.equals("DELETE /v1/tokens/{id}")) {
             responses.removeAPIResponse("200");
-            responses.addAPIResponse("204", OASFactory.createAPIResponse().description("Revoked: the credential stops working"));
+            responses.addAPIResponse("204", OASFactory.createAPIResponse().description("Revoked: it stops working"));
+        }
+        if (key.equals("POST /v1/tokens")) {
+            APIResponse issued = responses.getAPIResponse("200");
+            responses.removeAPIResponse("200");
+            responses.addAPIResponse("201", issued == null ? OASFactory.createAPIResponse().description("Issued") : issued);
         }
         Map<String, String> problems = new TreeMap<>(EDGE);
         merge(problems, path.startsWith("/v1/audit/") ? AUDIT_API : Map.of());

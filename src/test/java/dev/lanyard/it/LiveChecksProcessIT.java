@@ -77,6 +77,10 @@ class LiveChecksProcessIT {
         config.put("lanyard.policy.probe.subjects", "token:probe");
         config.put("lanyard.policy.probe.rules[0].paths", "**");
         config.put("lanyard.policy.probe.rules[0].capabilities", "read,issue,renew,revoke,audit:read");
+        // Administration the probes may exercise without locking themselves out: listing tokens, managing only tokens
+        // named st-*, signing checkpoints. Their own token (tokens/probe) stays out of reach.
+        config.put("lanyard.policy.probe.rules[1].paths", "lanyard/tokens,lanyard/tokens/st-*,audit/**");
+        config.put("lanyard.policy.probe.rules[1].capabilities", "admin");
         // The hostile suite sends hundreds of refused requests from one address and checks each one's row.
         config.put("lanyard.http.anonymous-refusals-per-minute", "100000");
         lanyard = lanyardProcess.start(config, "live");
@@ -87,6 +91,7 @@ class LiveChecksProcessIT {
         environment.put("LANYARD_OTHER_TOKEN_FILE", work.resolve("token-nobody").toString());
         environment.put("LANYARD_DB_PORT", String.valueOf(database.port()));
         environment.put("LANYARD_DB_NAME", EmbeddedDatabase.DATABASE);
+        environment.put("LANYARD_DB_PASSWORD", database.superuserPassword());
         environment.put("LANYARD_LOG_FILE", lanyardProcess.log("live").toString());
         environment.put("LANYARD_CANARY", canary);
         environment.put("LANYARD_CANARY_PATH", CANARY_PATH);
