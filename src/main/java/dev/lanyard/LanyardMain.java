@@ -1,6 +1,6 @@
 package dev.lanyard;
 
-import dev.lanyard.audit.AuditPrune;
+import dev.lanyard.audit.store.AuditPrune;
 import dev.lanyard.database.SchemaMigration;
 import dev.lanyard.devstack.DevStack;
 import io.quarkus.runtime.Quarkus;

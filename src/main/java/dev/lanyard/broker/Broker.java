@@ -1,9 +1,12 @@
 package dev.lanyard.broker;
 
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditUnavailableException;
-import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.secret.Lease;
@@ -65,8 +68,8 @@ public class Broker {
     }
 
     /** Reads a static secret (latest, or the given version). */
-    public Uni<Grant> read(AccessContext access, SecretRef ref, Optional<String> version) {
-        return audited(access, "read", ref, Uni.createFrom().deferred(() -> {
+    public Uni<Grant> read(RequestContext access, SecretRef ref, Optional<String> version) {
+        return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
             if (version.isPresent()) {
@@ -82,9 +85,9 @@ public class Broker {
      * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential issued
      * for this request whose audit row cannot be written is revoked at once: nothing unrecorded stays live.
      */
-    public Uni<Grant> issue(AccessContext access, SecretRef ref) {
+    public Uni<Grant> issue(RequestContext access, SecretRef ref) {
         AtomicReference<Grant> issuedHere = new AtomicReference<>();
-        return audited(access, "issue", ref, Uni.createFrom().deferred(() -> {
+        return audited(access, AuditOperation.ISSUE, ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.ISSUE, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.ISSUE);
             CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
@@ -94,7 +97,7 @@ public class Broker {
                 : withdraw(issuedHere.get()));
     }
 
-    private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
+    private Uni<Grant> issueNew(RequestContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
         int cap = config.maxLeasesPerIdentity();
         // The place under the cap is taken before the backend is asked, atomically across replicas, so parallel
@@ -132,30 +135,30 @@ public class Broker {
     }
 
     /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
-    public Uni<Lease> renew(AccessContext access, String leaseId, Optional<Duration> increment) {
+    public Uni<Lease> renew(RequestContext access, String leaseId, Optional<Duration> increment) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "renew", null, leaseFingerprint, 200, heldLease(access, leaseFingerprint, Capability.RENEW)
+        return audited(access, AuditOperation.RENEW, Target.lease(leaseFingerprint), 200, heldLease(access, leaseFingerprint, Capability.RENEW)
                 .chain(record -> {
                     SecretBackend backend = backend(SecretRef.of(record.backend(), record.path()), BackendCapability.RENEW);
                     return calls.call(backend, "renew", record.path(),
                                     () -> backend.renew(leaseId, increment.orElse(config.defaultRenewIncrement())))
                             .call(lease -> leases.recordRenewed(leaseFingerprint, lease.expiresAt()))
                             .invoke(lease -> evictLease(leaseId))
-                            .map(lease -> new Audited<>(lease, SecretRef.of(record.backend(), record.path()), null));
+                            .map(lease -> new Audited<>(lease, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
     /** Revokes a lease held by the caller (or by anyone, for an admin of its path); the credential stops working. */
-    public Uni<Void> revoke(AccessContext access, String leaseId) {
+    public Uni<Void> revoke(RequestContext access, String leaseId) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "revoke", null, leaseFingerprint, 204, heldLease(access, leaseFingerprint, Capability.REVOKE)
+        return audited(access, AuditOperation.REVOKE, Target.lease(leaseFingerprint), 204, heldLease(access, leaseFingerprint, Capability.REVOKE)
                 .chain(record -> {
                     SecretRef ref = SecretRef.of(record.backend(), record.path());
                     SecretBackend backend = backend(ref, BackendCapability.REVOKE);
                     return calls.call(backend, "revoke", record.path(), () -> backend.revoke(leaseId))
                             .invoke(() -> evictLease(leaseId))
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
-                            .map(ignored -> new Audited<Void>(null, ref, null));
+                            .map(ignored -> new Audited<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
@@ -169,7 +172,7 @@ public class Broker {
         return cache.evictIf(grant -> grant.secret().ref().equals(ref));
     }
 
-    private Uni<LeaseRecord> heldLease(AccessContext access, String leaseFingerprint, Capability capability) {
+    private Uni<LeaseRecord> heldLease(RequestContext access, String leaseFingerprint, Capability capability) {
         return leases.find(leaseFingerprint).map(found -> {
             LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
             String path = record.backend() + "/" + record.path();
@@ -202,7 +205,7 @@ public class Broker {
         return new Grant(secret, now.plus(lifetime), schedule.refreshAfter(now, lifetime));
     }
 
-    private void authorize(AccessContext access, Capability capability, String path) {
+    private void authorize(RequestContext access, Capability capability, String path) {
         if (!policy.allows(access.caller(), capability, path)) {
             throw new AccessDeniedException(capability.spelling(), path);
         }
@@ -220,32 +223,49 @@ public class Broker {
         }
     }
 
-    /** A result plus the references the audit event should carry, learned only once the operation ran. */
-    private record Audited<T>(T value, SecretRef ref, String version) {}
+    /** A result plus the target the audit event should name, learned only once the operation ran. */
+    private record Audited<T>(T value, Target target) {}
 
-    private Uni<Grant> audited(AccessContext access, String operation, SecretRef ref, Uni<Grant> action) {
-        return audited(access, operation, ref, null, 200, action.map(grant -> new Audited<>(grant, ref,
-                        grant.secret().version().orElse(null))))
-                .map(grant -> grant);
+    private Uni<Grant> audited(RequestContext access, AuditOperation operation, SecretRef ref, Uni<Grant> action) {
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, operation, secret, 200, action.map(grant -> new Audited<>(grant, secret
+                .atVersion(grant.secret().version().orElse(null))
+                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)))));
     }
 
-    /** @param successStatus what the caller is answered on success (revoke: 204), recorded as sent */
-    private <T> Uni<T> audited(AccessContext access, String operation, SecretRef ref, String leaseFingerprint,
-                               int successStatus, Uni<Audited<T>> action) {
+    /**
+     * Writes the one audit event for an operation, with the outcome and the status the caller will be sent, before
+     * the result (or the failure) goes on. If the event cannot be written the result never leaves.
+     *
+     * @param target        what the event names if the operation fails before learning more
+     * @param successStatus what the caller is answered on success (revoke: 204), recorded as sent
+     */
+    private <T> Uni<T> audited(RequestContext access, AuditOperation operation, Target target, int successStatus,
+                               Uni<Audited<T>> action) {
         return action.onItemOrFailure().transformToUni((done, failure) -> {
-            Classified outcome = failure == null ? Classified.success(successStatus) : Classified.of(failure);
-            SecretRef target = done != null && done.ref() != null ? done.ref() : ref;
-            String lease = leaseFingerprint;
-            if (lease == null && done != null && done.value() instanceof Grant grant) {
-                lease = grant.secret().lease().id().map(fingerprint::of).orElse(null);
+            Result result;
+            if (failure == null) {
+                Integer status = access.statusFor(null, successStatus);
+                result = status == null ? Result.success() : Result.success(status);
+            } else {
+                Failures.Refusal refusal = Failures.of(failure);
+                result = Result.failure(refusal.outcome(), access.statusFor(refusal.code(), successStatus), refusal.code());
             }
-            AuditEvent event = new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation,
-                    target == null ? null : target.backend(), target == null ? null : target.path().value(),
-                    done == null ? null : done.version(), lease, outcome.outcome(), outcome.status(), outcome.code(),
-                    access.clientAddress());
+            AuditEvent event = event(access, operation, done == null ? target : done.target(), result);
             return audit.append(event).onItem().transformToUni(ignored -> failure == null
                     ? Uni.createFrom().item(done.value())
                     : Uni.createFrom().<T>failure(failure));
         });
+    }
+
+    /** The event for one access, of the kind its channel calls for. */
+    private AuditEvent event(RequestContext access, AuditOperation operation, Target target, Result result) {
+        return switch (access.channel()) {
+            case API -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
+                    access.clientAddress(), operation, target, result);
+            case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
+                    operation, target, result);
+            case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
+        };
     }
 }

@@ -1,16 +1,18 @@
 package dev.lanyard.broker;
 
 import dev.lanyard.audit.AuditLog;
-import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.support.SecretReference;
 import dev.lanyard.spi.SecretBackendFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.time.InstantSource;
+import java.util.Base64;
 import java.util.random.RandomGenerator;
 
 /** Wires the registry of configured backends and the broker in front of them. */
@@ -24,6 +26,22 @@ class BrokerBeans {
 
     void closeBackends(@Disposes BackendRegistry registry) {
         registry.close();
+    }
+
+    /**
+     * The key lease ids are fingerprinted with: audit rows and the lease table hold the fingerprint, never the id.
+     * Keep it stable: changing it breaks the correlation of one lease's events across the change.
+     */
+    @Produces
+    @Singleton
+    LeaseFingerprint leaseFingerprint(@ConfigProperty(name = "lanyard.audit.lease-hmac-key") String reference) {
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(SecretReference.parse(reference).resolve());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("lanyard.audit.lease-hmac-key must reference a base64 key: " + e.getMessage());
+        }
+        return new LeaseFingerprint(key);
     }
 
     @Produces

@@ -1,9 +1,9 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.auth.AuthenticationException;
 import dev.lanyard.auth.Authenticator;
-import dev.lanyard.broker.AccessContext;
-import dev.lanyard.broker.Classified;
+import dev.lanyard.auth.RequestContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.HttpMethod;
@@ -40,23 +40,23 @@ public class AccessFilters {
         String client = Requests.clientAddress(request);
         return authenticator.authenticate(context.getHeaderString(HttpHeaders.AUTHORIZATION))
                 .onItem().transformToUni(caller -> {
-                    AccessContext access = new AccessContext(caller, requestId, client);
+                    RequestContext access = RequestContext.http(caller, requestId, client, Classified::answer);
                     context.setProperty(Requests.ACCESS, access);
                     if (HttpMethod.OPTIONS.equals(context.getMethod())) {
                         // No endpoint answers OPTIONS: without this the REST layer would answer 200 and record nothing.
-                        return reject(requestId, access, client, "request",
+                        return reject(requestId, access, client, AuditOperation.REQUEST,
                                 RestAudit.refused(405, "METHOD_NOT_ALLOWED", "OPTIONS is not served"));
                     }
                     return Uni.createFrom().<Response>nullItem();
                 })
                 .onFailure(AuthenticationException.class).recoverWithUni(failure -> {
                     LOG.debugf("request %s: %s", requestId, failure.getMessage());
-                    return reject(requestId, null, client, "authenticate", Classified.of(failure));
+                    return reject(requestId, null, client, AuditOperation.AUTHENTICATE, Classified.of(failure));
                 })
                 .onFailure(failure -> !(failure instanceof AuthenticationException)).recoverWithUni(failure -> {
                     // The token store (database) or JWKS could not be consulted: nobody is authenticated, nothing is served.
                     LOG.warnf("request %s: caller could not be verified: %s", requestId, failure.getClass().getSimpleName());
-                    return reject(requestId, null, client, "authenticate", RestAudit.refused(503,
+                    return reject(requestId, null, client, AuditOperation.AUTHENTICATE, RestAudit.refused(503,
                             "AUTHENTICATION_UNAVAILABLE", "callers cannot be verified right now"));
                 });
     }
@@ -67,7 +67,8 @@ public class AccessFilters {
         response.getHeaders().putSingle("Cache-Control", "no-store");
     }
 
-    private Uni<Response> reject(String requestId, AccessContext access, String client, String operation, Classified refusal) {
+    private Uni<Response> reject(String requestId, RequestContext access, String client, AuditOperation operation,
+                                 Classified refusal) {
         return audit.refusal(requestId, access, client, operation, refusal)
                 .map(sent -> Problem.response(sent, requestId))
                 .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));

@@ -1,24 +1,25 @@
 package dev.lanyard.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.lanyard.audit.AuditArchive;
-import dev.lanyard.audit.AuditCheckpoints;
-import dev.lanyard.audit.AuditConfig;
-import dev.lanyard.audit.AuditQuery;
-import dev.lanyard.audit.AuditStore;
-import dev.lanyard.audit.AuditVerification;
-import dev.lanyard.audit.InvalidAuditRequestException;
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainVerifier;
-import dev.lanyard.audit.ChainedEvent;
-import dev.lanyard.audit.Checkpoint;
-import dev.lanyard.audit.LeaseFingerprint;
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.audit.store.AuditArchive;
+import dev.lanyard.audit.store.AuditCheckpoints;
+import dev.lanyard.audit.store.AuditConfig;
+import dev.lanyard.audit.store.AuditQuery;
+import dev.lanyard.audit.store.AuditStore;
+import dev.lanyard.audit.store.AuditVerification;
+import dev.lanyard.audit.store.InvalidAuditRequestException;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainVerifier;
+import dev.lanyard.audit.chain.ChainedEvent;
+import dev.lanyard.audit.chain.Checkpoint;
+import dev.lanyard.broker.LeaseFingerprint;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.broker.AccessDeniedException;
-import dev.lanyard.broker.Classified;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -63,7 +64,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "audit")
 public class AuditResource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AuditStore store;
     private final AuditCheckpoints checkpoints;
@@ -90,7 +90,7 @@ public class AuditResource {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventPage(List<Map<String, Object>> events, String next) {}
+    public record EventPage(List<JsonNode> events, String next) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -108,10 +108,10 @@ public class AuditResource {
                             @QueryParam("after") String after, @QueryParam("limit") String limit,
                             @Context ContainerRequestContext request) {
         AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, limit);
-        return audited(request, Capability.AUDIT_READ, "audit.query", "events", () -> {
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_QUERY, "events", () -> {
             List<ChainedEvent> page = store.page(query);
             String next = page.size() == query.limit() ? String.valueOf(page.getLast().seq()) : null;
-            return new EventPage(page.stream().map(AuditResource::exported).toList(), next);
+            return new EventPage(page.stream().<JsonNode>map(ChainedEvent::toJson).toList(), next);
         });
     }
 
@@ -126,7 +126,7 @@ public class AuditResource {
                            @QueryParam("lease_id") String leaseId, @QueryParam("request_id") String requestId,
                            @QueryParam("after") String after, @Context ContainerRequestContext request) {
         AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, null);
-        audited(request, Capability.AUDIT_READ, "audit.export", "export", () -> null);
+        audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_EXPORT, "export", () -> null);
         StreamingOutput body = output -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8));
             store.export(query, event -> writeLine(writer, event));
@@ -150,7 +150,7 @@ public class AuditResource {
         String within = target.substring(target.indexOf('/') + 1);
         Optional<String> wantedVersion = Identifiers.filter("version", version);
         Optional<String> lease = Identifiers.filter("lease_id", leaseId).map(fingerprint::of);
-        return audited(request, Capability.AUDIT_READ, "audit.holders", "holders", () -> Map.of("holdings",
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_HOLDERS, "holders", () -> Map.of("holdings",
                 store.holders(backend, within, wantedVersion, lease, start, end).stream().map(AuditResource::holding).toList()));
     }
 
@@ -160,7 +160,7 @@ public class AuditResource {
     @Operation(summary = "The Ed25519 key that verifies checkpoints")
     public Map<String, String> publicKey(@Context ContainerRequestContext request) {
         // Public by nature, but behind authentication, policy and the audit log like every /v1 endpoint.
-        return audited(request, Capability.AUDIT_READ, "audit.public-key", "public-key", () -> Map.of(
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_PUBLIC_KEY, "public-key", () -> Map.of(
                 "algorithm", "Ed25519", "key_id", checkpoints.keyId(),
                 "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey())));
     }
@@ -173,7 +173,7 @@ public class AuditResource {
                                @Context ContainerRequestContext request) {
         Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
         Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
-        return audited(request, Capability.AUDIT_READ, "audit.verify", "verify",
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY, "verify",
                 () -> verification(verification.verify(startAt, upTo)));
     }
 
@@ -188,7 +188,7 @@ public class AuditResource {
     @RunOnVirtualThread
     @Operation(summary = "Sign the current chain head now")
     public Map<String, Object> checkpointNow(@Context ContainerRequestContext request) {
-        return audited(request, Capability.ADMIN, "audit.checkpoint", "checkpoints", () -> {
+        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_CHECKPOINT, "checkpoints", () -> {
             Optional<Checkpoint> signed = checkpoints.checkpoint().await().indefinitely();
             return signed.map(AuditResource::checkpoint).orElseGet(() -> Map.of("signed", false));
         });
@@ -202,7 +202,7 @@ public class AuditResource {
     public Map<String, Object> archive(@QueryParam("up_to_seq") String upToSeq, @Context ContainerRequestContext request) {
         long upTo = number("up_to_seq", Optional.ofNullable(upToSeq)).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
         // The event recording the archive names the segment's end: the owner's prune requires exactly that event.
-        return audited(request, Capability.ADMIN, "audit.archive", AuditArchive.target(upTo), () -> {
+        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_ARCHIVE, AuditArchive.target(upTo), () -> {
             AuditArchive.Archived done = archive.archive(upTo);
             return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
                     "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
@@ -210,8 +210,9 @@ public class AuditResource {
     }
 
     /** Authorises, runs, and audits the outcome before anything is returned; a denial is audited too. */
-    private <T> T audited(ContainerRequestContext request, Capability capability, String operation, String resource, Supplier<T> action) {
-        AccessContext access = Requests.access(request);
+    private <T> T audited(ContainerRequestContext request, Capability capability, AuditOperation operation, String resource,
+                          Supplier<T> action) {
+        RequestContext access = Requests.access(request);
         String path = "audit/" + resource;
         T result = null;
         RuntimeException failure = null;
@@ -227,7 +228,7 @@ public class AuditResource {
         Classified outcome = failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
                 ? RestAudit.refused(400, "INVALID_QUERY", failure.getMessage())
                 : Classified.of(failure);
-        audit.auditCall(access, operation, resource, outcome).await().indefinitely();
+        audit.operation(access, operation, Target.audit(resource), outcome).await().indefinitely();
         if (failure != null) {
             // Rethrown as already audited, so the problem mapper does not write a second row.
             throw failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
@@ -274,28 +275,9 @@ public class AuditResource {
         }
     }
 
-    static Map<String, Object> exported(ChainedEvent e) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("seq", e.seq());
-        line.put("hash", HexFormat.of().formatHex(e.hash()));
-        line.put("occurred_at", CanonicalForm.timestamp(e.occurredAt()));
-        line.put("request_id", e.requestId());
-        line.put("subject", e.subject());
-        line.put("operation", e.operation());
-        line.put("backend", e.backend());
-        line.put("path", e.path());
-        line.put("version", e.version());
-        line.put("lease_hmac", e.leaseHmac());
-        line.put("outcome", e.outcome());
-        line.put("status", e.status());
-        line.put("error_code", e.errorCode());
-        line.put("client_address", e.clientAddress());
-        return line;
-    }
-
     private static void writeLine(BufferedWriter writer, ChainedEvent event) {
         try {
-            writer.write(JSON.writeValueAsString(exported(event)));
+            writer.write(event.toJsonLine());
             writer.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);

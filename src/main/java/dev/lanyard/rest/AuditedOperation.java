@@ -1,8 +1,9 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.broker.AccessDeniedException;
-import dev.lanyard.broker.Classified;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import io.smallrye.mutiny.Uni;
@@ -25,21 +26,21 @@ class AuditedOperation {
     }
 
     /**
-     * @param target        what the operation acts on, as {@code <backend>/<path>} for policy and the audit row
+     * @param target        what the operation acts on; its {@code <backend>/<path>} is what policy is asked about
      * @param successStatus the status a success is answered with (201, 204 …), recorded as sent
      */
-    <T> Uni<T> run(AccessContext access, Capability capability, String operation, String backend, String path,
+    <T> Uni<T> run(RequestContext access, Capability capability, AuditOperation operation, Target target,
                    int successStatus, Supplier<Uni<T>> action) {
         return Uni.createFrom().deferred(() -> {
-                    String target = backend + "/" + path;
-                    if (!policy.allows(access.caller(), capability, target)) {
-                        throw new AccessDeniedException(capability.spelling(), target);
+                    String path = target.backend() + "/" + target.path();
+                    if (!policy.allows(access.caller(), capability, path)) {
+                        throw new AccessDeniedException(capability.spelling(), path);
                     }
                     return action.get();
                 })
                 .onItemOrFailure().transformToUni((result, failure) -> {
                     Classified outcome = failure == null ? Classified.success(successStatus) : Classified.of(failure);
-                    return audit.operation(access, operation, backend, path, outcome).onItem().transformToUni(ignored -> failure == null
+                    return audit.operation(access, operation, target, outcome).onItem().transformToUni(ignored -> failure == null
                             ? Uni.createFrom().item(result)
                             : Uni.createFrom().<T>failure(new AuditedProblem(outcome)));
                 });

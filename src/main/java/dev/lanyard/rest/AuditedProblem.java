@@ -1,6 +1,5 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.broker.Classified;
 
 /** A refusal whose audit row is already written; the mapper only turns it into problem+json. */
 final class AuditedProblem extends RuntimeException {

@@ -1,8 +1,8 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.AuditOperation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lanyard.broker.Classified;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -174,7 +174,7 @@ class HttpEdge {
         if (context.request().connection() instanceof ConnectionBase connection) {
             connection.channel().flush();
         }
-        audit.refusal(requestId, null, Requests.clientAddress(context.request()), "request", refusal).subscribe().with(
+        audit.refusal(requestId, null, Requests.clientAddress(context.request()), AuditOperation.REQUEST, refusal).subscribe().with(
                 sent -> { }, failure -> LOG.warnf("request %s: the refusal of a malformed body could not be recorded", requestId));
     }
 
@@ -326,7 +326,7 @@ class HttpEdge {
 
     private void refuse(RoutingContext context, String requestId, Classified refusal) {
         String client = Requests.clientAddress(context.request());
-        audit.refusal(requestId, null, client, "request", refusal).subscribe().with(
+        audit.refusal(requestId, null, client, AuditOperation.REQUEST, refusal).subscribe().with(
                 sent -> send(context, Problem.of(sent.status(), sent.code(), sent.message(), requestId)),
                 failure -> send(context, Problem.of(Classified.of(failure), requestId)));
     }

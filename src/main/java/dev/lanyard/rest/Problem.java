@@ -3,7 +3,6 @@ package dev.lanyard.rest;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.lanyard.broker.Classified;
 import jakarta.ws.rs.core.Response;
 import java.util.Locale;
 

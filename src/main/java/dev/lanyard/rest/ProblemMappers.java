@@ -1,12 +1,12 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.AuditOperation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.lanyard.broker.AccessContext;
-import dev.lanyard.broker.Classified;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.secret.InvalidSecretPathException;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.ConstraintViolationException;
@@ -122,8 +122,8 @@ public class ProblemMappers {
 
     private Uni<Response> auditedProblem(ContainerRequestContext request, int status, String code, String detail) {
         String requestId = Requests.requestId(request);
-        AccessContext access = Requests.access(request);
-        return audit.refusal(requestId, access, null, "request", RestAudit.refused(status, code, detail))
+        RequestContext access = Requests.access(request);
+        return audit.refusal(requestId, access, null, AuditOperation.REQUEST, RestAudit.refused(status, code, detail))
                 .map(sent -> Problem.response(sent, requestId))
                 .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));
     }

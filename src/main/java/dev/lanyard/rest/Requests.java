@@ -1,6 +1,6 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.auth.RequestContext;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import java.util.UUID;
@@ -16,8 +16,8 @@ final class Requests {
 
     private Requests() {}
 
-    static AccessContext access(ContainerRequestContext context) {
-        return (AccessContext) context.getProperty(ACCESS);
+    static RequestContext access(ContainerRequestContext context) {
+        return (RequestContext) context.getProperty(ACCESS);
     }
 
     /** The caller's request id when it is safe to log and store; a fresh one otherwise. */

@@ -1,9 +1,12 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.Outcome;
 import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
 import dev.lanyard.audit.AuditLog;
-import dev.lanyard.broker.AccessContext;
-import dev.lanyard.broker.Classified;
+import dev.lanyard.auth.RequestContext;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import java.time.InstantSource;
@@ -19,7 +22,7 @@ class RestAudit {
 
     static final String ANONYMOUS = "anonymous";
 
-    static final Classified RATE_LIMITED = new Classified(429, "RATE_LIMITED", AuditEvent.Outcome.DENIED,
+    static final Classified RATE_LIMITED = new Classified(429, "RATE_LIMITED", Outcome.DENIED,
             "too many refused requests from this address; try again in a minute");
 
     private final AuditLog audit;
@@ -38,43 +41,39 @@ class RestAudit {
      * {@code outcome}, or 429 once an unverified address has used its budget of rows ({@link AnonymousRefusals}).
      * {@code access} is null when no caller was verified.
      */
-    Uni<Classified> refusal(String requestId, AccessContext access, String clientAddress, String operation, Classified outcome) {
+    Uni<Classified> refusal(String requestId, RequestContext access, String clientAddress, AuditOperation operation,
+                            Classified outcome) {
         if (access != null) {
-            return append(requestId, access.caller().subject(), operation, null, null, outcome, access.clientAddress())
+            return append(requestId, access.caller().subject(), access.clientAddress(), operation, Target.none(), outcome)
                     .replaceWith(outcome);
         }
         return switch (anonymous.admit(clientAddress)) {
-            case RECORD -> append(requestId, ANONYMOUS, operation, null, null, outcome, clientAddress).replaceWith(outcome);
-            case RECORD_LIMIT -> append(requestId, ANONYMOUS, operation, null, null, RATE_LIMITED, clientAddress)
+            case RECORD -> append(requestId, ANONYMOUS, clientAddress, operation, Target.none(), outcome).replaceWith(outcome);
+            case RECORD_LIMIT -> append(requestId, ANONYMOUS, clientAddress, operation, Target.none(), RATE_LIMITED)
                     .replaceWith(RATE_LIMITED);
             case LIMITED -> Uni.createFrom().item(RATE_LIMITED);
         };
     }
 
-    /** An administrative operation on {@code <backend>/<path>} (tokens, and the audit API below). */
-    Uni<Void> operation(AccessContext access, String operation, String backend, String path, Classified outcome) {
-        return append(access.requestId(), access.caller().subject(), operation, backend, path, outcome, access.clientAddress());
+    /** An administrative operation on a target (tokens, the audit API), answered as {@code outcome}. */
+    Uni<Void> operation(RequestContext access, AuditOperation operation, Target target, Classified outcome) {
+        return append(access.correlationId(), access.caller().subject(), access.clientAddress(), operation, target, outcome);
     }
 
-    /** A call to the audit API itself, on {@code audit/<resource>}. */
-    Uni<Void> auditCall(AccessContext access, String operation, String resource, Classified outcome) {
-        return append(access.requestId(), access.caller().subject(), operation, "audit", resource, outcome,
-                access.clientAddress());
-    }
-
-    private Uni<Void> append(String requestId, String subject, String operation, String backend, String path,
-                             Classified outcome, String clientAddress) {
-        return audit.append(new AuditEvent(clock.instant(), requestId, subject, operation, backend, path, null, null,
-                outcome.outcome(), outcome.status(), outcome.code(), clientAddress));
+    private Uni<Void> append(String requestId, String subject, String clientAddress, AuditOperation operation, Target target,
+                             Classified outcome) {
+        Result result = outcome.outcome() == Outcome.SUCCESS ? Result.success(outcome.status())
+                : Result.failure(outcome.outcome(), outcome.status(), outcome.code());
+        return audit.append(AuditEvent.request(clock.instant(), requestId, subject, clientAddress, operation, target, result));
     }
 
     /** The outcome an auditor sees for a refusal with this status. */
-    static AuditEvent.Outcome outcomeOf(int status) {
+    static Outcome outcomeOf(int status) {
         return switch (status) {
-            case 401 -> AuditEvent.Outcome.UNAUTHENTICATED;
-            case 403, 429 -> AuditEvent.Outcome.DENIED;
-            case 404 -> AuditEvent.Outcome.NOT_FOUND;
-            default -> status >= 500 ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.INVALID;
+            case 401 -> Outcome.UNAUTHENTICATED;
+            case 403, 429 -> Outcome.DENIED;
+            case 404 -> Outcome.NOT_FOUND;
+            default -> status >= 500 ? Outcome.FAILED : Outcome.INVALID;
         };
     }
 

@@ -1,7 +1,6 @@
 package dev.lanyard.rest;
 
 import dev.lanyard.broker.Broker;
-import dev.lanyard.broker.Classified;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretVersion;
 import io.smallrye.mutiny.Uni;

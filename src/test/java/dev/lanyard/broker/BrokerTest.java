@@ -1,13 +1,15 @@
 package dev.lanyard.broker;
 
+import dev.lanyard.auth.RequestContext;
 import static dev.lanyard.policy.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditEvent.Outcome;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Outcome;
 import dev.lanyard.audit.AuditUnavailableException;
-import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.audit.RecordingAuditLog;
 import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
@@ -79,8 +81,20 @@ class BrokerTest {
         registry.close();
     }
 
-    private AccessContext as(Caller caller) {
-        return new AccessContext(caller, "req-" + requests.incrementAndGet(), "10.0.0.7");
+    /** The HTTP statuses the edge answers these problem codes with: what the broker must record as sent. */
+    private static int answer(String code, int successStatus) {
+        return code == null ? successStatus : switch (code) {
+            case "ACCESS_DENIED" -> 403;
+            case "BACKEND_NOT_FOUND", "LEASE_NOT_FOUND", "SECRET_NOT_FOUND" -> 404;
+            case "LEASE_LIMIT_EXCEEDED" -> 429;
+            case "OPERATION_NOT_SUPPORTED" -> 422;
+            case "BACKEND_UNAVAILABLE", "AUDIT_UNAVAILABLE" -> 503;
+            default -> 500;
+        };
+    }
+
+    private RequestContext as(Caller caller) {
+        return RequestContext.http(caller, "req-" + requests.incrementAndGet(), "10.0.0.7", BrokerTest::answer);
     }
 
     private static <T> T await(Uni<T> uni) {
@@ -104,7 +118,7 @@ class BrokerTest {
 
     @Test
     void deniedCallerGetsAccessDeniedAndADeniedAuditEvent() {
-        AccessContext access = as(STRANGER);
+        RequestContext access = as(STRANGER);
 
         assertThatThrownBy(() -> await(broker.issue(access, ROLE)))
                 .isInstanceOf(AccessDeniedException.class)
@@ -114,15 +128,15 @@ class BrokerTest {
         assertThat(audit.events()).hasSize(1);
         AuditEvent event = audit.last();
         assertThat(event.outcome()).isEqualTo(Outcome.DENIED);
-        assertThat(event.status()).isEqualTo(403);
-        assertThat(event.errorCode()).isEqualTo("ACCESS_DENIED");
+        assertThat(event.result().status()).isEqualTo(403);
+        assertThat(event.result().errorCode()).isEqualTo("ACCESS_DENIED");
         assertThat(event.subject()).isEqualTo("sa:billing/app");
-        assertThat(event.operation()).isEqualTo("issue");
-        assertThat(event.backend()).isEqualTo("fake");
-        assertThat(event.path()).isEqualTo("creds/role");
-        assertThat(event.requestId()).isEqualTo(access.requestId());
+        assertThat(event.operation()).isEqualTo(AuditOperation.ISSUE);
+        assertThat(event.target().backend()).isEqualTo("fake");
+        assertThat(event.target().path()).isEqualTo("creds/role");
+        assertThat(event.correlationId()).isEqualTo(access.correlationId());
         assertThat(event.clientAddress()).isEqualTo("10.0.0.7");
-        assertThat(event.leaseHmac()).isNull();
+        assertThat(event.target().leaseHmac()).isNull();
         assertThat(event.occurredAt()).isEqualTo(clock.instant());
     }
 
@@ -155,12 +169,12 @@ class BrokerTest {
         assertThat(audit.events()).hasSize(2)
                 .allSatisfy(e -> {
                     assertThat(e.outcome()).isEqualTo(Outcome.SUCCESS);
-                    assertThat(e.status()).isEqualTo(200);
-                    assertThat(e.operation()).isEqualTo("issue");
+                    assertThat(e.result().status()).isEqualTo(200);
+                    assertThat(e.operation()).isEqualTo(AuditOperation.ISSUE);
                     assertThat(e.subject()).isEqualTo("sa:payments/api");
-                    assertThat(e.leaseHmac()).isEqualTo(fingerprint.of(FIRST_LEASE));
+                    assertThat(e.target().leaseHmac()).isEqualTo(fingerprint.of(FIRST_LEASE));
                 });
-        assertThat(audit.events()).extracting(AuditEvent::requestId).containsExactly("req-1", "req-2");
+        assertThat(audit.events()).extracting(AuditEvent::correlationId).containsExactly("req-1", "req-2");
     }
 
     @Test
@@ -204,12 +218,12 @@ class BrokerTest {
         await(broker.renew(as(API), id, Optional.empty()));
         await(broker.revoke(as(API), id));
 
-        assertThat(audit.events()).extracting(AuditEvent::operation).containsExactly("issue", "renew", "revoke");
+        assertThat(audit.events()).extracting(AuditEvent::operation).containsExactly(AuditOperation.ISSUE, AuditOperation.RENEW, AuditOperation.REVOKE);
         for (AuditEvent event : audit.events()) {
             assertThat(event.toString()).doesNotContain(password).doesNotContain(id).doesNotContain("user-1");
-            assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id)).matches("[0-9a-f]{64}");
-            assertThat(event.backend()).isEqualTo("fake");
-            assertThat(event.path()).isEqualTo("creds/role");
+            assertThat(event.target().leaseHmac()).isEqualTo(fingerprint.of(id)).matches("[0-9a-f]{64}");
+            assertThat(event.target().backend()).isEqualTo("fake");
+            assertThat(event.target().path()).isEqualTo("creds/role");
             assertThat(event.outcome()).isEqualTo(Outcome.SUCCESS);
         }
 
@@ -275,11 +289,11 @@ class BrokerTest {
 
         assertThat(backend.renewCalls()).isZero();
         AuditEvent event = audit.last();
-        assertThat(event.operation()).isEqualTo("renew");
+        assertThat(event.operation()).isEqualTo(AuditOperation.RENEW);
         assertThat(event.subject()).isEqualTo("sa:payments/worker");
         assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
-        assertThat(event.errorCode()).isEqualTo("LEASE_NOT_FOUND");
-        assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id));
+        assertThat(event.result().errorCode()).isEqualTo("LEASE_NOT_FOUND");
+        assertThat(event.target().leaseHmac()).isEqualTo(fingerprint.of(id));
     }
 
     @Test
@@ -334,9 +348,9 @@ class BrokerTest {
         assertThat(leases.get(fingerprint.of(id))).get().extracting(LeaseRecord::revokedAt).isEqualTo(clock.instant());
         assertThat(audit.events()).extracting(AuditEvent::subject, AuditEvent::operation, AuditEvent::outcome)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("sa:payments/api", "issue", Outcome.SUCCESS),
-                        org.assertj.core.groups.Tuple.tuple("token:ops", "renew", Outcome.SUCCESS),
-                        org.assertj.core.groups.Tuple.tuple("token:ops", "revoke", Outcome.SUCCESS));
+                        tuple("sa:payments/api", AuditOperation.ISSUE, Outcome.SUCCESS),
+                        tuple("token:ops", AuditOperation.RENEW, Outcome.SUCCESS),
+                        tuple("token:ops", AuditOperation.REVOKE, Outcome.SUCCESS));
     }
 
     @Test
@@ -368,8 +382,8 @@ class BrokerTest {
         assertThat(backend.issueCalls()).isEqualTo(3);
         AuditEvent refused = audit.last();
         assertThat(refused.outcome()).isEqualTo(Outcome.DENIED);
-        assertThat(refused.status()).isEqualTo(429);
-        assertThat(refused.errorCode()).isEqualTo("LEASE_LIMIT_EXCEEDED");
+        assertThat(refused.result().status()).isEqualTo(429);
+        assertThat(refused.result().errorCode()).isEqualTo("LEASE_LIMIT_EXCEEDED");
 
         // A lease already held is still served; another identity has its own budget.
         assertThat(leaseId(issue(API, SecretRef.of("fake", "creds/role1")))).isEqualTo("fake/creds/role1/1");
@@ -457,9 +471,9 @@ class BrokerTest {
 
         AuditEvent event = audit.last();
         assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
-        assertThat(event.status()).isEqualTo(404);
-        assertThat(event.errorCode()).isEqualTo("BACKEND_NOT_FOUND");
-        assertThat(event.backend()).isEqualTo("nope");
+        assertThat(event.result().status()).isEqualTo(404);
+        assertThat(event.result().errorCode()).isEqualTo("BACKEND_NOT_FOUND");
+        assertThat(event.target().backend()).isEqualTo("nope");
     }
 
     @Test
@@ -468,8 +482,8 @@ class BrokerTest {
         assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(BackendUnavailableException.class);
         AuditEvent failed = audit.last();
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(failed.status()).isEqualTo(503);
-        assertThat(failed.errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+        assertThat(failed.result().status()).isEqualTo(503);
+        assertThat(failed.result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
         assertThat(leases.all()).isEmpty();
 
         backend.failing(false);
@@ -493,7 +507,7 @@ class BrokerTest {
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("circuit open");
         assertThat(backend.issueCalls()).isEqualTo(10);
-        assertThat(audit.last().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+        assertThat(audit.last().result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
     }
 
     // ----- static reads -----
@@ -510,8 +524,8 @@ class BrokerTest {
         assertThat(shared).isSameAs(first);
         assertThat(backend.readCalls()).isEqualTo(1);
         assertThat(first.expiresAt()).isEqualTo(clock.instant().plusSeconds(60));
-        assertThat(audit.events()).extracting(AuditEvent::version).containsExactly("1", "1");
-        assertThat(audit.events()).extracting(AuditEvent::leaseHmac).containsOnlyNulls();
+        assertThat(audit.events()).extracting(e -> e.target().version()).containsExactly("1", "1");
+        assertThat(audit.events()).extracting(e -> e.target().leaseHmac()).containsOnlyNulls();
         assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("db-pass"));
 
         clock.advance(Duration.ofSeconds(60));

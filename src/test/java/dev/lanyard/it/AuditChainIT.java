@@ -4,9 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainVerifier;
-import dev.lanyard.audit.ChainedEvent;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainVerifier;
+import dev.lanyard.audit.chain.ChainedEvent;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -108,8 +108,9 @@ class AuditChainIT {
         tamperedWithoutVerifying(s -> {
             s.execute("update audit_event set seq = seq + 1000000 where seq >= " + target);
             s.execute("update audit_event set seq = seq - 1000000 + 1 where seq >= " + (target + 1000000));
-            s.execute("insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
-                    + "select " + target + ", hash, occurred_at, 'forged', 'token:app', 'read', 'success', 200 from audit_event where seq = " + (target + 1));
+            s.execute("insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                    + "target_kind, outcome, status) select 2, " + target + ", hash, occurred_at, 'forged', 'caller', 'token:app', "
+                    + "'read', 'none', 'success', 200 from audit_event where seq = " + (target + 1));
         }, () -> {
             // Every row from the forged one on moved up: the head no longer verifies, so the writer refuses to chain
             // onto it. Nothing is served (not even verification: it could not be audited), and readiness says why.
@@ -245,9 +246,10 @@ class AuditChainIT {
 
     private static ChainedEvent row(ResultSet rs, byte[] hash) throws SQLException {
         return new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
-                rs.getString("request_id"), rs.getString("subject"), rs.getString("operation"), rs.getString("backend"),
-                rs.getString("path"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
-                rs.getInt("status"), rs.getString("error_code"), rs.getString("client_address"), hash);
+                rs.getString("request_id"), rs.getString("actor_kind"), rs.getString("subject"), rs.getString("operation"),
+                rs.getString("target_kind"), rs.getString("backend"), rs.getString("path"), rs.getString("detail"),
+                rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
+                rs.getObject("status", Integer.class), rs.getString("error_code"), rs.getString("client_address"), hash);
     }
 
     /** What a forger with the schema but without the signing key can do: recompute every hash from a row on. */

@@ -2,7 +2,7 @@ package dev.lanyard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lanyard.audit.Checkpoint;
+import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.auth.ApiTokens;
 import dev.lanyard.devstack.EmbeddedDatabase;
 import dev.lanyard.devstack.FreePort;
@@ -276,7 +276,7 @@ class AuditCrashProcessIT {
     }
 
     private void awaitReady(Process process, String base) throws Exception {
-        lanyardProcess.awaitReady(process, base, "replica");
+        lanyardProcess.awaitReady(process, base);
     }
 
     private Path secret(String name, String value) throws IOException {

@@ -4,8 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainedEvent;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainedEvent;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -121,11 +121,12 @@ class AuditDatabaseEnforcementIT {
             execute(owner, "insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) values (?, ?, now(), "
                     + "'0123456789abcdef', ?) on conflict do nothing", cut, hashAt(cut), new byte[64]);
             long next = head() + 1;
-            ChainedEvent archive = new ChainedEvent(next, MovableClock.now(), "forged-archive", "token:admin", "audit.archive",
-                    "audit", "archive/" + cut, null, null, "success", 200, null, null, null);
+            ChainedEvent archive = new ChainedEvent(next, MovableClock.now(), "forged-archive", "caller", "token:admin",
+                    "audit.archive", "audit", "audit", "archive/" + cut, null, null, null, "success", 200, null, null, null);
             byte[] hash = CanonicalForm.chain(hashAt(next - 1), archive.canonical());
-            execute(owner, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, "
-                    + "outcome, status) values (?, ?, ?, 'forged-archive', 'token:admin', 'audit.archive', 'audit', ?, 'success', 200)",
+            execute(owner, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                    + "target_kind, backend, path, outcome, status) values (2, ?, ?, ?, 'forged-archive', 'caller', 'token:admin', "
+                    + "'audit.archive', 'audit', 'audit', ?, 'success', 200)",
                     next, hash, archive.occurredAt().atOffset(ZoneOffset.UTC), "archive/" + cut);
             execute(owner, "select audit_prune(?)", cut);
         }
@@ -146,8 +147,9 @@ class AuditDatabaseEnforcementIT {
     }
 
     private static void insertEvent(Connection c, long seq, byte[] hash) throws SQLException {
-        execute(c, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
-                + "values (?, ?, now(), 'forged', 'token:app', 'read', 'success', 200)", seq, hash);
+        execute(c, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                + "target_kind, outcome, status) values (2, ?, ?, now(), 'forged', 'caller', 'token:app', 'read', 'none', "
+                + "'success', 200)", seq, hash);
     }
 
     private static void execute(Connection c, String sql, Object... params) throws SQLException {

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.lanyard.audit.AuditPrune;
-import dev.lanyard.audit.OfflineVerifierAccess;
+import dev.lanyard.audit.store.AuditPrune;
+import dev.lanyard.audit.chain.OfflineVerifierAccess;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

@@ -84,7 +84,7 @@ class LiveChecksProcessIT {
         // The hostile suite sends hundreds of refused requests from one address and checks each one's row.
         config.put("lanyard.http.anonymous-refusals-per-minute", "100000");
         lanyard = lanyardProcess.start(config, "live");
-        lanyardProcess.awaitReady(lanyard, "http://127.0.0.1:" + port, "live");
+        lanyardProcess.awaitReady(lanyard, "http://127.0.0.1:" + port);
 
         environment.put("LANYARD_PORT", String.valueOf(port));
         environment.put("LANYARD_TOKEN_FILE", work.resolve("token-probe").toString());

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 final class PackagedLanyard {
 
     private final Path work;
+    private final Map<Process, String> names = new ConcurrentHashMap<>();
 
     PackagedLanyard(Path work) {
         this.work = work;
@@ -46,7 +48,9 @@ final class PackagedLanyard {
         command.add("-jar");
         command.add(System.getProperty("lanyard.app.jar", "target/quarkus-app/quarkus-run.jar"));
         command.addAll(List.of(arguments));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        names.put(process, name);
+        return process;
     }
 
     Path log(String name) {
@@ -54,7 +58,8 @@ final class PackagedLanyard {
     }
 
     /** Waits (at most 90 s) until {@code base}/q/health/ready answers 200; fails at once if the process exits. */
-    void awaitReady(Process process, String base, String name) throws Exception {
+    void awaitReady(Process process, String base) throws Exception {
+        String name = names.getOrDefault(process, "?");
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plusSeconds(90);
         while (Instant.now().isBefore(deadline)) {
