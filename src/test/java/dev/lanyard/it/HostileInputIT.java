@@ -84,6 +84,16 @@ class HostileInputIT {
     }
 
     @Test
+    void jsonAnswersAndProblemsEndWithANewline() {
+        String answer = given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config")
+                .then().statusCode(200).extract().asString();
+        String problem = given().header("Authorization", bearer("nobody")).get("/v1/secrets/openbao/secret/payments/config")
+                .then().statusCode(403).extract().asString();
+        assertThat(answer).startsWith("{").endsWith("}\n");
+        assertThat(problem).startsWith("{").endsWith("}\n");
+    }
+
+    @Test
     void unknownRoutesNeedAuthenticationToo() {
         given().get("/v1/does-not-exist").then().statusCode(401);
         given().header("Authorization", bearer("app")).get("/v1/does-not-exist")

@@ -58,6 +58,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("password_encryption", "scram-sha-256")
                     .setServerConfig("synchronous_commit", "on")
                     .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
+                    // PostgreSQL's own log goes to a file beside its data, not into the output of whoever started it.
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
                     .start();
             EmbeddedDatabase database = new EmbeddedDatabase(postgres, dataDirectory);
             database.createRolesAndDatabase();

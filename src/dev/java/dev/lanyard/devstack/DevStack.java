@@ -1,6 +1,8 @@
 package dev.lanyard.devstack;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lanyard.auth.ApiTokens;
+import dev.lanyard.backend.local.LocalKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,22 +27,32 @@ public final class DevStack implements AutoCloseable {
     private final Map<String, String> configuration;
     private final String greeting;
 
-    private DevStack(EmbeddedDatabase database, OpenBaoDevServer openBao, Map<String, String> configuration, String greeting) {
+    private final Path directory;
+
+    private DevStack(EmbeddedDatabase database, OpenBaoDevServer openBao, Map<String, String> configuration, String greeting,
+                     Path directory) {
         this.database = database;
         this.openBao = openBao;
         this.configuration = configuration;
         this.greeting = greeting;
+        this.directory = directory;
     }
 
-    public static DevStack start(Path directory) {
+    /** Configuration for the schema owner's migration step, with the owner's password in a private file. */
+    public Map<String, String> ownerConfiguration() {
+        return database.ownerConfig("file:" + writeSecret(directory.resolve("owner-password"), database.ownerPassword()));
+    }
+
+    /**
+     * Starts the peers in {@code directory} and prepares Lanyard's configuration for port {@code port}. The database
+     * is not migrated yet: that is the owner's step ({@link #ownerConfiguration()}), run before Lanyard starts.
+     */
+    public static DevStack start(Path directory, int port) {
         SecureRandom random = new SecureRandom();
         Map<String, String> config = new LinkedHashMap<>();
-        EmbeddedDatabase database = null;
-        if (System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL") == null) {
-            database = EmbeddedDatabase.start(directory.resolve("postgres"));
-            database.migrate();
-            config.putAll(database.lanyardConfig());
-        }
+        EmbeddedDatabase database = EmbeddedDatabase.start(directory.resolve("postgres"));
+        config.putAll(database.lanyardConfig());
+        config.put("quarkus.http.port", String.valueOf(port));
         // The demo is for this machine only.
         config.put("quarkus.http.host", "127.0.0.1");
         String token = ApiTokens.generate(random);
@@ -59,53 +71,52 @@ public final class DevStack implements AutoCloseable {
 
         Optional<Path> bao = OpenBaoDevServer.findBinary();
         OpenBaoDevServer openBao = null;
-        String port = System.getProperty("quarkus.http.port", Optional.ofNullable(System.getenv("QUARKUS_HTTP_PORT")).orElse("8200"));
         String base = "http://127.0.0.1:" + port;
-        StringBuilder greeting = new StringBuilder("\nLanyard dev stack is up. Your demo token is in " + directory.resolve("demo-token") + "\n");
+        Path tokenFile = directory.resolve("demo-token").toAbsolutePath();
+        StringBuilder greeting = new StringBuilder("\nLanyard is ready at " + base + ". Your demo token is in " + tokenFile + "\n");
         if (bao.isPresent()) {
             openBao = OpenBaoDevServer.start(bao.get(), directory.resolve("openbao"));
             openBao.cli("kv", "put", "secret/demo/hello", "greeting=hello from OpenBao");
-            if (database != null) {
-                openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), "demo", Duration.ofMinutes(15), Duration.ofHours(1));
-            }
+            openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), "demo", Duration.ofMinutes(15),
+                    Duration.ofHours(1));
             config.put("lanyard.vault.openbao.address", openBao.address());
             config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret(directory.resolve("openbao-token"), openBao.rootToken()));
             greeting.append("Backend: OpenBao dev server at ").append(openBao.address()).append("\n\n")
-                    .append("  curl -s -X POST -H \"Authorization: Bearer $(cat ").append(directory.resolve("demo-token"))
+                    .append("  curl -s -X POST -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/creds/openbao/database/creds/demo\n")
-                    .append("  curl -s -H \"Authorization: Bearer $(cat ").append(directory.resolve("demo-token"))
+                    .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/secrets/openbao/secret/demo/hello\n");
         } else {
             Path store = directory.resolve("local-store");
             // A fresh key every run, so a fresh store too: values sealed under the old key could not be read.
             deleteRecursively(store);
-            String key = writeSecret(directory.resolve("local-store.key"), dev.lanyard.backend.local.LocalKey.generate()).toString();
+            String key = writeSecret(directory.resolve("local-store.key"), LocalKey.generate()).toString();
             config.put("lanyard.local.local.store-dir", store.toString());
             config.put("lanyard.local.local.key", "file:" + key);
             LocalSeed.seed(store, "file:" + key);
             greeting.append("Backend: built-in local store (install OpenBao for dynamic credentials)\n\n")
-                    .append("  curl -s -H \"Authorization: Bearer $(cat ").append(directory.resolve("demo-token"))
+                    .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/secrets/local/demo/hello\n");
         }
         writeStackFile(directory, database, openBao, port);
-        return new DevStack(database, openBao, config, greeting.toString());
+        return new DevStack(database, openBao, config, greeting.toString(), directory);
     }
 
     /** Where everything runs, for scripts (benchmark, demos) that drive the stack from outside. */
-    private static void writeStackFile(Path directory, EmbeddedDatabase database, OpenBaoDevServer openBao, String port) {
+    private static void writeStackFile(Path directory, EmbeddedDatabase database, OpenBaoDevServer openBao, int port) {
         Map<String, Object> stack = new LinkedHashMap<>();
         stack.put("lanyard_url", "http://127.0.0.1:" + port);
         stack.put("demo_token_file", directory.resolve("demo-token").toAbsolutePath().toString());
-        if (database != null) {
-            stack.put("postgres_port", database.port());
-            stack.put("postgres_database", EmbeddedDatabase.DATABASE);
-        }
+        stack.put("postgres_port", database.port());
+        stack.put("postgres_database", EmbeddedDatabase.DATABASE);
+        stack.put("postgres_superuser_password_file",
+                writeSecret(directory.resolve("postgres-superuser-password"), database.superuserPassword()).toString());
         if (openBao != null) {
             stack.put("openbao_address", openBao.address());
             stack.put("openbao_token_file", directory.resolve("openbao-token").toAbsolutePath().toString());
         }
         try {
-            Files.writeString(directory.resolve("stack.json"), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(stack));
+            Files.writeString(directory.resolve("stack.json"), new ObjectMapper().writeValueAsString(stack));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
