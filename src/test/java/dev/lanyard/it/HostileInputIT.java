@@ -4,10 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
@@ -27,8 +27,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Callers who are not allowed, and input that is not well formed: clear 4xx problems, audited, never a 5xx. */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class HostileInputIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    VaultPeer openBao;
 
     /** Edge refusals happen before authentication, so they count against this address's budget, not 127.0.0.1's. */
     private static final String EDGE_CLIENT = "127.0.0.8";
@@ -36,8 +45,8 @@ class HostileInputIT {
     @TestHTTPResource("/")
     URL root;
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
@@ -47,14 +56,14 @@ class HostileInputIT {
                 .post("/v1/creds/openbao/database/creds/app")
                 .then().statusCode(403).contentType("application/problem+json")
                 .body("code", equalTo("ACCESS_DENIED")).body("status", equalTo(403)).body("request_id", equalTo(requestId));
-        List<Map<String, Object>> rows = Audit.rowsFor(requestId);
+        List<Map<String, Object>> rows = audit.rowsFor(requestId);
         assertThat(rows).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("subject", "token:nobody").containsEntry("outcome", "denied").containsEntry("status", 403));
     }
 
     @Test
     void missingForgedOrMalformedTokensGet401AndAreAudited() {
-        String realToken = LanyardPeers.current().token("app");
+        String realToken = callers.token("app");
         String forged = realToken.substring(0, realToken.length() - 4) + (realToken.endsWith("AAAA") ? "BBBB" : "AAAA");
         for (String header : new String[] {null, "Bearer " + forged, "Bearer not-a-token", "Basic dXNlcjpwYXNz",
                 "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."}) {
@@ -67,7 +76,7 @@ class HostileInputIT {
                     .then().statusCode(401).contentType("application/problem+json")
                     .header("WWW-Authenticate", equalTo("Bearer realm=\"lanyard\""))
                     .body("code", equalTo("UNAUTHENTICATED"));
-            assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+            assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                     .containsEntry("subject", "anonymous").containsEntry("outcome", "unauthenticated"));
         }
     }
@@ -76,7 +85,7 @@ class HostileInputIT {
     void aRevokedApiTokenStopsWorkingOnceItsCacheEntryExpires() {
         given().header("Authorization", bearer("revocable")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
         // Revoked behind this replica's back (as another replica would): its cached verification lasts the cache TTL.
-        Audit.execute("update api_token set revoked_at = now() where name = 'revocable'");
+        audit.execute("update api_token set revoked_at = now() where name = 'revocable'");
         given().header("Authorization", bearer("revocable")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
         MovableClock.advance(Duration.ofMillis(2_100)); // lanyard.auth.token-cache-ttl is 2s in the tests
         given().header("Authorization", bearer("revocable")).get("/v1/secrets/openbao/secret/payments/config")
@@ -110,7 +119,7 @@ class HostileInputIT {
         String requestId = "it-nobackend-" + UUID.randomUUID();
         given().header("Authorization", bearer("admin")).header("X-Request-Id", requestId).get("/v1/secrets/nowhere/x")
                 .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("BACKEND_NOT_FOUND"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("status", 404).containsEntry("error_code", "BACKEND_NOT_FOUND").containsEntry("backend", "nowhere"));
     }
 
@@ -118,7 +127,7 @@ class HostileInputIT {
     void malformedBodiesGet400AndNothingHappens() {
         String leaseId = given().header("Authorization", bearer("app")).post("/v1/creds/openbao/database/creds/app")
                 .then().statusCode(200).extract().path("lease_id");
-        List<Map<String, Object>> leasesBefore = Audit.query("select * from lease order by fingerprint");
+        List<Map<String, Object>> leasesBefore = audit.query("select * from lease order by fingerprint");
         int openBaoBefore = openBaoLeases("app");
         Map<String, String[]> bodies = new LinkedHashMap<>();
         bodies.put("{\"lease_id\": \"" + leaseId + "\"", new String[] {"/v1/leases/revoke", "MALFORMED_BODY"});
@@ -134,14 +143,14 @@ class HostileInputIT {
             given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).contentType(ContentType.JSON)
                     .body(body).post(expected[0])
                     .then().statusCode(400).contentType("application/problem+json").body("code", equalTo(expected[1]));
-            assertThat(Audit.rowsFor(requestId)).as(body).singleElement().satisfies(row -> assertThat(row)
+            assertThat(audit.rowsFor(requestId)).as(body).singleElement().satisfies(row -> assertThat(row)
                     .containsEntry("status", 400).containsEntry("error_code", expected[1]).containsEntry("subject", "token:app"));
         });
         String versionRequest = "it-version-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", versionRequest).queryParam("version", "banana")
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(400).body("code", equalTo("INVALID_PATH"));
-        assertThat(Audit.rowsFor(versionRequest)).as("one request, one row").hasSize(1);
-        assertThat(Audit.query("select * from lease order by fingerprint")).as("no lease issued, renewed or revoked")
+        assertThat(audit.rowsFor(versionRequest)).as("one request, one row").hasSize(1);
+        assertThat(audit.query("select * from lease order by fingerprint")).as("no lease issued, renewed or revoked")
                 .isEqualTo(leasesBefore);
         assertThat(openBaoLeases("app")).isEqualTo(openBaoBefore);
     }
@@ -154,10 +163,9 @@ class HostileInputIT {
         assertThat(openBaoLeases("app")).isEqualTo(before);
     }
 
-    private static int openBaoLeases(String role) {
+    private int openBaoLeases(String role) {
         try {
-            return io.restassured.path.json.JsonPath.from(LanyardPeers.current().openBao()
-                    .cli("list", "-format=json", "sys/leases/lookup/database/creds/" + role)).getList("$").size();
+            return JsonPath.from(openBao.cli("list", "-format=json", "sys/leases/lookup/database/creds/" + role)).getList("$").size();
         } catch (IllegalStateException noLeasesListed) {
             return 0;
         }
@@ -170,7 +178,7 @@ class HostileInputIT {
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).contentType(ContentType.JSON).body(huge)
                 .post("/v1/leases/revoke").then().statusCode(413).contentType("application/problem+json")
                 .body("code", equalTo("BODY_TOO_LARGE"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row).containsEntry("status", 413));
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row).containsEntry("status", 413));
     }
 
     @ParameterizedTest
@@ -191,11 +199,11 @@ class HostileInputIT {
     }
 
     /** One refusal: the status and code sent, problem+json, and exactly one audit row recording that status. */
-    private static void refusedAndAudited(RawHttp.Answer answer, String requestId, int status, String code) {
+    private void refusedAndAudited(RawHttp.Answer answer, String requestId, int status, String code) {
         assertThat(answer.status()).as(answer.body()).isEqualTo(status);
         assertThat(answer.header("content-type")).hasValue("application/problem+json");
         assertThat(answer.body()).contains("\"code\":\"" + code + "\"").doesNotContain("Exception");
-        assertThat(Audit.rowsFor(requestId)).as(requestId).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).as(requestId).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("status", status).containsEntry("error_code", code));
     }
 
@@ -276,10 +284,10 @@ class HostileInputIT {
         assertThat(answer.get().status()).isEqualTo(400);
         assertThat(answer.get().body()).contains("\"code\":\"MALFORMED_BODY\"");
         // The one refusal answered before its row (SECURITY.md): the row follows; wait for it, within bounds.
-        List<Map<String, Object>> rows = Audit.rowsFor(requestId);
+        List<Map<String, Object>> rows = audit.rowsFor(requestId);
         for (int i = 0; i < 50 && rows.isEmpty(); i++) {
             Thread.sleep(100);
-            rows = Audit.rowsFor(requestId);
+            rows = audit.rowsFor(requestId);
         }
         assertThat(rows).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("status", 400).containsEntry("error_code", "MALFORMED_BODY"));
@@ -301,7 +309,7 @@ class HostileInputIT {
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId)
                 .options("/v1/secrets/openbao/secret/payments/config")
                 .then().statusCode(405).contentType("application/problem+json").body("code", equalTo("METHOD_NOT_ALLOWED"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("status", 405).containsEntry("subject", "token:app"));
     }
 
@@ -334,7 +342,7 @@ class HostileInputIT {
         String requestId = "it-key-" + UUID.randomUUID();
         given().header("Authorization", bearer("auditor")).header("X-Request-Id", requestId).get("/v1/audit/public-key")
                 .then().statusCode(200).body("algorithm", equalTo("Ed25519"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("operation", "audit.public-key").containsEntry("status", 200));
     }
 
@@ -348,24 +356,24 @@ class HostileInputIT {
                     .then().statusCode(200).extract().asString();
             assertThat(lines.lines().toList()).as(filter).isNotEmpty().allSatisfy(line -> assertThat(line)
                     .contains(filter.startsWith("request_id") ? requestId : "\"lease_hmac\""));
-            assertThat(lines.lines().count()).as(filter).isLessThan(Audit.allRows().size());
+            assertThat(lines.lines().count()).as(filter).isLessThan(audit.allRows().size());
         }
     }
 
     @Test
     void anUnverifiedAddressGetsABoundedNumberOfRowsPerMinute() {
         String address = "127.0.0.9";
-        int budget = LanyardPeers.ANONYMOUS_REFUSALS_PER_MINUTE;
-        int before = Audit.query("select 1 from audit_event where client_address = ?", address).size();
+        int budget = TestCallers.ANONYMOUS_REFUSALS_PER_MINUTE;
+        int before = audit.query("select 1 from audit_event where client_address = ?", address).size();
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < budget + 20; i++) {
             statuses.add(RawHttp.send(root.getPort(), address, RawHttp.request("GET /v1/secrets/openbao/x HTTP/1.1", null,
                     "Authorization: Bearer not-a-token")).orElseThrow().status());
         }
-        int recorded = Audit.query("select 1 from audit_event where client_address = ?", address).size() - before;
+        int recorded = audit.query("select 1 from audit_event where client_address = ?", address).size() - before;
         assertThat(recorded).as("the budget, plus one row saying the address is being limited").isLessThanOrEqualTo(budget + 1);
         assertThat(statuses.getLast()).isEqualTo(429);
-        assertThat(Audit.query("select 1 from audit_event where client_address = ? and error_code = 'RATE_LIMITED'", address))
+        assertThat(audit.query("select 1 from audit_event where client_address = ? and error_code = 'RATE_LIMITED'", address))
                 .hasSize(1);
         given().get("/v1/secrets/openbao/x").then().statusCode(401); // other addresses are not affected
     }

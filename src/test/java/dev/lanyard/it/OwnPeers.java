@@ -15,4 +15,7 @@ public interface OwnPeers {
 
     /** Owner-level tampering and pruning. */
     final class DatabaseEnforcement implements QuarkusTestProfile {}
+
+    /** A backend stopped for good, and the audit table's privileges changed. */
+    final class Outage implements QuarkusTestProfile {}
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,20 +11,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads audit rows straight from PostgreSQL, as an auditor with database access would. */
-final class Audit {
-    private Audit() {}
+/** Reads audit rows straight from PostgreSQL, as an auditor with database access would. Injected by {@link PostgresResource}. */
+public final class AuditRows {
 
-    static List<Map<String, Object>> rowsFor(String requestId) {
-        return query("select * from audit_event where request_id = ? order by id", requestId);
+    private final EmbeddedDatabase database;
+
+    AuditRows(EmbeddedDatabase database) {
+        this.database = database;
     }
 
-    static List<Map<String, Object>> allRows() {
-        return query("select * from audit_event order by id");
+    List<Map<String, Object>> rowsFor(String requestId) {
+        return query("select * from audit_event where request_id = ? order by seq", requestId);
     }
 
-    static List<Map<String, Object>> query(String sql, Object... params) {
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard");
+    List<Map<String, Object>> allRows() {
+        return query("select * from audit_event order by seq");
+    }
+
+    List<Map<String, Object>> query(String sql, Object... params) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
              PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 s.setObject(i + 1, params[i]);
@@ -45,8 +51,8 @@ final class Audit {
         }
     }
 
-    static void execute(String sql) {
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard")) {
+    void execute(String sql) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE)) {
             c.createStatement().execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
