@@ -9,6 +9,7 @@ import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.SecretBackend;
@@ -64,15 +65,13 @@ public class Broker {
         this.cache = new LeaseCache<>(clock);
     }
 
-    /** Reads a static secret (latest, or the given version). */
-    public Uni<Grant> read(AccessContext access, SecretRef ref, Optional<String> version) {
+    /** Reads a static secret: the current version, one by id, or the one holding a stage. */
+    public Uni<Grant> read(AccessContext access, SecretRef ref, VersionSelector version) {
         return audited(access, "read", ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
-            if (version.isPresent()) {
-                require(backend, BackendCapability.VERSIONS, "read", ref);
-            }
-            CacheKey key = new CacheKey(ref.toString(), version.orElse(""), "");
+            BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
+            CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
         }));

@@ -13,6 +13,7 @@ import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.FakeBackend;
@@ -129,9 +130,9 @@ class BrokerTest {
     @Test
     void cachedStaticValueIsStillNotServedToACallerWithoutReadPermission() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
-        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), Optional.empty()));
+        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current()));
 
-        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current())))
                 .isInstanceOf(AccessDeniedException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.DENIED);
         assertThat(backend.readCalls()).isEqualTo(1);
@@ -238,7 +239,7 @@ class BrokerTest {
         audit.failing(true);
 
         assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(AuditUnavailableException.class);
-        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), VersionSelector.current())))
                 .isInstanceOf(AuditUnavailableException.class);
     }
 
@@ -503,8 +504,8 @@ class BrokerTest {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
 
-        Grant first = await(broker.read(as(API), ref, Optional.empty()));
-        Grant shared = await(broker.read(as(WORKER), ref, Optional.empty()));
+        Grant first = await(broker.read(as(API), ref, VersionSelector.current()));
+        Grant shared = await(broker.read(as(WORKER), ref, VersionSelector.current()));
 
         assertThat(first.secret().value().field("password")).contains("db-pass");
         assertThat(shared).isSameAs(first);
@@ -515,7 +516,7 @@ class BrokerTest {
         assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("db-pass"));
 
         clock.advance(Duration.ofSeconds(60));
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
     }
 
@@ -523,11 +524,11 @@ class BrokerTest {
     void evictDropsCachedValuesOfOneSecret() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
 
         assertThat(broker.evict(ref)).isEqualTo(1);
         assertThat(broker.evict(ref)).isZero();
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
     }
 

@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import java.io.IOException;
@@ -26,7 +29,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -72,11 +74,12 @@ class LocalSecretBackendTest {
     }
 
     private String write(String path, Map<String, String> data) {
-        return backend.write(SecretPath.of(path), data).await().atMost(WAIT);
+        return backend.put(SecretPath.of(path), NewVersion.current(SecretValue.ofStrings(data))).await().atMost(WAIT);
     }
 
     private Secret read(LocalSecretBackend from, String path, String version) {
-        return from.read(SecretPath.of(path), Optional.ofNullable(version)).await().atMost(WAIT);
+        return from.read(SecretPath.of(path), version == null ? VersionSelector.current() : VersionSelector.id(version))
+                .await().atMost(WAIT);
     }
 
     private Secret read(String path, String version) {
@@ -361,7 +364,8 @@ class LocalSecretBackendTest {
         int writers = 16;
         // Subscribe to every write before waiting for any, so they really run at the same time.
         List<CompletableFuture<String>> pending = IntStream.range(0, writers)
-                .mapToObj(i -> backend.write(SecretPath.of("app/counter"), Map.of("n", String.valueOf(i)))
+                .mapToObj(i -> backend.put(SecretPath.of("app/counter"),
+                                NewVersion.current(SecretValue.ofStrings(Map.of("n", String.valueOf(i)))))
                         .subscribeAsCompletionStage())
                 .toList();
         List<String> versions = pending.stream().map(CompletableFuture::join).toList();
@@ -379,7 +383,8 @@ class LocalSecretBackendTest {
         write("app/db", Map.of("password", "p1"));
         LocalSecretBackend reopened = open(keyBase64);
         assertThat(read(reopened, "app/db", null).value().field("password")).contains("p1");
-        assertThat(reopened.write(SecretPath.of("app/db"), Map.of("password", "p2")).await().atMost(WAIT)).isEqualTo("2");
+        assertThat(reopened.put(SecretPath.of("app/db"), NewVersion.current(SecretValue.ofStrings(Map.of("password", "p2"))))
+                .await().atMost(WAIT)).isEqualTo("2");
         assertThat(read("app/db", null).version()).contains("2");
     }
 
@@ -393,7 +398,8 @@ class LocalSecretBackendTest {
 
     @Test
     void leasedOperationsAreUnsupported() {
-        assertThat(backend.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS);
+        assertThat(backend.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS,
+                BackendCapability.WRITE, BackendCapability.STAGES);
         assertThatThrownBy(() -> backend.issue(SecretPath.of("database/creds/app")).await().atMost(WAIT))
                 .isInstanceOf(UnsupportedBackendOperationException.class);
         assertThatThrownBy(() -> backend.renew("database/creds/app/lease-abc123", Duration.ofMinutes(5)).await().atMost(WAIT))
