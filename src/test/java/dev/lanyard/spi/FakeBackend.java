@@ -431,6 +431,7 @@ public final class FakeBackend implements SecretBackend {
         private final InstantSource clock;
         private final Set<String> instances;
         private final Map<String, List<String>> problems = new ConcurrentHashMap<>();
+        private final Map<String, Set<BackendCapability>> capabilities = new ConcurrentHashMap<>();
         private final Map<String, FakeBackend> created = new ConcurrentHashMap<>();
         private final List<String> validated = new CopyOnWriteArrayList<>();
 
@@ -447,6 +448,12 @@ public final class FakeBackend implements SecretBackend {
         /** Makes {@link #validate(String)} report these problems for {@code instance}. */
         public Factory problems(String instance, String... found) {
             problems.put(instance, List.of(found));
+            return this;
+        }
+
+        /** Makes {@code instance} declare only these capabilities (every one by default). */
+        public Factory capabilities(String instance, Set<BackendCapability> declared) {
+            capabilities.put(instance, Set.copyOf(declared));
             return this;
         }
 
@@ -490,7 +497,8 @@ public final class FakeBackend implements SecretBackend {
 
         @Override
         public SecretBackend create(String instance) {
-            return created.computeIfAbsent(instance, i -> new FakeBackend(i, clock));
+            return created.computeIfAbsent(instance, i -> new FakeBackend(i, clock,
+                    capabilities.getOrDefault(i, EnumSet.allOf(BackendCapability.class))));
         }
     }
 }
