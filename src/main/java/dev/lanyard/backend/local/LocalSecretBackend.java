@@ -160,6 +160,7 @@ public final class LocalSecretBackend implements SecretBackend {
             return Uni.createFrom().failure(e);
         }
         return blocking("read", path, () -> {
+            requireStore("read", path);
             int version = requested.isPresent() ? requested.getAsInt() : holder(path, selector, "read");
             return new Secret(new SecretRef(name, path), readVersion(path, version, "read"),
                     Optional.of(String.valueOf(version)), Lease.ofStaticValue(clock.instant()));
@@ -243,24 +244,27 @@ public final class LocalSecretBackend implements SecretBackend {
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().failure(e);
         }
-        return blocking("move a stage of", path, () -> locked(() -> {
-            int latest = latestVersion(secretDir(path)).orElse(0);
-            if (latest == 0) {
-                throw new SecretNotFoundException(name, "move a stage of", path.value());
-            }
-            NumberedStages stages = stages(path, "move a stage of");
-            Optional<NumberedStages> moved = stages.moved(move, latest,
-                    n -> Files.exists(versionFile(path, n)), "move a stage of");
-            if (moved.isPresent()) {
-                writeStages(path, moved.get());
-            }
-            return null;
-        }));
+        return blocking("move a stage of", path, () -> {
+            requireStore("move a stage of", path);
+            return locked(() -> {
+                int latest = latestVersion(secretDir(path)).orElse(0);
+                if (latest == 0) {
+                    throw new SecretNotFoundException(name, "move a stage of", path.value());
+                }
+                Optional<NumberedStages> moved = stages(path, "move a stage of").moved(move, latest,
+                        n -> Files.exists(versionFile(path, n)), "move a stage of");
+                if (moved.isPresent()) {
+                    writeStages(path, moved.get());
+                }
+                return null;
+            });
+        });
     }
 
     @Override
     public Uni<List<VersionInfo>> versions(SecretPath path) {
         return blocking("list versions of", path, () -> {
+            requireStore("list versions of", path);
             Path dir = secretDir(path);
             TreeSet<Integer> numbers = versionNumbers(dir);
             if (numbers.isEmpty()) {
@@ -310,6 +314,16 @@ public final class LocalSecretBackend implements SecretBackend {
     @Override
     public String toString() {
         return "LocalSecretBackend[name=" + name + ", storeDir=" + storeDir + ", key=(masked)]";
+    }
+
+    /**
+     * A store directory that is gone or is not a directory is a broken store, not an empty one: reads fail as
+     * unavailable (as health reports) rather than answering that nothing exists.
+     */
+    private void requireStore(String operation, SecretPath path) {
+        if (!Files.isDirectory(storeDir)) {
+            throw new BackendUnavailableException(name, operation, path.value(), "the store directory is missing", null);
+        }
     }
 
     // ---- layout --------------------------------------------------------------------------------------------

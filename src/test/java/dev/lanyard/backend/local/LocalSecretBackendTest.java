@@ -8,6 +8,7 @@ import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
 import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.Stage;
 import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendHealth;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -257,6 +259,58 @@ class LocalSecretBackendTest {
                 .hasMessageContaining("stored value failed authentication")
                 .hasMessageNotContaining(SECRET);
         assertThat(read("team-a/db", "1").value().field("password")).contains(SECRET);
+    }
+
+    /** Stages of two secrets, each with its index: the first staged put, token or move writes one. */
+    private void stagePending(String path, String token) {
+        write(path, Map.of("password", "current-" + path));
+        backend.put(SecretPath.of(path), NewVersion.staged(SecretValue.ofStrings(Map.of("password", SECRET)), Stage.PENDING, token))
+                .await().atMost(WAIT);
+    }
+
+    @Test
+    void theStageIndexIsSealedLikeTheVersionsAndWrittenOnlyWhenStagesAreRecorded() throws IOException {
+        write("plain/db", Map.of("password", "p1"));
+        assertThat(backend.stageIndexFile(SecretPath.of("plain/db"))).as("plain writes need no index").doesNotExist();
+
+        String token = "6f1c2d3e-4b5a-4978-8c9d-0e1f2a3b4c5d";
+        stagePending("staged/db", token);
+        Path index = backend.stageIndexFile(SecretPath.of("staged/db"));
+        assertThat(index).exists();
+        String content = new String(Files.readAllBytes(index), StandardCharsets.ISO_8859_1);
+        assertThat(content).doesNotContain("pending").doesNotContain("lanyard-").doesNotContain(token).doesNotContain(SECRET);
+        if (storeDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(index))).isEqualTo("rw-------");
+        }
+        try (Stream<Path> entries = Files.list(index.getParent())) {
+            assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("1.enc", "2.enc", "stages.enc");
+        }
+        assertThat(read("staged/db", null).version()).contains("1");
+    }
+
+    @Test
+    void aStageIndexCopiedFromAnotherSecretFailsAuthentication() throws IOException {
+        stagePending("team-a/db", "6f1c2d3e-4b5a-4978-8c9d-0e1f2a3b4c5d");
+        stagePending("team-b/db", "7a2b3c4d-5e6f-4a1b-9c8d-7e6f5a4b3c2d");
+        Files.copy(backend.stageIndexFile(SecretPath.of("team-a/db")), backend.stageIndexFile(SecretPath.of("team-b/db")),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        assertThatThrownBy(() -> read("team-b/db", null))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("stored value failed authentication")
+                .hasMessageNotContaining(SECRET);
+        assertThat(read("team-a/db", null).version()).contains("1");
+    }
+
+    @Test
+    void aBrokenStoreIsUnavailableNotEmpty() throws IOException {
+        write("app/db", Map.of("password", SECRET));
+        try (Stream<Path> everything = Files.walk(storeDir)) {
+            everything.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertThat(storeDir).doesNotExist();
+        assertThatThrownBy(() -> read("app/db", null)).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("store directory is missing");
     }
 
     @Test
