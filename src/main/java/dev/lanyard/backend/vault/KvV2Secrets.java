@@ -42,6 +42,10 @@ import java.util.TreeMap;
  * stage move fails the same way. HashiCorp Vault has no metadata check-and-set: there, two replicas moving one
  * secret's stages at the same moment are not told apart, and callers serialise them (the rotation engine's claim does).
  *
+ * <p>Two writers putting to one secret at once never lose a version (the loser fails with
+ * {@link WriteConflictException.Reason#CONCURRENT_WRITE}); callers that write one secret from several replicas
+ * serialise their puts, as the rotation engine's claim does, so the stage records stay exact.
+ *
  * <p>A plain read needs only read access to {@code <mount>/data/*}: the stage records come back with the version.
  * Writes and stage moves also read and update {@code <mount>/metadata/*}. Every method blocks; the backend runs
  * them on its virtual threads.
@@ -121,10 +125,24 @@ final class KvV2Secrets {
         }
         NumberedStages prepared = stages.prepared(meta.latest(), version.token());
         writeMetadata(path, meta.custom(), prepared, meta.metadataVersion(), "put");
-        int number = writeData(path, fields, meta.latest());
         // Writing a version leaves the metadata's own version as it was: the next metadata write follows ours.
         OptionalLong afterOurs = meta.metadataVersion().isPresent()
                 ? OptionalLong.of(meta.metadataVersion().getAsLong() + 1) : OptionalLong.empty();
+        int number;
+        try {
+            number = writeData(path, fields, meta.latest());
+        } catch (WriteConflictException lost) {
+            // Someone else's version took the number ours was promised: put the records back as they were, so neither
+            // a pin nor our token points at their version. Should that fail as well (a third writer), current stays
+            // pinned where it was until Lanyard's next put, and a retry under this token is refused as reused rather
+            // than claiming their version.
+            try {
+                writeMetadata(path, meta.custom(), stages, afterOurs, "put");
+            } catch (RuntimeException | VaultException ignored) {
+                // reported as the conflict below
+            }
+            throw lost;
+        }
         writeMetadata(path, meta.custom(), prepared.afterPut(number, version.stage()), afterOurs, "put");
         return number;
     }
