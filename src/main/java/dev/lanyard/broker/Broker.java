@@ -12,6 +12,7 @@ import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.SecretBackend;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.jboss.logging.Logger;
@@ -35,6 +37,9 @@ import org.jboss.logging.Logger;
 public class Broker {
 
     private static final Logger LOG = Logger.getLogger(Broker.class);
+
+    /** Lease-table keys of credentials issued without a lease id (STS session credentials, generated API keys). */
+    static final String UNLEASED = "unleased:";
 
     /** Static values are shared by everyone allowed to read them; leased credentials belong to one identity. */
     record CacheKey(String ref, String version, String holder) {}
@@ -67,15 +72,13 @@ public class Broker {
         this.cache = new LeaseCache<>(clock);
     }
 
-    /** Reads a static secret (latest, or the given version). */
-    public Uni<Grant> read(RequestContext access, SecretRef ref, Optional<String> version) {
+    /** Reads a static secret: the current version, one by id, or the one holding a stage. */
+    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version) {
         return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
-            if (version.isPresent()) {
-                require(backend, BackendCapability.VERSIONS, "read", ref);
-            }
-            CacheKey key = new CacheKey(ref.toString(), version.orElse(""), "");
+            BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
+            CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
         }));
@@ -108,26 +111,52 @@ public class Broker {
             }
             return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
                     .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
-                                    fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
+                                    recordKey(secret), owner, ref.backend(), ref.path().value(),
                                     secret.lease().issuedAt(), secret.lease().expiresAt(), null))
                             // Issued but not recorded: it could never be found to renew, revoke or count. Give it back.
-                            .onFailure().call(() -> revokeQuietly(backend, secret.lease().id().orElseThrow())))
+                            .onFailure().call(() -> secret.lease().id()
+                                    .map(leaseId -> revokeQuietly(backend, leaseId))
+                                    .orElseGet(() -> unrevocable(secret))))
                     .onFailure().call(() -> leases.release(reservation.get(), clock.instant()).onFailure().recoverWithNull());
         }).map(secret -> new Grant(secret, secret.lease().expiresAt(),
                 schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
     }
 
+    /**
+     * The lease table's key for an issued credential: its lease id's fingerprint or, for a credential without a lease
+     * id, an id of its own, so it is still counted against its holder's cap until it expires. The prefix cannot
+     * collide with a fingerprint, which is hex.
+     */
+    private String recordKey(Secret secret) {
+        return secret.lease().id().map(fingerprint::of).orElseGet(() -> UNLEASED + UUID.randomUUID());
+    }
+
     /** Takes back a credential issued for a request that could not be recorded. Best effort: it expires anyway. */
     private Uni<Void> withdraw(Grant grant) {
-        String leaseId = grant.secret().lease().id().orElseThrow();
-        evictLease(leaseId);
+        Optional<String> leaseId = grant.secret().lease().id();
         SecretBackend backend = backends.find(grant.secret().ref().backend()).orElseThrow();
-        return revokeQuietly(backend, leaseId)
-                .chain(() -> leases.recordRevoked(fingerprint.of(leaseId), clock.instant()))
+        if (leaseId.isEmpty() || !backend.capabilities().contains(BackendCapability.REVOKE)) {
+            // Nothing to revoke it by: it is not handed out, and its record keeps counting it until it expires.
+            cache.evictIf(cached -> cached == grant);
+            return unrevocable(grant.secret());
+        }
+        evictLease(leaseId.get());
+        return revokeQuietly(backend, leaseId.get())
+                .chain(() -> leases.recordRevoked(fingerprint.of(leaseId.get()), clock.instant()))
                 .onFailure().recoverWithNull();
     }
 
+    private static Uni<Void> unrevocable(Secret secret) {
+        LOG.warnf("a credential for %s that could not be recorded cannot be revoked; it stays valid until %s",
+                secret.ref(), secret.lease().expiresAt());
+        return Uni.createFrom().voidItem();
+    }
+
     private Uni<Void> revokeQuietly(SecretBackend backend, String leaseId) {
+        if (!backend.capabilities().contains(BackendCapability.REVOKE)) {
+            LOG.warnf("backend %s cannot revoke a credential that could not be recorded; it expires with its lease", backend.name());
+            return Uni.createFrom().voidItem();
+        }
         return calls.call(backend, "revoke", "lease", () -> backend.revoke(leaseId))
                 .onFailure().invoke(failure -> LOG.warnf("a credential that could not be recorded was not revoked (%s);"
                         + " it expires with its lease", failure.getMessage()))

@@ -10,6 +10,8 @@ import dev.lanyard.spi.BackendRejectedException;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.WriteConflictException;
+import java.util.Locale;
 
 /**
  * What a failure means for the audit log, beside the events the broker builds: its stable problem code (which the
@@ -37,6 +39,8 @@ public final class Failures {
             case UnsupportedBackendOperationException e -> new Refusal("OPERATION_NOT_SUPPORTED", Outcome.INVALID,
                     "this backend does not support " + e.operation() + " on this path");
             case LeaseLimitException e -> new Refusal("LEASE_LIMIT_EXCEEDED", Outcome.DENIED, e.getMessage());
+            case WriteConflictException e -> new Refusal("WRITE_CONFLICT", Outcome.INVALID,
+                    "the secret changed under this write (" + e.reason().name().toLowerCase(Locale.ROOT) + ")");
             case BackendRejectedException e -> new Refusal("BACKEND_REJECTED", Outcome.FAILED, "the backend refused Lanyard's request");
             case BackendUnavailableException e -> new Refusal("BACKEND_UNAVAILABLE", Outcome.FAILED, "the backend is unavailable");
             case AuditUnavailableException e -> new Refusal("AUDIT_UNAVAILABLE", Outcome.FAILED,

@@ -24,6 +24,7 @@ public record Classified(int status, String code, Outcome outcome, String messag
             Map.entry("TOKEN_NOT_FOUND", 404),
             Map.entry("OPERATION_NOT_SUPPORTED", 422),
             Map.entry("LEASE_LIMIT_EXCEEDED", 429),
+            Map.entry("WRITE_CONFLICT", 409),
             Map.entry("BACKEND_REJECTED", 502),
             Map.entry("BACKEND_UNAVAILABLE", 503),
             Map.entry("AUDIT_UNAVAILABLE", 503),

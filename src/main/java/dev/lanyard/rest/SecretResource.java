@@ -2,7 +2,7 @@ package dev.lanyard.rest;
 
 import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.SecretRef;
-import dev.lanyard.secret.SecretVersion;
+import dev.lanyard.secret.VersionSelector;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -45,8 +45,7 @@ public class SecretResource {
     public Uni<GrantResponse> read(@PathParam("backend") String backend, @PathParam("path") String path,
                                    @QueryParam("version") String version, @Context ContainerRequestContext request) {
         SecretRef ref = Identifiers.secret(backend, path);
-        Optional<String> wanted = Optional.ofNullable(version).filter(v -> !v.isEmpty());
-        wanted.ifPresent(SecretVersion::parse);
+        VersionSelector wanted = version == null || version.isEmpty() ? VersionSelector.current() : VersionSelector.id(version);
         return alreadyAudited(broker.read(Requests.access(request), ref, wanted))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }

@@ -15,6 +15,8 @@ import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.VersionSelector;
+import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.FakeBackend;
@@ -28,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,9 +61,12 @@ class BrokerTest {
     private static final String FIRST_LEASE = "fake/creds/role/1";
 
     private final TickingClock clock = new TickingClock();
-    private final FakeBackend.Factory factory = new FakeBackend.Factory(clock, "fake");
+    private final FakeBackend.Factory factory = new FakeBackend.Factory(clock, "fake", "sts")
+            // Like AWS STS: issues credentials, and can neither renew nor revoke them.
+            .capabilities("sts", Set.of(BackendCapability.ISSUE));
     private final BackendRegistry registry = BackendRegistry.build(List.of(factory));
     private final FakeBackend backend = factory.backend("fake");
+    private final FakeBackend sts = factory.backend("sts");
     private final RecordingAuditLog audit = new RecordingAuditLog();
     private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
     private final LeaseFingerprint fingerprint = new LeaseFingerprint(new byte[32]);
@@ -70,7 +76,7 @@ class BrokerTest {
     private final Broker broker = new Broker(registry,
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
-                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**"), "read", "issue", "renew", "revoke"))
+                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke"))
                     .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
@@ -143,9 +149,9 @@ class BrokerTest {
     @Test
     void cachedStaticValueIsStillNotServedToACallerWithoutReadPermission() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
-        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), Optional.empty()));
+        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current()));
 
-        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current())))
                 .isInstanceOf(AccessDeniedException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.DENIED);
         assertThat(backend.readCalls()).isEqualTo(1);
@@ -252,7 +258,7 @@ class BrokerTest {
         audit.failing(true);
 
         assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(AuditUnavailableException.class);
-        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), VersionSelector.current())))
                 .isInstanceOf(AuditUnavailableException.class);
     }
 
@@ -461,6 +467,68 @@ class BrokerTest {
         assertThat(backend.issueCalls()).as("the withdrawn credential is not served from the cache").isEqualTo(2);
     }
 
+    // ----- credentials without a lease id -----
+
+    private static final SecretRef STS_ROLE = SecretRef.of("sts", "sts/deployer");
+
+    @Test
+    void aCredentialWithoutALeaseIdIsIssuedCachedPerCallerAndCountedUntilItExpires() {
+        sts.unleased(true).ttl(Duration.ofMinutes(15));
+        Instant issuedAt = clock.instant();
+        Grant first = issue(API, STS_ROLE);
+
+        assertThat(first.secret().lease().id()).isEmpty();
+        assertThat(first.secret().lease().renewable()).isFalse();
+        assertThat(first.expiresAt()).isEqualTo(issuedAt.plus(Duration.ofMinutes(15)));
+        assertThat(issue(API, STS_ROLE)).as("cached for its caller").isSameAs(first);
+        assertThat(issue(WORKER, STS_ROLE)).as("another caller gets its own").isNotSameAs(first);
+        assertThat(sts.issueCalls()).isEqualTo(2);
+        assertThat(leases.all()).hasSize(2).allSatisfy(record -> {
+            assertThat(record.fingerprint()).startsWith(Broker.UNLEASED).doesNotContain(FakeBackend.passwordOf(1));
+            assertThat(record.backend()).isEqualTo("sts");
+            assertThat(record.path()).isEqualTo("sts/deployer");
+            assertThat(record.expiresAt()).isEqualTo(issuedAt.plus(Duration.ofMinutes(15)));
+        });
+        assertThat(leases.all()).extracting(LeaseRecord::fingerprint).doesNotHaveDuplicates();
+        assertThat(audit.events()).extracting(AuditEvent::outcome).containsOnly(Outcome.SUCCESS);
+
+        issue(API, SecretRef.of("sts", "sts/reader"));
+        issue(API, SecretRef.of("sts", "sts/auditor"));
+        assertThatThrownBy(() -> issue(API, SecretRef.of("sts", "sts/fourth")))
+                .as("they count against the caller's cap").isInstanceOf(LeaseLimitException.class);
+
+        clock.advance(Duration.ofMinutes(15));
+        issue(API, SecretRef.of("sts", "sts/fourth"));
+        assertThat(sts.issueCalls()).as("expired, so no longer counted").isEqualTo(5);
+    }
+
+    @Test
+    void aCredentialWithoutALeaseIdThatCannotBeAuditedIsWithheldAndNotReportedRevoked() {
+        sts.unleased(true);
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+
+        assertThat(leases.all()).singleElement().satisfies(record -> {
+            assertThat(record.fingerprint()).startsWith(Broker.UNLEASED);
+            assertThat(record.revokedAt()).as("nothing revoked it: it stays valid until it expires").isNull();
+        });
+        assertThat(await(leases.countLive(API.subject(), clock.instant()))).isEqualTo(1);
+
+        audit.failing(false);
+        Grant next = issue(API, STS_ROLE);
+        assertThat(sts.issueCalls()).as("the withheld credential is not served from the cache").isEqualTo(2);
+        assertThat(next.secret().value().field("password")).contains(FakeBackend.passwordOf(2));
+    }
+
+    @Test
+    void aLeaseFromABackendThatCannotRevokeIsNotReportedRevokedWhenItCannotBeAudited() {
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+
+        assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNull());
+        assertThat(await(leases.countLive(API.subject(), clock.instant()))).isEqualTo(1);
+    }
+
     // ----- backends -----
 
     @Test
@@ -517,8 +585,8 @@ class BrokerTest {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
 
-        Grant first = await(broker.read(as(API), ref, Optional.empty()));
-        Grant shared = await(broker.read(as(WORKER), ref, Optional.empty()));
+        Grant first = await(broker.read(as(API), ref, VersionSelector.current()));
+        Grant shared = await(broker.read(as(WORKER), ref, VersionSelector.current()));
 
         assertThat(first.secret().value().field("password")).contains("db-pass");
         assertThat(shared).isSameAs(first);
@@ -529,7 +597,7 @@ class BrokerTest {
         assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("db-pass"));
 
         clock.advance(Duration.ofSeconds(60));
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
     }
 
@@ -537,11 +605,11 @@ class BrokerTest {
     void evictDropsCachedValuesOfOneSecret() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
 
         assertThat(broker.evict(ref)).isEqualTo(1);
         assertThat(broker.evict(ref)).isZero();
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
     }
 

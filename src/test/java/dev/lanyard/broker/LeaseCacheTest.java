@@ -45,7 +45,7 @@ class LeaseCacheTest {
     private Grant grant(String path, String id, Duration refreshIn) {
         Instant now = clock.instant();
         Secret secret = new Secret(SecretRef.of("fake", path), SecretValue.ofStrings(Map.of("password", "pw-" + id)),
-                Optional.empty(), Lease.of(id, now, Duration.ofHours(1), true));
+                Optional.empty(), Lease.leased(id, now, Duration.ofHours(1), true));
         return new Grant(secret, now.plus(Duration.ofHours(1)), now.plus(refreshIn));
     }
 

@@ -1,5 +1,6 @@
-package dev.lanyard.spi;
+package dev.lanyard.backend;
 
+import dev.lanyard.spi.BackendException;
 import io.smallrye.mutiny.Uni;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
