@@ -9,12 +9,16 @@ import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
+import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,6 +37,9 @@ import org.jboss.logging.Logger;
  * call per key, records who holds which lease, and writes an audit event for every outcome before the caller
  * gets an answer. If that event cannot be written the caller gets {@link AuditUnavailableException} instead of
  * the secret.
+ *
+ * <p>Every change it makes or learns of (a write, a revoked lease, a finished rotation, a change relayed from another
+ * replica) goes through {@link #changed}: cached copies are dropped first, then the change is announced.
  */
 public class Broker {
 
@@ -55,10 +62,11 @@ public class Broker {
     private final BackendCalls calls;
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
+    private final ChangeAnnouncer announcer;
 
-    public Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
-                  LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-                  MeterRegistry meters) {
+    Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
+           LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
+           MeterRegistry meters, ChangeAnnouncer announcer) {
         this.backends = backends;
         this.policy = policy;
         this.audit = audit;
@@ -70,6 +78,7 @@ public class Broker {
         this.calls = new BackendCalls(config, meters);
         this.meters = meters;
         this.cache = new LeaseCache<>(clock);
+        this.announcer = announcer;
     }
 
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
@@ -81,6 +90,23 @@ public class Broker {
             CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
+        }));
+    }
+
+    /**
+     * Writes a new current version of a static secret. The value is the caller's to zero: the backend copies it. Once
+     * the backend holds the version, cached copies everywhere are dropped and the change is announced.
+     *
+     * @return the id of the new version
+     */
+    public Uni<String> write(RequestContext access, SecretRef ref, SecretValue value) {
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, AuditOperation.WRITE, secret, 200, Uni.createFrom().deferred(() -> {
+            authorize(access, Capability.WRITE, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.WRITE);
+            return calls.call(backend, "write", ref.path().value(), () -> backend.put(ref.path(), NewVersion.current(value)))
+                    .invoke(version -> changed(SecretChanged.written(ref, version, clock.instant())))
+                    .map(version -> new Audited<>(version, secret.atVersion(version)));
         }));
     }
 
@@ -187,6 +213,7 @@ public class Broker {
                     return calls.call(backend, "revoke", record.path(), () -> backend.revoke(leaseId))
                             .invoke(() -> evictLease(leaseId))
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
+                            .invoke(() -> changed(SecretChanged.leaseRevoked(ref, leaseFingerprint, clock.instant())))
                             .map(ignored -> new Audited<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
@@ -196,9 +223,32 @@ public class Broker {
         return cache.sweep();
     }
 
-    /** Drops cached values of one secret, e.g. after it was rotated. */
-    public int evict(SecretRef ref) {
-        return cache.evictIf(grant -> grant.secret().ref().equals(ref));
+    /**
+     * Takes in a change to one secret, made here (a rotation finished, a write) or relayed from another replica: drops
+     * every cached copy it makes stale, then announces it. Synchronous, so a read on this replica that starts after
+     * this returns goes to the backend.
+     *
+     * @return how many cached grants were dropped
+     */
+    public int changed(SecretChanged change) {
+        int dropped = change.lease()
+                .map(revoked -> cache.evictIf(grant -> grant.secret().lease().id().map(fingerprint::of)
+                        .equals(Optional.of(revoked))))
+                .orElseGet(() -> cache.evictIf(grant -> grant.secret().ref().equals(change.ref())));
+        announcer.announce(change);
+        return dropped;
+    }
+
+    /**
+     * This replica may have missed changes made elsewhere (see {@link ChangesMissed}): drops every cached grant, then
+     * announces it so the Kubernetes sync refreshes everything.
+     *
+     * @return how many cached grants were dropped
+     */
+    public int changesMissed(ChangesMissed missed) {
+        int dropped = cache.evictIf(grant -> true);
+        announcer.announce(missed);
+        return dropped;
     }
 
     private Uni<LeaseRecord> heldLease(RequestContext access, String leaseFingerprint, Capability capability) {

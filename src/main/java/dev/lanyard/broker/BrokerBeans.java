@@ -2,10 +2,13 @@ package dev.lanyard.broker;
 
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.secret.ChangesMissed;
+import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.support.SecretReference;
 import dev.lanyard.spi.SecretBackendFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -48,7 +51,18 @@ class BrokerBeans {
     @Singleton
     Broker broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
                   LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-                  MeterRegistry meters) {
-        return new Broker(backends, policy, audit, leases, fingerprint, config, clock, random, meters);
+                  MeterRegistry meters, Event<SecretChanged> changes, Event<ChangesMissed> missed) {
+        return new Broker(backends, policy, audit, leases, fingerprint, config, clock, random, meters,
+                new ChangeAnnouncer() {
+                    @Override
+                    public void announce(SecretChanged change) {
+                        changes.fire(change);
+                    }
+
+                    @Override
+                    public void announce(ChangesMissed gap) {
+                        missed.fire(gap);
+                    }
+                });
     }
 }

@@ -2,6 +2,7 @@ package dev.lanyard.rest;
 
 import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.VersionSelector;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -9,6 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -48,6 +50,21 @@ public class SecretResource {
         VersionSelector wanted = version == null || version.isEmpty() ? VersionSelector.current() : VersionSelector.id(version);
         return alreadyAudited(broker.read(Requests.access(request), ref, wanted))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
+    }
+
+    @PUT
+    @Path("/secrets/{backend}/{path: .+}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Write a new current version of a static secret",
+            description = "Needs the write capability on the path and a backend that can write (KV v2, the local store, AWS)."
+                    + " Cached copies on every replica are dropped and Kubernetes Secrets that reference it are refreshed.")
+    public Uni<WriteResponse> write(@PathParam("backend") String backend, @PathParam("path") String path,
+                                    @Valid @NotNull WriteRequest body, @Context ContainerRequestContext request) {
+        SecretRef ref = Identifiers.secret(backend, path);
+        SecretValue value = SecretValue.ofStrings(body.data());
+        return alreadyAudited(broker.write(Requests.access(request), ref, value))
+                .eventually(value::close)
+                .map(WriteResponse::new);
     }
 
     @POST

@@ -13,19 +13,24 @@ import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.audit.RecordingAuditLog;
 import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
+import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.Lease;
+import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.FakeBackend;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
 import dev.lanyard.support.TickingClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,15 +77,27 @@ class BrokerTest {
     private final LeaseFingerprint fingerprint = new LeaseFingerprint(new byte[32]);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<Object> announced = new ArrayList<>();
 
     private final Broker broker = new Broker(registry,
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
-                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke"))
+                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke", "write"))
                     .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
-            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters);
+            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters,
+            new ChangeAnnouncer() {
+                @Override
+                public void announce(SecretChanged change) {
+                    announced.add(change);
+                }
+
+                @Override
+                public void announce(ChangesMissed missed) {
+                    announced.add(missed);
+                }
+            });
 
     @AfterEach
     void closeRegistry() {
@@ -602,15 +619,104 @@ class BrokerTest {
     }
 
     @Test
-    void evictDropsCachedValuesOfOneSecret() {
+    void aWriteMakesANewCurrentVersionDropsCachedCopiesAndIsAnnouncedWithoutTheValue() {
+        backend.putStatic("kv/payments/db", Map.of("password", "old-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+        assertThat(await(broker.read(as(API), ref, VersionSelector.current())).secret().value().field("password")).contains("old-pass");
+
+        String version;
+        try (SecretValue value = SecretValue.ofStrings(Map.of("password", "new-pass"))) {
+            version = await(broker.write(as(API), ref, value));
+        }
+
+        assertThat(version).isEqualTo("2");
+        Grant after = await(broker.read(as(API), ref, VersionSelector.current()));
+        assertThat(after.secret().value().field("password")).contains("new-pass");
+        assertThat(backend.readCalls()).isEqualTo(2);
+        assertThat(announced).singleElement().isInstanceOfSatisfying(SecretChanged.class, change -> {
+            assertThat(change.ref()).isEqualTo(ref);
+            assertThat(change.cause()).isEqualTo(SecretChanged.Cause.WRITTEN);
+            assertThat(change.version()).contains("2");
+            assertThat(change.local()).isTrue();
+        });
+        assertThat(audit.events()).extracting(AuditEvent::operation)
+                .containsExactly(AuditOperation.READ, AuditOperation.WRITE, AuditOperation.READ);
+        AuditEvent write = audit.events().get(1);
+        assertThat(write.target().version()).isEqualTo("2");
+        assertThat(write.result().status()).isEqualTo(200);
+        assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("new-pass"));
+    }
+
+    @Test
+    void aWriteWithoutTheCapabilityOrToABackendThatCannotWriteIsRefusedBeforeTheBackendAndAnnouncesNothing() {
+        SecretRef billing = SecretRef.of("fake", "kv/billing/db");
+        SecretRef stsRole = SecretRef.of("sts", "role");
+        try (SecretValue value = SecretValue.ofStrings(Map.of("password", "p"))) {
+            assertThatThrownBy(() -> await(broker.write(as(STRANGER), billing, value))).isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> await(broker.write(as(API), stsRole, value)))
+                    .isInstanceOf(UnsupportedBackendOperationException.class);
+        }
+
+        assertThat(backend.putCalls()).isZero();
+        assertThat(sts.putCalls()).isZero();
+        assertThat(announced).isEmpty();
+        assertThat(audit.events()).extracting(e -> e.result().status()).containsExactly(403, 422);
+        assertThat(audit.events()).extracting(e -> e.operation()).containsOnly(AuditOperation.WRITE);
+    }
+
+    @Test
+    void aChangeRelayedFromAnotherReplicaDropsCachedValuesOfThatSecretOnly() {
+        backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
+        backend.putStatic("kv/payments/other", Map.of("password", "other-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+        SecretRef other = SecretRef.of("fake", "kv/payments/other");
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        await(broker.read(as(API), other, VersionSelector.current()));
+
+        SecretChanged relayed = SecretChanged.rotated(ref, "7", clock.instant()).relayed();
+        assertThat(broker.changed(relayed)).isEqualTo(1);
+        assertThat(broker.changed(relayed)).isZero();
+
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        await(broker.read(as(API), other, VersionSelector.current()));
+        assertThat(backend.readCalls()).isEqualTo(3);
+        assertThat(announced).containsExactly(relayed, relayed);
+    }
+
+    @Test
+    void aRevokedLeaseIsAnnouncedByFingerprintAndARelayedRevocationDropsOnlyThatHoldersGrant() {
+        String apiLease = leaseId(issue(API, ROLE));
+        Grant worker = issue(WORKER, ROLE);
+
+        await(broker.revoke(as(API), apiLease));
+        assertThat(announced).singleElement().isInstanceOfSatisfying(SecretChanged.class, change -> {
+            assertThat(change.cause()).isEqualTo(SecretChanged.Cause.LEASE_REVOKED);
+            assertThat(change.ref()).isEqualTo(ROLE);
+            assertThat(change.lease()).contains(fingerprint.of(apiLease));
+            assertThat(change.toString()).doesNotContain(apiLease);
+        });
+
+        // Another replica revoked the worker's lease: this one must stop handing it out, and keep nobody else's.
+        Grant api = issue(API, ROLE);
+        assertThat(broker.changed(SecretChanged.leaseRevoked(ROLE, fingerprint.of(leaseId(worker)), clock.instant()).relayed()))
+                .isEqualTo(1);
+        assertThat(issue(API, ROLE)).isSameAs(api);
+        assertThat(leaseId(issue(WORKER, ROLE))).isNotEqualTo(leaseId(worker));
+    }
+
+    @Test
+    void missedChangesDropEveryCachedGrantAndAreAnnounced() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
         await(broker.read(as(API), ref, VersionSelector.current()));
+        issue(API, ROLE);
 
-        assertThat(broker.evict(ref)).isEqualTo(1);
-        assertThat(broker.evict(ref)).isZero();
+        ChangesMissed missed = new ChangesMissed(clock.instant());
+        assertThat(broker.changesMissed(missed)).isEqualTo(2);
+
         await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
+        assertThat(announced).containsExactly(missed);
     }
 
     private static Throwable catchFailure(Uni<?> uni) {

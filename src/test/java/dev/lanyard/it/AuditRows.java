@@ -1,5 +1,7 @@
 package dev.lanyard.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.lanyard.devstack.EmbeddedDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,6 +24,13 @@ public final class AuditRows {
 
     List<Map<String, Object>> rowsFor(String requestId) {
         return query("select * from audit_event where request_id = ? order by seq", requestId);
+    }
+
+    /** The one row a request wrote; fails the test if there is none or more than one. */
+    Map<String, Object> single(String requestId) {
+        List<Map<String, Object>> rows = rowsFor(requestId);
+        assertThat(rows).as("audit rows for " + requestId).hasSize(1);
+        return rows.getFirst();
     }
 
     List<Map<String, Object>> allRows() {

@@ -120,7 +120,7 @@ public final class TestCallers {
         // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
         config.put("lanyard.audit.lock-timeout", "10s");
         config.put("lanyard.audit.append-timeout", "12s");
-        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating"}) {
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer"}) {
             String token = ApiTokens.generate(new SecureRandom());
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + secret("token-" + name, token));
@@ -138,6 +138,7 @@ public final class TestCallers {
         config.put("lanyard.policy.admin.rules[3].paths", "nowhere/**");
         config.put("lanyard.policy.admin.rules[3].capabilities", "read");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
+        policy(config, "writer", "token:writer", "openbao/secret/written/**,openbao/database/creds/app", "read,write");
         policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
         config.put("lanyard.auth.token-cache-ttl", "2s");
         config.put("lanyard.http.anonymous-refusals-per-minute", String.valueOf(ANONYMOUS_REFUSALS_PER_MINUTE));
