@@ -7,7 +7,8 @@
 # file of the image (jar entries included) for secret material and PostgreSQL binaries.
 #
 # Needs root (podman, Debian packages) and the packaged application (target/quarkus-app; built if missing).
-# Prints the image size and the time from `podman run` to ready.
+# Prints the image size and the time from `podman run` to ready. With LANYARD_METRICS_SCRAPE set, saves the
+# running image's /q/metrics there (scripts/check-deploy.sh checks the rollout analysis against it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
@@ -60,7 +61,7 @@ done
 [ "$(podman image inspect --format '{{.Config.User}}' "$IMAGE")" = "10001:10001" ] || fail "the image's USER is not 10001:10001"
 
 # ---- PostgreSQL (Debian's server), owner and app roles ----------------------------------------------------
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 PG_PORT=$(free_port)
 OWNER_PASSWORD=$(openssl rand -hex 16)
@@ -140,6 +141,11 @@ python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["data"][
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db")
 [ "$status" = 401 ] || fail "a request without a token got $status, not 401"
 log "fetched local/team/db with the API token; without it: 401"
+bash scripts/smoke-test.sh "http://127.0.0.1:$HTTP_PORT" "$SECRETS/check.token" local/team/db
+# The metric names the rollout analysis may use are the ones this image serves.
+if [ -n "${LANYARD_METRICS_SCRAPE:-}" ]; then
+  curl -fsS "http://127.0.0.1:$HTTP_PORT/q/metrics" -o "$LANYARD_METRICS_SCRAPE"
+fi
 
 pid=$(podman inspect --format '{{.State.Pid}}' "$CONTAINER")
 uids=$(awk '/^Uid:/{print $2, $3, $4, $5}' "/proc/$pid/status")

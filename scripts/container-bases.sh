@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the container check: sets podman up for this machine and makes the two base images the Dockerfile
 # takes as build arguments, because no image registry is reachable here. Both are made once per user and kept
 # (the root filesystem as a tarball in the tools cache, the images in podman's own storage).

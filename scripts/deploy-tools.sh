@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the deploy checks: installs the deploy and lint tools, pinned, into a per-user cache outside the
 # checkout (one folder per tool and version), so CI in a fresh clone on the same machine reuses them and a new
 # machine builds each once. Go tools build from the Go module proxy, Python tools go into a venv, the rest are
@@ -6,7 +7,8 @@
 #   . scripts/deploy-tools.sh && lanyard_deploy_tools   # then the tools are on PATH
 #
 # Exports LANYARD_TOOLS (the cache root), LANYARD_K8S_SCHEMAS (Kubernetes JSON schemas for kubeconform) and
-# LANYARD_CRD_SCHEMAS (Argo CD and Argo Rollouts CRD schemas).
+# LANYARD_CRD_SCHEMAS (schemas of the third-party CRDs the manifests use: Argo CD, Argo Rollouts and the
+# Prometheus Operator's PodMonitor/PrometheusRule).
 LANYARD_TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/lanyard/tools"
 KUSTOMIZE_VERSION=v5.7.1
 KUBECONFORM_VERSION=v0.8.0
@@ -20,6 +22,7 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 KUBERNETES_SCHEMA_VERSION=1.34.0
 ARGO_CD_VERSION=v3.5.7
 ARGO_ROLLOUTS_VERSION=v1.10.1
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 DEBIAN_TOOLS="shellcheck yamllint prometheus podman buildah runc debootstrap fuse-overlayfs postgresql"
 
 lanyard_tools_log() { echo "deploy-tools: $*" >&2; }
@@ -44,6 +47,7 @@ lanyard_opentofu() {
     lanyard_tools_log "building OpenTofu $OPENTOFU_VERSION (wrapper module; a few minutes cold)"
     src="$dir/src"; mkdir -p "$src"
     (
+      set -e
       cd "$src"
       GOFLAGS=-mod=mod go mod download "github.com/opentofu/opentofu@$OPENTOFU_VERSION"
       local mod
@@ -56,7 +60,7 @@ lanyard_opentofu() {
       } > go.mod
       printf '//go:build tools\npackage tools\n\nimport _ "github.com/opentofu/opentofu/cmd/tofu"\n' > tools.go
       GOFLAGS=-mod=mod go mod tidy
-      GOFLAGS=-mod=mod nice -n 10 go build -ldflags "-s -w" -o "$dir/bin.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu
+      GOFLAGS=-mod=mod nice -n 10 go build -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$dir/bin.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu
     )
     mv "$dir/bin.tmp" "$dir/bin"
     rm -rf "$src"
@@ -106,19 +110,27 @@ lanyard_k8s_schemas() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
-# Argo CD's and Argo Rollouts' CRDs come from their Go modules; kubeconform's own converter makes the schemas.
-lanyard_argo_schemas() {
-  LANYARD_CRD_SCHEMAS="$LANYARD_TOOLS/argo-schemas-cd-$ARGO_CD_VERSION-rollouts-$ARGO_ROLLOUTS_VERSION"
+# The directory of a Go module, downloaded from the module proxy (only its files are used; nothing is built).
+lanyard_go_module_dir() {
+  go mod download -json "$1" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; m=json.load(sys.stdin); print(m.get("Dir") or sys.exit(m.get("Error")))'
+}
+
+# Third-party CRDs come from their projects' Go modules; kubeconform's own converter makes the schemas.
+lanyard_crd_schemas() {
+  LANYARD_CRD_SCHEMAS="$LANYARD_TOOLS/crd-schemas-argocd-$ARGO_CD_VERSION-rollouts-$ARGO_ROLLOUTS_VERSION-prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
   [ -f "$LANYARD_CRD_SCHEMAS/.complete" ] && return 0
-  lanyard_tools_log "converting the Argo CD $ARGO_CD_VERSION and Argo Rollouts $ARGO_ROLLOUTS_VERSION CRD schemas"
-  local cd rollouts converter tmp="$LANYARD_CRD_SCHEMAS.tmp"
-  cd=$(go mod download -json "github.com/argoproj/argo-cd/v3@$ARGO_CD_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  rollouts=$(go mod download -json "github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  converter=$(go mod download -json "github.com/yannh/kubeconform@$KUBECONFORM_VERSION" | "$LANYARD_TOOLS_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')/scripts/openapi2jsonschema.py
+  lanyard_tools_log "converting the CRD schemas of Argo CD $ARGO_CD_VERSION, Argo Rollouts $ARGO_ROLLOUTS_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION"
+  local cd rollouts prometheus converter tmp="$LANYARD_CRD_SCHEMAS.tmp"
+  cd=$(lanyard_go_module_dir "github.com/argoproj/argo-cd/v3@$ARGO_CD_VERSION") || return 1
+  rollouts=$(lanyard_go_module_dir "github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION") || return 1
+  prometheus=$(lanyard_go_module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION") || return 1
+  converter=$(lanyard_go_module_dir "github.com/yannh/kubeconform@$KUBECONFORM_VERSION")/scripts/openapi2jsonschema.py || return 1
   rm -rf "$tmp"; mkdir -p "$tmp"
   (cd "$tmp" && FILENAME_FORMAT='{kind}_{version}' "$LANYARD_TOOLS_PYTHON" "$converter" \
     "$cd"/manifests/crds/application-crd.yaml "$cd"/manifests/crds/appproject-crd.yaml \
-    "$rollouts"/manifests/crds/*-crd.yaml >/dev/null)
+    "$rollouts"/manifests/crds/*-crd.yaml \
+    "$prometheus"/example/prometheus-operator-crd/monitoring.coreos.com_{podmonitors,servicemonitors,prometheusrules}.yaml \
+    >/dev/null)
   touch "$tmp/.complete"
   rm -rf "$LANYARD_CRD_SCHEMAS"; mv "$tmp" "$LANYARD_CRD_SCHEMAS"
 }
@@ -133,6 +145,9 @@ lanyard_deploy_tools() {
   lanyard_go_tool tflint "$TFLINT_VERSION" github.com/terraform-linters/tflint
   lanyard_opentofu
   lanyard_k8s_schemas
-  lanyard_argo_schemas
-  export PATH LANYARD_TOOLS LANYARD_K8S_SCHEMAS LANYARD_CRD_SCHEMAS LANYARD_TOOLS_PYTHON
+  lanyard_crd_schemas
+  # OpenTofu reads no personal CLI configuration (~/.terraformrc) in the checks: same result on every machine.
+  TF_CLI_CONFIG_FILE="$LANYARD_TOOLS/tofu.rc"
+  [ -f "$TF_CLI_CONFIG_FILE" ] || : > "$TF_CLI_CONFIG_FILE"
+  export PATH TF_CLI_CONFIG_FILE LANYARD_TOOLS LANYARD_K8S_SCHEMAS LANYARD_CRD_SCHEMAS LANYARD_TOOLS_PYTHON
 }
