@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the check functions are called through `step`, which shellcheck cannot follow
 # Checks every deploy artefact: renders and validates the Kubernetes manifests, holds each workload to the
 # hardening list, dry-runs them on a real kube-apiserver when one is built, lints the Terraform, the workflows,
 # every shell script and the Dockerfile, makes the CycloneDX SBOMs, and builds and runs the image.
@@ -84,7 +85,10 @@ dry_run() {
   prometheus=$(lanyard_go_module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION") || return 1
   crds+=("$rollouts/manifests/crds/rollout-crd.yaml" "$rollouts/manifests/crds/analysis-template-crd.yaml"
          "$prometheus/example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml")
-  LANYARD_TOOLS_PYTHON="$PY" bash scripts/kube-dry-run.sh "${crds[@]}" -- "$WORK"/render/*.yaml
+  # The same staging objects with one container allowed to escalate: the API server's Pod Security admission
+  # must object, or the dry run proves nothing.
+  sed 's/allowPrivilegeEscalation: false/allowPrivilegeEscalation: true/' "$WORK/render/staging.yaml" > "$WORK/escalating.yaml"
+  LANYARD_TOOLS_PYTHON="$PY" bash scripts/kube-dry-run.sh "${crds[@]}" -- "$WORK"/render/*.yaml --refused "$WORK/escalating.yaml"
   local rc=$?
   [ "$rc" -eq 3 ] && skip "no kube-apiserver/etcd built yet (scripts/kube-peers.sh builds them)"
   return "$rc"

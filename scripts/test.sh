@@ -10,3 +10,6 @@ export LANYARD_BAO="$LANYARD_VENV/bin/bao"
 start=$(date +%s)
 ./mvnw -B -ntp verify "$@"
 echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"
+# The deploy artefacts (image, manifests, Terraform, workflows, scripts): scripts/check-deploy.sh. The delivery
+# workflow runs the same checks in jobs of their own and sets LANYARD_DEPLOY_CHECKS=none here.
+[ "${LANYARD_DEPLOY_CHECKS:-all}" = none ] || bash scripts/check-deploy.sh
