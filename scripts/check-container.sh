@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
 . scripts/container-bases.sh
-lanyard_debian_tools
+lanyard_debian_tools "${DEBIAN_LINT_TOOLS[@]}" "${DEBIAN_CONTAINER_TOOLS[@]}"
 lanyard_container_bases
 
 IMAGE=localhost/lanyard:check

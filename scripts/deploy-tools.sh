@@ -23,7 +23,11 @@ KUBERNETES_SCHEMA_VERSION=1.34.0
 ARGO_CD_VERSION=v3.5.7
 ARGO_ROLLOUTS_VERSION=v1.10.1
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
-DEBIAN_TOOLS="shellcheck yamllint prometheus podman buildah runc debootstrap fuse-overlayfs postgresql"
+# Debian packages: the linters (and promtool, from prometheus) for every check, the rest for the image check
+# (scripts/container-bases.sh installs those).
+DEBIAN_LINT_TOOLS=(shellcheck yamllint prometheus)
+# shellcheck disable=SC2034 # used by scripts/check-container.sh
+DEBIAN_CONTAINER_TOOLS=(podman buildah runc debootstrap fuse-overlayfs postgresql)
 
 lanyard_tools_log() { echo "deploy-tools: $*" >&2; }
 
@@ -68,9 +72,10 @@ lanyard_opentofu() {
   PATH="$dir/bin:$PATH"
 }
 
+# apt-get install whichever of the named packages are missing.
 lanyard_debian_tools() {
   local missing=() pkg
-  for pkg in $DEBIAN_TOOLS; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -137,7 +142,7 @@ lanyard_crd_schemas() {
 
 lanyard_deploy_tools() {
   mkdir -p "$LANYARD_TOOLS"
-  lanyard_debian_tools
+  lanyard_debian_tools "${DEBIAN_LINT_TOOLS[@]}"
   lanyard_python_tools
   lanyard_go_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
   lanyard_go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
