@@ -132,7 +132,7 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 if [ -z "$ready" ]; then podman logs "$CONTAINER" 2>&1 | tail -40 >&2; fail "Lanyard did not become ready"; fi
-log "ready $(( $(date +%s%3N) - started_ms )) ms after podman run"
+log "ready $(( $(date +%s%3N) - started_ms )) ms after podman run ($(podman logs "$CONTAINER" 2>&1 | grep -o 'started in [0-9.]*s' | head -n1) by Quarkus' count)"
 
 body=$(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db") \
   || fail "fetching the secret through the image failed"
