@@ -78,6 +78,20 @@ hardening() {
   return "$status"
 }
 
+# Argo Rollouts' own validation (the controller's), which refuses specs the CRD schema lets through; it must
+# also refuse the broken fixture.
+rollouts_validate() {
+  local render out rc
+  # One render at a time: a workloadRef is resolved within its own render.
+  for render in "$WORK"/render/*.yaml; do rollout-validate "$render" || return 1; done
+  out=$(rollout-validate deploy/k8s/tests/invalid-rollout.yaml); rc=$?
+  if [ "$rc" -ne 1 ] || ! grep -q 'dynamicStableScale' <<<"$out" || ! grep -q 'setWeight' <<<"$out"; then
+    echo "rollout-validate did not refuse deploy/k8s/tests/invalid-rollout.yaml for both of its problems:"; echo "$out"
+    return 1
+  fi
+  echo "deploy/k8s/tests/invalid-rollout.yaml refused, as it must be"
+}
+
 dry_run() {
   local crds=() rollouts prometheus
   mapfile -t crds < <(lanyard_crd_files)
@@ -154,6 +168,7 @@ metric_names() {
 step "kustomize build (base and overlays)" render
 step "kubeconform -strict (Kubernetes $KUBERNETES_SCHEMA_VERSION, Lanyard, Argo CD, Argo Rollouts, Prometheus Operator schemas)" validate
 step "hardening list (and its mutation test)" hardening
+step "Argo Rollouts' own validation of the Rollouts and AnalysisTemplates" rollouts_validate
 step "server-side dry run on a real kube-apiserver" dry_run
 step "yamllint" yaml_lint
 step "tofu fmt -check, tflint" terraform_lint

@@ -73,6 +73,37 @@ lanyard_opentofu() {
 }
 
 # apt-get install whichever of the named packages are missing.
+# scripts/rollout-validate: Argo Rollouts' own validation of Rollouts and AnalysisTemplates. Built through a
+# wrapper module that repeats argo-rollouts' replace directives (it needs k8s.io/kubernetes), keyed by the
+# Rollouts version and the program's own hash.
+lanyard_rollout_validate() {
+  local hash dir src mod
+  hash=$(sha256sum scripts/rollout-validate/main.go | cut -c1-12)
+  dir="$LANYARD_TOOLS/rollout-validate-$ARGO_ROLLOUTS_VERSION-$hash"
+  if [ ! -x "$dir/bin/rollout-validate" ]; then
+    lanyard_tools_log "building rollout-validate against Argo Rollouts $ARGO_ROLLOUTS_VERSION (a few minutes cold)"
+    src="$dir/src"; rm -rf "$src"; mkdir -p "$src"
+    cp scripts/rollout-validate/main.go "$src/"
+    (
+      set -e
+      cd "$src"
+      GOFLAGS=-mod=mod go mod download "github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION"
+      mod="$(go env GOMODCACHE)/github.com/argoproj/argo-rollouts@$ARGO_ROLLOUTS_VERSION"
+      {
+        echo "module local/rollout-validate"
+        echo "go $(awk '/^go /{print $2}' "$mod/go.mod")"
+        echo "require github.com/argoproj/argo-rollouts $ARGO_ROLLOUTS_VERSION"
+        sed -n '/^replace (/,/^)/p' "$mod/go.mod"
+      } > go.mod
+      GOFLAGS=-mod=mod go mod tidy
+      GOFLAGS=-mod=mod nice -n 10 go build -ldflags "-s -w" -o "$dir/bin.tmp/rollout-validate" .
+    ) || return 1
+    mv "$dir/bin.tmp" "$dir/bin"
+    rm -rf "$src"
+  fi
+  PATH="$dir/bin:$PATH"
+}
+
 lanyard_debian_tools() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -149,6 +180,7 @@ lanyard_deploy_tools() {
   lanyard_go_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
   lanyard_go_tool tflint "$TFLINT_VERSION" github.com/terraform-linters/tflint
   lanyard_opentofu
+  lanyard_rollout_validate
   lanyard_k8s_schemas
   lanyard_crd_schemas
   # OpenTofu reads no personal CLI configuration (~/.terraformrc) in the checks: same result on every machine.
