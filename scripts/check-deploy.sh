@@ -81,9 +81,9 @@ hardening() {
 # Argo Rollouts' own validation (the controller's), which refuses specs the CRD schema lets through; it must
 # also refuse the broken fixture.
 rollouts_validate() {
-  local render out rc
-  # One render at a time: a workloadRef is resolved within its own render.
-  for render in "$WORK"/render/*.yaml; do rollout-validate "$render" || return 1; done
+  local overlay out rc
+  # One overlay at a time: a workloadRef is resolved within its own render. (The base has no Rollout.)
+  for overlay in "${OVERLAYS[@]}"; do rollout-validate "$WORK/render/$overlay.yaml" || return 1; done
   out=$(rollout-validate deploy/k8s/tests/invalid-rollout.yaml); rc=$?
   if [ "$rc" -ne 1 ] || ! grep -q 'dynamicStableScale' <<<"$out" || ! grep -q 'setWeight' <<<"$out"; then
     echo "rollout-validate did not refuse deploy/k8s/tests/invalid-rollout.yaml for both of its problems:"; echo "$out"
