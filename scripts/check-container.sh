@@ -125,8 +125,9 @@ CONTAINER=$(lanyard_podman run --detach --network host --read-only --read-only-t
   -e QUARKUS_CONFIG_LOCATIONS=/opt/lanyard/config/environment.properties \
   -e QUARKUS_DATASOURCE_PASSWORD="$APP_PASSWORD" -e QUARKUS_FLYWAY_PASSWORD="$OWNER_PASSWORD" \
   "$IMAGE")
-ready=""
-for _ in $(seq 1 300); do
+# Up to three minutes: the same budget as the Deployment's startup probe plus a margin for a loaded machine.
+ready=""; deadline=$(( $(date +%s) + 180 ))
+while [ "$(date +%s)" -lt "$deadline" ]; do
   if curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/q/health/ready" 2>/dev/null; then ready=yes; break; fi
   [ "$(podman inspect --format '{{.State.Running}}' "$CONTAINER")" = true ] || break
   sleep 0.2
