@@ -45,12 +45,16 @@ echo "$CANARY" > .cache/check-container/canary.key
 # ---- build ----------------------------------------------------------------------------------------------
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 VERSION=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -n1)
+previous=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 started=$(date +%s)
 lanyard_podman build --quiet -f deploy/container/Dockerfile \
   --build-arg JDK_IMAGE="$LANYARD_JDK_IMAGE" --build-arg RUNTIME_IMAGE="$LANYARD_RUNTIME_IMAGE" \
   --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" --build-arg SOURCE="https://example.invalid/lanyard" \
   -t "$IMAGE" . >/dev/null
 SIZE=$(podman image inspect --format '{{.Size}}' "$IMAGE")
+# The image this check built last time is of no further use; without this, every run would leave one behind.
+current=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then podman rmi "$previous" >/dev/null 2>&1 || true; fi
 log "built $IMAGE in $(( $(date +%s) - started ))s: $(( SIZE / 1000000 )) MB"
 
 labels=$(podman image inspect --format '{{json .Labels}}' "$IMAGE")
