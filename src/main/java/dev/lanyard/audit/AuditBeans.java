@@ -7,6 +7,13 @@ import java.util.Base64;
 
 class AuditBeans {
 
+    /** The checkpoint key: signs heads here, and verifies the checkpoints the writer and the verifier anchor on. */
+    @Produces
+    @Singleton
+    CheckpointSigner checkpointSigner(AuditConfig config) {
+        return CheckpointSigner.fromBase64Seed(SecretReference.parse(config.signingKey()).resolve());
+    }
+
     @Produces
     @Singleton
     LeaseFingerprint leaseFingerprint(AuditConfig config) {

@@ -1,21 +1,29 @@
 package dev.lanyard.audit;
 
 import dev.lanyard.support.ContextHop;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.security.MessageDigest;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,6 +33,12 @@ import org.jboss.logging.Logger;
  * flight, chains it under the advisory lock and inserts it with a single statement; every caller's Uni
  * completes after its batch committed. Throughput then grows with load instead of being bounded by one commit
  * per request. In per-request mode every event is its own transaction (the benchmark's baseline).
+ *
+ * <p>What it refuses to do, so that one fault cannot spread: chain onto a head it cannot verify (a forged or
+ * malformed row, or a table emptied behind the log's back with no signed checkpoint to continue from) — it then
+ * fails every append with {@link AuditUnavailableException} and says why in {@link #problem()}; let one event that
+ * PostgreSQL refuses fail the others in its batch — the batch is retried one event at a time; wait without bound —
+ * every transaction has lock and statement timeouts, every append a deadline, and the queue a size limit.
  */
 @ApplicationScoped
 public class AuditChainWriter implements AuditLog {
@@ -34,7 +48,15 @@ public class AuditChainWriter implements AuditLog {
     /** {@code pg_advisory_xact_lock} key shared by all replicas writing one chain. */
     static final long CHAIN_LOCK = 7_413_202_601L;
 
-    private static final String HEAD = "select seq, hash from audit_event where seq = (select max(seq) from audit_event)";
+    private static final String COLUMNS = "seq, hash, occurred_at, request_id, subject, operation, backend, path, version, "
+            + "lease_hmac, outcome, status, error_code, client_address";
+    /** The head and the row before it: enough to check that the head is a correct link. */
+    private static final String HEAD = "select " + COLUMNS + " from audit_event where seq >= "
+            + "(select max(seq) from audit_event) - 1 order by seq";
+    private static final String NEWEST_CHECKPOINT =
+            "select seq, hash, signed_at, key_id, signature from audit_checkpoint order by seq desc limit 1";
+    private static final String CHECKPOINT_AT =
+            "select seq, hash, signed_at, key_id, signature from audit_checkpoint where seq = $1";
     private static final String INSERT = """
             insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, version,
                                      lease_hmac, outcome, status, error_code, client_address)
@@ -42,34 +64,123 @@ public class AuditChainWriter implements AuditLog {
                                  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[],
                                  $14::text[])""";
 
-    private record Pending(AuditEvent event, CompletableFuture<Void> committed) {}
+    /** The last link in the chain: the seq and hash the next event is chained after. */
+    private record Link(long seq, byte[] hash) {
+        boolean sameAs(Link other) {
+            return other != null && seq == other.seq && MessageDigest.isEqual(hash, other.hash);
+        }
+    }
+
+    /** An event waiting for its batch; {@code taken} once a commit carries it, {@code cancelled} past its deadline. */
+    private static final class Pending {
+        private static final int QUEUED = 0;
+        private static final int TAKEN = 1;
+        private static final int CANCELLED = 2;
+
+        final AuditEvent event;
+        final CompletableFuture<Void> committed = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(QUEUED);
+
+        Pending(AuditEvent event) {
+            this.event = event;
+        }
+
+        boolean take() {
+            return state.compareAndSet(QUEUED, TAKEN);
+        }
+
+        boolean cancel() {
+            return state.compareAndSet(QUEUED, CANCELLED);
+        }
+    }
+
+    /** The head cannot be chained onto; carries the operator-facing reason. */
+    static final class UnverifiableHeadException extends RuntimeException {
+        UnverifiableHeadException(String reason) {
+            super(reason, null, false, false);
+        }
+    }
 
     private final Pool pool;
     private final AuditConfig config;
-    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writing = new AtomicBoolean();
     private final AuditMetrics metrics;
+    private final byte[] publicKey;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final String timeouts;
+    /** The head this writer itself committed last: when it is still the head, it needs no verification. */
+    private volatile Link lastCommitted;
+    /** Why the writer cannot append right now, or null. */
+    private volatile String problem;
 
-    AuditChainWriter(Pool pool, AuditConfig config, AuditMetrics metrics) {
+    AuditChainWriter(Pool pool, AuditConfig config, AuditMetrics metrics, CheckpointSigner signer, MeterRegistry meters) {
         this.pool = pool;
         this.config = config;
         this.metrics = metrics;
+        this.publicKey = signer.publicKey();
+        this.timeouts = "set local lock_timeout = " + config.lockTimeout().toMillis()
+                + "; set local statement_timeout = " + config.statementTimeout().toMillis();
+        Gauge.builder("lanyard.audit.queue.depth", queued, AtomicInteger::get)
+                .description("audit events waiting for a commit").register(meters);
+    }
+
+    /** Why appends fail right now (for readiness), or empty when the writer is healthy. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    /**
+     * Checks, without writing, that the next event could be chained: the database answers and its head verifies.
+     * Readiness calls it, so a writer that refused to append recovers once the head is repaired, even with no traffic.
+     */
+    public Uni<Optional<String>> check() {
+        return pool.withTransaction(connection -> connection.query(timeouts).execute()
+                        .chain(() -> connection.query(HEAD).execute())
+                        .chain(head -> verifiedHead(connection, head)))
+                .map(link -> {
+                    problem = null;
+                    return Optional.<String>empty();
+                })
+                .onFailure(UnverifiableHeadException.class).recoverWithItem(failure -> {
+                    problem = failure.getMessage();
+                    return Optional.of(problem);
+                })
+                .onFailure().recoverWithItem(failure -> Optional.of("the audit database cannot be reached"));
     }
 
     @Override
     public Uni<Void> append(AuditEvent event) {
         return ContextHop.returnToCaller(Uni.createFrom().deferred(() -> {
             if (config.mode() == AuditConfig.Mode.PER_REQUEST) {
-                return commit(List.of(event));
+                return commit(List.of(event)).replaceWithVoid()
+                        .ifNoItem().after(config.appendTimeout()).failWith(() -> unavailable("the audit commit timed out"));
             }
-            Pending pending = new Pending(event, new CompletableFuture<>());
+            if (queued.incrementAndGet() > config.maxQueue()) {
+                queued.decrementAndGet();
+                return Uni.createFrom().failure(unavailable("the audit queue is full"));
+            }
+            Pending pending = new Pending(event);
             queue.add(pending);
             drain();
-            return Uni.createFrom().completionStage(pending.committed());
+            return Uni.createFrom().completionStage(pending.committed)
+                    .ifNoItem().after(config.appendTimeout()).recoverWithUni(() -> {
+                        if (pending.cancel()) {
+                            // Never written: it is skipped when its turn comes.
+                            queued.decrementAndGet();
+                            return Uni.createFrom().failure(unavailable("the audit log did not take the event in time"));
+                        }
+                        // Already in a commit, which its transaction's timeouts bound: its outcome is the answer.
+                        return Uni.createFrom().completionStage(pending.committed);
+                    });
         })).onFailure(failure -> !(failure instanceof AuditUnavailableException)).transform(failure -> {
             LOG.errorf("audit event for request %s could not be written: %s", event.requestId(), failure.getMessage());
             return new AuditUnavailableException(failure);
         });
+    }
+
+    private static AuditUnavailableException unavailable(String reason) {
+        return new AuditUnavailableException(new IllegalStateException(reason));
     }
 
     /** Starts a commit of everything queued, unless one is in flight (it will start the next when it ends). */
@@ -80,7 +191,10 @@ public class AuditChainWriter implements AuditLog {
         List<Pending> batch = new ArrayList<>();
         Pending next;
         while (batch.size() < config.maxBatch() && (next = queue.poll()) != null) {
-            batch.add(next);
+            if (next.take()) {
+                queued.decrementAndGet();
+                batch.add(next);
+            }
         }
         if (batch.isEmpty()) {
             writing.set(false);
@@ -90,36 +204,146 @@ public class AuditChainWriter implements AuditLog {
             }
             return;
         }
-        commit(batch.stream().map(Pending::event).toList()).subscribe().with(
-                ok -> finish(batch, null),
-                failure -> finish(batch, failure));
+        write(batch).subscribe().with(ignored -> {
+            writing.set(false);
+            drain();
+        }, failure -> {
+            // write() settles every event itself; this is only reached on a bug.
+            LOG.error("audit writer failed unexpectedly", failure);
+            batch.forEach(p -> p.committed.completeExceptionally(failure));
+            writing.set(false);
+            drain();
+        });
     }
 
-    private void finish(List<Pending> batch, Throwable failure) {
-        writing.set(false);
-        drain();
-        for (Pending pending : batch) {
-            if (failure == null) {
-                pending.committed().complete(null);
-            } else {
-                pending.committed().completeExceptionally(failure);
-            }
+    /**
+     * Commits the batch; if PostgreSQL refuses it because of the data in it, commits its events one at a time, so the
+     * event at fault fails alone. Completes every pending event either way.
+     */
+    private Uni<Void> write(List<Pending> batch) {
+        return commit(batch.stream().map(p -> p.event).toList())
+                .invoke(() -> batch.forEach(p -> p.committed.complete(null)))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    if (batch.size() == 1 || !refusedForItsData(failure)) {
+                        batch.forEach(p -> p.committed.completeExceptionally(failure));
+                        return Uni.createFrom().voidItem();
+                    }
+                    LOG.warnf("an audit batch of %d events was refused (%s); writing them one at a time", batch.size(),
+                            failure.getMessage());
+                    return one(batch.iterator());
+                });
+    }
+
+    private Uni<Void> one(Iterator<Pending> remaining) {
+        if (!remaining.hasNext()) {
+            return Uni.createFrom().voidItem();
         }
+        Pending pending = remaining.next();
+        return commit(List.of(pending.event))
+                .onItemOrFailure().transformToUni((ok, failure) -> {
+                    if (failure == null) {
+                        pending.committed.complete(null);
+                    } else {
+                        pending.committed.completeExceptionally(failure);
+                    }
+                    return one(remaining);
+                });
     }
 
-    /** One transaction: lock the chain, read its head, chain the events in memory, insert them, commit. */
-    private Uni<Void> commit(List<AuditEvent> events) {
+    /** Data exceptions, integrity violations and our triggers' refusals: the rows, not the connection, are at fault. */
+    private static boolean refusedForItsData(Throwable failure) {
+        if (failure instanceof IllegalArgumentException) {
+            return true; // an event the canonical form cannot encode
+        }
+        return failure instanceof PgException pg && pg.getSqlState() != null
+                && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+    }
+
+    /** One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert. */
+    private Uni<Link> commit(List<AuditEvent> events) {
         long started = System.nanoTime();
-        return pool.withTransaction(connection -> connection
-                        .query("select pg_advisory_xact_lock(" + CHAIN_LOCK + ")").execute()
+        return pool.withTransaction(connection -> connection.query(timeouts).execute()
+                        .chain(() -> connection.query("select pg_advisory_xact_lock(" + CHAIN_LOCK + ")").execute())
                         .chain(() -> connection.query(HEAD).execute())
-                        .chain(head -> insert(connection, head.iterator().hasNext() ? head.iterator().next() : null, events)))
-                .invoke(() -> metrics.committed(events.size(), System.nanoTime() - started));
+                        .chain(head -> verifiedHead(connection, head))
+                        .chain(head -> insert(connection, head, events)))
+                .invoke(link -> {
+                    lastCommitted = link;
+                    problem = null;
+                    metrics.committed(events.size(), System.nanoTime() - started);
+                })
+                .onFailure(UnverifiableHeadException.class).invoke(failure -> {
+                    if (!failure.getMessage().equals(problem)) {
+                        LOG.errorf("audit log: %s; refusing to append until it is repaired", failure.getMessage());
+                    }
+                    problem = failure.getMessage();
+                });
     }
 
-    private Uni<Void> insert(SqlConnection connection, Row head, List<AuditEvent> events) {
-        long seq = head == null ? 0 : head.getLong("seq");
-        byte[] hash = head == null ? CanonicalForm.GENESIS : head.getBuffer("hash").getBytes();
+    private Uni<Link> verifiedHead(SqlConnection connection, RowSet<Row> rows) {
+        List<ChainedEvent> tail = new ArrayList<>();
+        try {
+            rows.forEach(row -> tail.add(event(row)));
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(new UnverifiableHeadException("the newest audit row is malformed (" + e.getMessage() + ")"));
+        }
+        if (tail.isEmpty()) {
+            // Empty: a new log, or one whose rows were removed behind its back; then it continues after the newest
+            // signed checkpoint instead of restarting at seq 1 (the verifier reports the missing rows).
+            return connection.query(NEWEST_CHECKPOINT).execute().map(checkpoints -> checkpoints.iterator().hasNext()
+                    ? signedLink(checkpoints.iterator().next())
+                    : new Link(0, CanonicalForm.GENESIS));
+        }
+        ChainedEvent head = tail.getLast();
+        Link link = new Link(head.seq(), head.hash());
+        if (link.sameAs(lastCommitted)) {
+            return Uni.createFrom().item(link);
+        }
+        if (tail.size() == 2) {
+            return Uni.createFrom().item(checked(head, tail.getFirst().hash()));
+        }
+        if (head.seq() == 1) {
+            return Uni.createFrom().item(checked(head, CanonicalForm.GENESIS));
+        }
+        // The row before the head was pruned: the checkpoint that sealed it anchors the head.
+        return connection.preparedQuery(CHECKPOINT_AT).execute(Tuple.of(head.seq() - 1)).map(anchor -> {
+            if (!anchor.iterator().hasNext()) {
+                throw new UnverifiableHeadException("the audit row before the head (seq " + (head.seq() - 1)
+                        + ") is missing and no checkpoint seals it");
+            }
+            return checked(head, signedLink(anchor.iterator().next()).hash());
+        });
+    }
+
+    private static Link checked(ChainedEvent head, byte[] previousHash) {
+        if (!MessageDigest.isEqual(head.chainedAfter(previousHash), head.hash())) {
+            throw new UnverifiableHeadException("the audit row at the head (seq " + head.seq() + ") does not verify");
+        }
+        return new Link(head.seq(), head.hash());
+    }
+
+    private Link signedLink(Row row) {
+        Checkpoint checkpoint = new Checkpoint(row.getLong("seq"), row.getBuffer("hash").getBytes(),
+                row.getOffsetDateTime("signed_at").toInstant(), row.getString("key_id"), row.getBuffer("signature").getBytes());
+        if (!CheckpointSigner.verify(checkpoint, publicKey)) {
+            throw new UnverifiableHeadException("the checkpoint at seq " + checkpoint.seq()
+                    + " that the audit log would continue from has no valid signature");
+        }
+        return new Link(checkpoint.seq(), checkpoint.hash());
+    }
+
+    private static ChainedEvent event(Row row) {
+        return new ChainedEvent(row.getLong("seq"), row.getOffsetDateTime("occurred_at").toInstant(),
+                row.getString("request_id"), row.getString("subject"), row.getString("operation"), row.getString("backend"),
+                row.getString("path"), row.getString("version"), row.getString("lease_hmac"), row.getString("outcome"),
+                row.getInteger("status"), row.getString("error_code"), row.getString("client_address"),
+                row.getBuffer("hash").getBytes());
+    }
+
+    private Uni<Link> insert(SqlConnection connection, Link head, List<AuditEvent> events) {
+        long seq = head.seq();
+        byte[] hash = head.hash();
         int n = events.size();
         Long[] seqs = new Long[n];
         Buffer[] hashes = new Buffer[n];
@@ -147,6 +371,7 @@ public class AuditChainWriter implements AuditLog {
         }
         Tuple values = Tuple.tuple(List.of(seqs, hashes, times, text[0], text[1], text[2], text[3], text[4], text[5],
                 text[6], text[7], statuses, text[8], text[9]));
-        return connection.preparedQuery(INSERT).execute(values).replaceWithVoid();
+        Link last = new Link(seq, hash);
+        return connection.preparedQuery(INSERT).execute(values).replaceWith(last);
     }
 }

@@ -1,47 +1,51 @@
 package dev.lanyard.audit;
 
-import dev.lanyard.support.SecretReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.InstantSource;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Signs the chain head with Ed25519 at an interval and on shutdown, stores the checkpoint and appends it to the
- * checkpoint file outside the database (docs/audit-chain.md).
+ * Signs the chain head with Ed25519 at an interval and on shutdown, records the checkpoint in the database and
+ * appends it to the checkpoint file outside it (docs/audit-chain.md).
+ *
+ * <p>A head is signed only after the chain up to it has been verified from the newest valid checkpoint: a
+ * checkpoint vouches for what was written, never for a row slipped in behind the writer. None of this holds the
+ * chain lock, so writers never wait for it; the file is written after the database has recorded the checkpoint,
+ * on a virtual thread, never on the event loop.
  */
 @ApplicationScoped
 public class AuditCheckpoints {
 
     private static final Logger LOG = Logger.getLogger(AuditCheckpoints.class);
 
-    private final Pool pool;
+    private final AuditStore store;
     private final AuditConfig config;
     private final InstantSource clock;
     private final CheckpointSigner signer;
+    private final ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("audit-checkpoint-", 0).factory());
 
-    AuditCheckpoints(Pool pool, AuditConfig config, InstantSource clock) {
-        this.pool = pool;
+    AuditCheckpoints(AuditStore store, AuditConfig config, InstantSource clock, CheckpointSigner signer) {
+        this.store = store;
         this.config = config;
         this.clock = clock;
-        this.signer = CheckpointSigner.fromBase64Seed(SecretReference.parse(config.signingKey()).resolve());
+        this.signer = signer;
     }
 
     public byte[] publicKey() {
@@ -62,62 +66,71 @@ public class AuditCheckpoints {
 
     void onShutdown(@Observes ShutdownEvent ignored) {
         try {
-            VertxContextSupport.subscribeAndAwait(this::checkpoint);
-        } catch (Throwable failure) {
+            signHead();
+        } catch (RuntimeException failure) {
             LOG.warnf("final audit checkpoint failed: %s", failure.getMessage());
         }
     }
 
-    /** Signs the current head unless it is already signed; returns the newest checkpoint, if there is one. */
+    /** Signs the current head unless it is already signed; returns the new checkpoint, if one was made. */
     public Uni<Optional<Checkpoint>> checkpoint() {
-        return pool.withTransaction(connection -> connection
-                .query("select pg_advisory_xact_lock(" + AuditChainWriter.CHAIN_LOCK + ")").execute()
-                .chain(() -> connection.query("select seq, hash from audit_event where seq = (select max(seq) from audit_event)").execute())
-                .chain(head -> {
-                    if (!head.iterator().hasNext()) {
-                        return Uni.createFrom().item(Optional.<Checkpoint>empty());
-                    }
-                    Row row = head.iterator().next();
-                    long seq = row.getLong("seq");
-                    byte[] hash = row.getBuffer("hash").getBytes();
-                    return connection.preparedQuery("select 1 from audit_checkpoint where seq = $1").execute(Tuple.of(seq))
-                            .chain(existing -> {
-                                if (existing.iterator().hasNext()) {
-                                    return Uni.createFrom().item(Optional.<Checkpoint>empty());
-                                }
-                                Checkpoint signed = signer.sign(seq, hash, CanonicalForm.truncate(clock.instant()));
-                                return connection.preparedQuery("insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) "
-                                                + "values ($1, $2, $3, $4, $5)")
-                                        .execute(Tuple.of(signed.seq(), Buffer.buffer(signed.hash()),
-                                                signed.signedAt().atOffset(ZoneOffset.UTC), signed.keyId(), Buffer.buffer(signed.signature())))
-                                        .invoke(() -> publish(signed))
-                                        .map(ignored -> Optional.of(signed));
-                            });
-                }));
+        return Uni.createFrom().item(this::signHead).runSubscriptionOn(work);
+    }
+
+    private Optional<Checkpoint> signHead() {
+        Optional<AuditStore.Link> head = store.head();
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        long seq = head.get().seq();
+        List<Checkpoint> recorded = store.checkpoints();
+        if (recorded.stream().anyMatch(c -> c.seq() == seq)) {
+            return Optional.empty();
+        }
+        verifyUpTo(seq, recorded);
+        Checkpoint signed = signer.sign(seq, head.get().hash(), CanonicalForm.truncate(clock.instant()));
+        if (!store.recordCheckpoint(signed)) {
+            return Optional.empty(); // another replica signed this head first
+        }
+        publish(signed);
+        return Optional.of(signed);
+    }
+
+    /** Walks the chain from the newest validly signed checkpoint below {@code seq} (or genesis) up to it. */
+    private void verifyUpTo(long seq, List<Checkpoint> recorded) {
+        Optional<Checkpoint> anchor = recorded.stream()
+                .filter(c -> c.seq() < seq && CheckpointSigner.verify(c, signer.publicKey()))
+                .max(Comparator.comparingLong(Checkpoint::seq));
+        long first = store.firstSeq().orElse(1L);
+        long anchorSeq = anchor.map(Checkpoint::seq).orElse(0L);
+        if (anchor.isEmpty() && first > 1) {
+            throw new IllegalStateException("the audit log starts at seq " + first + " with no signed checkpoint before it");
+        }
+        ChainVerifier.Result result = store.verify(anchorSeq, anchor.map(Checkpoint::hash).orElse(CanonicalForm.GENESIS),
+                Optional.of(seq), anchor.map(List::of).orElse(List.of()), signer.publicKey());
+        if (!result.valid() || result.verifiedUpTo() != seq) {
+            throw new IllegalStateException("not signing the audit head at seq " + seq + ": " + result.summary());
+        }
     }
 
     /** Checkpoints known to the database and to the external file, oldest first. */
-    public Uni<List<Checkpoint>> all() {
-        return pool.query("select seq, hash, signed_at, key_id, signature from audit_checkpoint order by seq").execute()
-                .map(rows -> {
-                    List<Checkpoint> found = new ArrayList<>();
-                    rows.forEach(row -> found.add(new Checkpoint(row.getLong("seq"), row.getBuffer("hash").getBytes(),
-                            row.getOffsetDateTime("signed_at").toInstant(), row.getString("key_id"),
-                            row.getBuffer("signature").getBytes())));
-                    found.addAll(published());
-                    return found;
-                });
+    public List<Checkpoint> all() {
+        List<Checkpoint> found = new ArrayList<>(store.checkpoints());
+        found.addAll(published());
+        return found;
     }
 
-    /** What the external file holds; the database cannot vouch for itself. */
+    /**
+     * What the external file holds; the database cannot vouch for itself. A torn last line (a crash while appending)
+     * is skipped; a malformed line before the last one is an error.
+     */
     public List<Checkpoint> published() {
         Optional<Path> file = config.checkpointFile();
         if (file.isEmpty() || !Files.exists(file.get())) {
             return List.of();
         }
         try {
-            return Files.readAllLines(file.get(), StandardCharsets.UTF_8).stream()
-                    .filter(line -> !line.isBlank()).map(Checkpoint::fromJsonLine).toList();
+            return CheckpointFile.read(file.get());
         } catch (IOException e) {
             throw new IllegalStateException("checkpoint file cannot be read", e);
         }
@@ -129,8 +142,11 @@ public class AuditCheckpoints {
                 if (file.getParent() != null) {
                     Files.createDirectories(file.getParent());
                 }
-                Files.writeString(file, checkpoint.toJsonLine() + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND)) {
+                    channel.write(ByteBuffer.wrap((checkpoint.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8)));
+                    channel.force(true);
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("checkpoint could not be published to " + file, e);
             }

@@ -26,6 +26,29 @@ public interface AuditConfig {
     @WithDefault("2000")
     int maxBatch();
 
+    /**
+     * Most events waiting for a commit. Beyond it, an append fails at once (503 {@code AUDIT_UNAVAILABLE}) instead of
+     * queueing behind a database that is not keeping up.
+     */
+    @WithDefault("20000")
+    int maxQueue();
+
+    /**
+     * How long an access waits for its event to be taken into a commit; then it is answered 503
+     * {@code AUDIT_UNAVAILABLE} and the event is never written. An event already in a commit waits for that
+     * commit, which {@link #lockTimeout()} and {@link #statementTimeout()} bound.
+     */
+    @WithDefault("5s")
+    Duration appendTimeout();
+
+    /** Longest wait for the chain lock (held by another replica's commit) or a table lock in an audit transaction. */
+    @WithDefault("2s")
+    Duration lockTimeout();
+
+    /** Longest any statement of an audit transaction may run. */
+    @WithDefault("5s")
+    Duration statementTimeout();
+
     /** Reference ({@code file:} or {@code env:}) to the base64 32-byte Ed25519 seed that signs checkpoints. */
     String signingKey();
 

@@ -32,6 +32,15 @@ public record AuditEvent(
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(outcome, "outcome");
+        requestId = AuditText.clean(requestId);
+        subject = AuditText.clean(subject);
+        operation = AuditText.clean(operation);
+        backend = AuditText.clean(backend);
+        path = AuditText.clean(path);
+        version = AuditText.clean(version);
+        leaseHmac = AuditText.clean(leaseHmac);
+        errorCode = AuditText.clean(errorCode);
+        clientAddress = AuditText.clean(clientAddress);
     }
 
     /** How an access ended, from the auditor's point of view. */

@@ -49,6 +49,7 @@ public class AuditStore {
         StringBuilder sql = new StringBuilder("select " + COLUMNS + " from audit_event where seq is not null");
         List<Object> params = new ArrayList<>();
         query.afterSeq().ifPresent(v -> add(sql, params, " and seq > ?", v));
+        query.upToSeq().ifPresent(v -> add(sql, params, " and seq <= ?", v));
         query.from().ifPresent(v -> {
             // seq order is commit order and occurred_at is stamped just before: the two agree to well within
             // CLOCK_SKEW, so the time window becomes a seq range the seq index can scan, and the exact
@@ -107,6 +108,56 @@ public class AuditStore {
         }
     }
 
+    /** A link of the chain: a sequence number and the hash stored there. */
+    public record Link(long seq, byte[] hash) {}
+
+    /** The newest chained event's seq and hash, if the log has any. */
+    public Optional<Link> head() {
+        try (Connection connection = dataSource.getConnection();
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "select seq, hash from audit_event where seq = (select max(seq) from audit_event)")) {
+            return rows.next() ? Optional.of(new Link(rows.getLong(1), rows.getBytes(2))) : Optional.empty();
+        } catch (SQLException e) {
+            throw new AuditUnavailableException(e);
+        }
+    }
+
+    /** The checkpoints recorded in the database, oldest first. Their signatures are not checked here. */
+    public List<Checkpoint> checkpoints() {
+        List<Checkpoint> found = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "select seq, hash, signed_at, key_id, signature from audit_checkpoint order by seq")) {
+            while (rows.next()) {
+                found.add(new Checkpoint(rows.getLong(1), rows.getBytes(2), instant(rows, 3), rows.getString(4), rows.getBytes(5)));
+            }
+            return found;
+        } catch (SQLException e) {
+            throw new AuditUnavailableException(e);
+        }
+    }
+
+    /**
+     * Records a checkpoint through the database's own function, which refuses one that does not match the stored
+     * chain. Returns false when a checkpoint for that seq already exists (another replica signed it first).
+     */
+    public boolean recordCheckpoint(Checkpoint checkpoint) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("select audit_checkpoint_record(?, ?, ?, ?, ?)")) {
+            statement.setLong(1, checkpoint.seq());
+            statement.setBytes(2, checkpoint.hash());
+            statement.setObject(3, checkpoint.signedAt().atOffset(java.time.ZoneOffset.UTC));
+            statement.setString(4, checkpoint.keyId());
+            statement.setBytes(5, checkpoint.signature());
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new AuditUnavailableException(e);
+        }
+    }
+
     /** The lowest chained sequence number still in the log (higher than 1 after pruning), if any. */
     public Optional<Long> firstSeq() {
         try (Connection connection = dataSource.getConnection();
@@ -135,6 +186,12 @@ public class AuditStore {
     /** Verifies events from {@code fromSeq} on (all when empty) against the anchor and the checkpoints. */
     public ChainVerifier.Result verify(long anchorSeq, byte[] anchorHash, Optional<Long> toSeq, List<Checkpoint> checkpoints,
                                        byte[] publicKey) {
+        return verify(anchorSeq, anchorHash, toSeq, checkpoints, publicKey, ChainVerifier.Scope.WHOLE_LOG);
+    }
+
+    /** As above, for a whole log or an excerpt of it. */
+    public ChainVerifier.Result verify(long anchorSeq, byte[] anchorHash, Optional<Long> toSeq, List<Checkpoint> checkpoints,
+                                       byte[] publicKey, ChainVerifier.Scope scope) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement statement = connection.prepareStatement("select " + COLUMNS
@@ -145,7 +202,7 @@ public class AuditStore {
                     statement.setLong(2, toSeq.get());
                 }
                 try (ResultSet rows = statement.executeQuery()) {
-                    return new ChainVerifier().verify(() -> iterate(rows), anchorHash, anchorSeq, checkpoints, publicKey);
+                    return new ChainVerifier().verify(() -> iterate(rows), anchorHash, anchorSeq, checkpoints, publicKey, scope);
                 }
             } finally {
                 connection.rollback();
@@ -216,20 +273,6 @@ public class AuditStore {
      */
     public record Holding(String subject, String kind, String leaseHmac, String version, java.time.Instant from,
                           java.time.Instant until) {}
-
-    /** Removes every event up to a signed checkpoint, through the database's own pruning function. */
-    public long prune(long upToSeq) {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement("select audit_prune(?)")) {
-            statement.setLong(1, upToSeq);
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new AuditUnavailableException(e);
-        }
-    }
 
     private static Iterator<ChainedEvent> iterate(ResultSet rows) {
         return new Iterator<>() {

@@ -37,25 +37,47 @@ public final class ChainVerifier {
         }
     }
 
+    /** What the events handed to the verifier are meant to be. */
+    public enum Scope {
+        /** The whole log as it stands: a signed checkpoint past its end means rows were cut off or rolled back. */
+        WHOLE_LOG,
+        /**
+         * An excerpt (an export, an archived segment, a range): it is checked for what it holds, and checkpoints past
+         * its end are reported as not covered rather than as a break.
+         */
+        EXCERPT
+    }
+
     /**
-     * @param valid             whether the whole log verified
+     * @param valid             whether the events verified (for {@link Scope#EXCERPT}: as far as they go)
      * @param verifiedUpTo      the last seq proven good (the anchor seq if none)
      * @param firstBadSeq       the first seq that is not, {@code null} when valid
      * @param reason            why, {@code null} when valid
-     * @param newestCheckpoint  the newest checkpoint with a valid signature, if any
+     * @param newestCheckpoint  the newest validly signed checkpoint the events reach, if any
+     * @param beyond            for an excerpt, the newest validly signed checkpoint past its end, if any: the events
+     *                          after {@code verifiedUpTo} up to it are not in the excerpt
      */
-    public record Result(boolean valid, long verifiedUpTo, Long firstBadSeq, String reason, Checkpoint newestCheckpoint) {
+    public record Result(boolean valid, long verifiedUpTo, Long firstBadSeq, String reason, Checkpoint newestCheckpoint,
+                         Checkpoint beyond) {
 
         public String summary() {
             if (!valid) {
                 return "broken at seq " + firstBadSeq + ": " + reason;
             }
+            String summary;
             if (newestCheckpoint == null) {
-                return "valid up to " + verifiedUpTo + ", no signed checkpoint covers it";
+                summary = "valid up to " + verifiedUpTo + ", no signed checkpoint covers it";
+            } else {
+                summary = "valid up to " + verifiedUpTo + ", signed at " + CanonicalForm.timestamp(newestCheckpoint.signedAt());
+                if (newestCheckpoint.seq() != verifiedUpTo) {
+                    summary += " up to seq " + newestCheckpoint.seq();
+                }
             }
-            String signed = "valid up to " + verifiedUpTo + ", signed at "
-                    + CanonicalForm.timestamp(newestCheckpoint.signedAt());
-            return newestCheckpoint.seq() == verifiedUpTo ? signed : signed + " up to seq " + newestCheckpoint.seq();
+            if (beyond != null) {
+                summary += "; not covered: seq " + (verifiedUpTo + 1) + " to " + beyond.seq()
+                        + " (checkpoint signed at " + CanonicalForm.timestamp(beyond.signedAt()) + ") are beyond these events";
+            }
+            return summary;
         }
     }
 
@@ -72,6 +94,12 @@ public final class ChainVerifier {
      */
     public Result verify(Iterable<ChainedEvent> eventsInSeqOrder, byte[] anchorHash, long anchorSeq,
             List<Checkpoint> checkpoints, byte[] publicKey) {
+        return verify(eventsInSeqOrder, anchorHash, anchorSeq, checkpoints, publicKey, Scope.WHOLE_LOG);
+    }
+
+    /** As {@link #verify(Iterable, byte[], long, List, byte[])}, for events that are {@code scope}. */
+    public Result verify(Iterable<ChainedEvent> eventsInSeqOrder, byte[] anchorHash, long anchorSeq,
+            List<Checkpoint> checkpoints, byte[] publicKey, Scope scope) {
         Objects.requireNonNull(anchorHash, "anchorHash");
         if (anchorHash.length != 32) {
             throw new IllegalArgumentException("anchor hash must be 32 bytes");
@@ -94,7 +122,7 @@ public final class ChainVerifier {
             }
         }
 
-        Result chain = walk(eventsInSeqOrder.iterator(), anchorHash, anchorSeq, bySeq, newest);
+        Result chain = walk(eventsInSeqOrder.iterator(), anchorHash, anchorSeq, bySeq, newest, scope);
         if (badlySigned != null && (chain.valid() || badlySigned.seq() < chain.firstBadSeq())) {
             String reason = "checkpoint at " + badlySigned.seq() + ": bad signature";
             String expectedKeyId = CheckpointSigner.keyId(publicKey);
@@ -102,13 +130,13 @@ public final class ChainVerifier {
                 reason += " (its key id is " + badlySigned.keyId() + ", the public key's is " + expectedKeyId + ")";
             }
             return new Result(false, Math.min(chain.verifiedUpTo(), badlySigned.seq() - 1), badlySigned.seq(), reason,
-                    newest);
+                    newest, null);
         }
         return chain;
     }
 
     private static Result walk(Iterator<ChainedEvent> events, byte[] anchorHash, long anchorSeq,
-            TreeMap<Long, List<Checkpoint>> checkpoints, Checkpoint newest) {
+            TreeMap<Long, List<Checkpoint>> checkpoints, Checkpoint newest, Scope scope) {
         long lastGood = anchorSeq;
         long lastMatchedCheckpoint = anchorSeq;
         byte[] previous = anchorHash;
@@ -146,10 +174,16 @@ public final class ChainVerifier {
             lastGood = expected;
         }
         if (newest != null && newest.seq() > lastGood) {
-            return broken(lastGood, lastGood + 1, "log ends at " + lastGood + " but a checkpoint signed at "
-                    + CanonicalForm.timestamp(newest.signedAt()) + " covers " + newest.seq(), newest);
+            if (scope == Scope.WHOLE_LOG) {
+                return broken(lastGood, lastGood + 1, "log ends at " + lastGood + " but a checkpoint signed at "
+                        + CanonicalForm.timestamp(newest.signedAt()) + " covers " + newest.seq(), newest);
+            }
+            Map.Entry<Long, List<Checkpoint>> covered = checkpoints.floorEntry(lastGood);
+            Checkpoint reached = covered == null ? null
+                    : covered.getValue().stream().max(NEWEST_LAST).orElseThrow();
+            return new Result(true, lastGood, null, null, reached, newest);
         }
-        return new Result(true, lastGood, null, null, newest);
+        return new Result(true, lastGood, null, null, newest, null);
     }
 
     private static boolean matches(Map<Long, List<Checkpoint>> checkpoints, long seq, byte[] hash) {
@@ -176,6 +210,6 @@ public final class ChainVerifier {
     }
 
     private static Result broken(long verifiedUpTo, long firstBad, String reason, Checkpoint newest) {
-        return new Result(false, verifiedUpTo, firstBad, reason, newest);
+        return new Result(false, verifiedUpTo, firstBad, reason, newest, null);
     }
 }

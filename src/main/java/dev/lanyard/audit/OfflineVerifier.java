@@ -8,15 +8,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Verifies an audit export without Lanyard or its database: {@code scripts/audit-verify.sh EXPORT PUBLIC_KEY
- * CHECKPOINTS}. Needs only this package, Jackson and BouncyCastle on the class path.
+ * Verifies an audit export without Lanyard or its database: {@code scripts/audit-verify.sh [--whole-log] EXPORT
+ * PUBLIC_KEY CHECKPOINTS}. Needs only this package, Jackson and BouncyCastle on the class path.
+ *
+ * <p>An export (or an archived segment) is checked for what it holds: checkpoints signed after its last event are
+ * reported as not covered, not as a break. With {@code --whole-log} the export claims to be the whole log up to now,
+ * so a signed checkpoint past its end means events were cut off.
  *
  * <p>Prints {@link ChainVerifier.Result#summary()} and exits 0 when the export is valid, 1 when it is not, 2 when it
  * could not be checked (usage, unreadable file, malformed key or checkpoint file).
@@ -27,7 +31,7 @@ public final class OfflineVerifier {
     static final int INVALID = 1;
     static final int ERROR = 2;
 
-    private static final String USAGE = "usage: audit-verify <export.jsonl> <public-key-file> <checkpoints.jsonl>";
+    private static final String USAGE = "usage: audit-verify [--whole-log] <export.jsonl> <public-key-file> <checkpoints.jsonl>";
 
     private OfflineVerifier() {
     }
@@ -36,7 +40,13 @@ public final class OfflineVerifier {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    static int run(String[] arguments, PrintStream out, PrintStream err) {
+        ChainVerifier.Scope scope = ChainVerifier.Scope.EXCERPT;
+        String[] args = arguments;
+        if (args.length > 0 && args[0].equals("--whole-log")) {
+            scope = ChainVerifier.Scope.WHOLE_LOG;
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         if (args.length != 3) {
             err.println(USAGE);
             return ERROR;
@@ -55,7 +65,7 @@ public final class OfflineVerifier {
             return ERROR;
         }
         try (ExportLines events = new ExportLines(Files.newBufferedReader(export, StandardCharsets.UTF_8))) {
-            ChainVerifier.Result result = verify(events, publicKey, checkpoints);
+            ChainVerifier.Result result = verify(events, publicKey, checkpoints, scope);
             out.println(result.summary());
             return result.valid() ? VALID : INVALID;
         } catch (IOException e) {
@@ -75,16 +85,17 @@ public final class OfflineVerifier {
      * Anchors at genesis when the export starts at seq 1 (or is empty), else at a validly signed checkpoint for the
      * seq just before the first exported one: what retention pruned.
      */
-    static ChainVerifier.Result verify(ExportLines events, byte[] publicKey, List<Checkpoint> checkpoints) {
+    static ChainVerifier.Result verify(ExportLines events, byte[] publicKey, List<Checkpoint> checkpoints,
+                                       ChainVerifier.Scope scope) {
         ChainVerifier verifier = new ChainVerifier();
         Long firstSeq = events.peekSeq();
         if (firstSeq == null || firstSeq <= 1) {
-            return verifier.verify(events, CanonicalForm.GENESIS, 0, checkpoints, publicKey);
+            return verifier.verify(events, CanonicalForm.GENESIS, 0, checkpoints, publicKey, scope);
         }
         long anchorSeq = firstSeq - 1;
         for (Checkpoint checkpoint : checkpoints) {
             if (checkpoint.seq() == anchorSeq && CheckpointSigner.verify(checkpoint, publicKey)) {
-                return verifier.verify(events, checkpoint.hash(), anchorSeq, checkpoints, publicKey);
+                return verifier.verify(events, checkpoint.hash(), anchorSeq, checkpoints, publicKey, scope);
             }
         }
         Checkpoint newest = null;
@@ -94,7 +105,7 @@ public final class OfflineVerifier {
             }
         }
         return new ChainVerifier.Result(false, 0, firstSeq, "no signed anchor for the first exported event"
-                + " (no validly signed checkpoint at " + anchorSeq + ")", newest);
+                + " (no validly signed checkpoint at " + anchorSeq + ")", newest, null);
     }
 
     static byte[] readPublicKey(Path file) throws IOException {
@@ -111,22 +122,7 @@ public final class OfflineVerifier {
     }
 
     static List<Checkpoint> readCheckpoints(Path file) throws IOException {
-        List<Checkpoint> checkpoints = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int lineNumber = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    checkpoints.add(Checkpoint.fromJsonLine(line));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + " line " + lineNumber + ": " + e.getMessage());
-                }
-            }
-        }
-        return checkpoints;
+        return CheckpointFile.read(file);
     }
 
     /**

@@ -18,7 +18,12 @@ public final class ApiTokens {
 
     private static final Pattern FORMAT = Pattern.compile("lyt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
 
-    record Parsed(String id, String secret) {}
+    record Parsed(String id, String secret) {
+        @Override
+        public String toString() {
+            return "Parsed[id=" + id + ", secret=(masked)]";
+        }
+    }
 
     private ApiTokens() {}
 

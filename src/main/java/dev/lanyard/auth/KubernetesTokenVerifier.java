@@ -1,59 +1,59 @@
 package dev.lanyard.auth;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.lanyard.support.SecretReference;
+import dev.lanyard.support.TlsTrust;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
-import org.jose4j.jwk.HttpsJwks;
-import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
-import org.jose4j.keys.resolvers.HttpsJwksVerificationKeyResolver;
-import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
 import org.jose4j.keys.resolvers.VerificationKeyResolver;
-import org.jose4j.lang.JoseException;
 
 /**
  * Verifies Kubernetes ServiceAccount JWTs against the cluster's signing keys (JWKS): signature, expiry,
  * issuer, audience, and the {@code kubernetes.io} claim that names namespace and ServiceAccount. Signature
  * algorithms are restricted to RS256/ES256 (what kube-apiserver signs with); {@code none} is never accepted.
- * May block on the first JWKS fetch: call it off the event loop.
+ * May block on a bounded JWKS fetch when a token names a key not seen yet: call it off the event loop. Fails with
+ * {@link AuthenticationUnavailableException} when no keys can be had.
  */
 public final class KubernetesTokenVerifier {
 
     private final JwtConsumer consumer;
 
-    KubernetesTokenVerifier(VerificationKeyResolver keys, String issuer, java.util.List<String> audiences) {
+    KubernetesTokenVerifier(VerificationKeyResolver keys, String issuer, List<String> audiences) {
         JwtConsumerBuilder builder = new JwtConsumerBuilder()
                 .setRequireExpirationTime()
                 .setAllowedClockSkewInSeconds(30)
                 .setRequireSubject()
                 .setExpectedAudience(true, audiences.toArray(String[]::new))
                 .setVerificationKeyResolver(keys)
-                .setJwsAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.ConstraintType.PERMIT, "RS256", "ES256");
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, "RS256", "ES256");
         if (issuer != null) {
             builder.setExpectedIssuer(issuer);
         }
         this.consumer = builder.build();
     }
 
-    static KubernetesTokenVerifier from(AuthConfig.Kubernetes config) {
-        VerificationKeyResolver keys;
+    /** The cluster's keys as configured: a JWKS URL (fetched with a bounded timeout over Lanyard's TLS trust) or a file. */
+    static ClusterSigningKeys keys(AuthConfig.Kubernetes config, InstantSource clock) {
+        ClusterSigningKeys.Source source;
         if (config.jwksFile().isPresent()) {
-            try {
-                keys = new JwksVerificationKeyResolver(new JsonWebKeySet(Files.readString(Path.of(config.jwksFile().get())))
-                        .getJsonWebKeys());
-            } catch (IOException | JoseException e) {
-                throw new IllegalStateException("lanyard.auth.kubernetes.jwks-file cannot be read as a JWKS");
-            }
+            source = ClusterSigningKeys.file(Path.of(config.jwksFile().get()));
         } else if (config.jwksUrl().isPresent()) {
-            keys = new HttpsJwksVerificationKeyResolver(new HttpsJwks(config.jwksUrl().get()));
+            HttpClient http = HttpClient.newBuilder().sslContext(TlsTrust.context(config.jwksCaFile()))
+                    .connectTimeout(config.jwksTimeout()).build();
+            source = ClusterSigningKeys.url(URI.create(config.jwksUrl().get()), http, config.jwksTimeout(),
+                    config.jwksToken().map(reference -> SecretReference.parse(reference).resolve()));
         } else {
             throw new IllegalStateException("lanyard.auth.kubernetes needs jwks-url or jwks-file");
         }
-        return new KubernetesTokenVerifier(keys, config.issuer().orElse(null), config.audiences());
+        return new ClusterSigningKeys(source, clock, config.jwksRefreshGap());
     }
 
     Caller verify(String jwt) {
@@ -66,6 +66,12 @@ public final class KubernetesTokenVerifier {
             }
             throw new AuthenticationException("service account token lacks the kubernetes.io claim");
         } catch (InvalidJwtException e) {
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                // jose4j wraps what the key resolver throws: keys that could not be had are not a verdict on the token.
+                if (cause instanceof AuthenticationUnavailableException unavailable) {
+                    throw unavailable;
+                }
+            }
             throw new AuthenticationException("service account token rejected: "
                     + (e.hasExpired() ? "expired" : e.getErrorDetails().isEmpty() ? "invalid"
                     : "error code " + e.getErrorDetails().getFirst().getErrorCode()));

@@ -3,6 +3,8 @@ package dev.lanyard.broker;
 import dev.lanyard.audit.AuditEvent.Outcome;
 import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.auth.AuthenticationException;
+import dev.lanyard.auth.AuthenticationUnavailableException;
+import dev.lanyard.auth.UnknownTokenException;
 import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.spi.BackendRejectedException;
 import dev.lanyard.spi.BackendUnavailableException;
@@ -27,6 +29,9 @@ public record Classified(int status, String code, Outcome outcome, String messag
             case UnknownBackendException e -> new Classified(404, "BACKEND_NOT_FOUND", Outcome.NOT_FOUND, e.getMessage());
             case SecretNotFoundException e -> new Classified(404, "SECRET_NOT_FOUND", Outcome.NOT_FOUND, "no such secret, version or role");
             case UnknownLeaseException e -> new Classified(404, "LEASE_NOT_FOUND", Outcome.NOT_FOUND, e.getMessage());
+            case UnknownTokenException e -> new Classified(404, "TOKEN_NOT_FOUND", Outcome.NOT_FOUND, e.getMessage());
+            case AuthenticationUnavailableException e -> new Classified(503, "AUTHENTICATION_UNAVAILABLE", Outcome.FAILED,
+                    "callers cannot be verified right now");
             case UnsupportedBackendOperationException e -> new Classified(422, "OPERATION_NOT_SUPPORTED", Outcome.INVALID,
                     "this backend does not support " + e.operation() + " on this path");
             case LeaseLimitException e -> new Classified(429, "LEASE_LIMIT_EXCEEDED", Outcome.DENIED, e.getMessage());

@@ -38,6 +38,7 @@ public final class DevStack implements AutoCloseable {
         EmbeddedDatabase database = null;
         if (System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL") == null) {
             database = EmbeddedDatabase.start(directory.resolve("postgres"));
+            database.migrate();
             config.putAll(database.lanyardConfig());
         }
         // The demo is for this machine only.
@@ -65,7 +66,7 @@ public final class DevStack implements AutoCloseable {
             openBao = OpenBaoDevServer.start(bao.get(), directory.resolve("openbao"));
             openBao.cli("kv", "put", "secret/demo/hello", "greeting=hello from OpenBao");
             if (database != null) {
-                openBao.configureDatabaseEngine(database.port(), "demo", Duration.ofMinutes(15), Duration.ofHours(1));
+                openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), "demo", Duration.ofMinutes(15), Duration.ofHours(1));
             }
             config.put("lanyard.vault.openbao.address", openBao.address());
             config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret(directory.resolve("openbao-token"), openBao.rootToken()));

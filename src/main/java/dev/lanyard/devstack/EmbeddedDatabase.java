@@ -1,5 +1,6 @@
 package dev.lanyard.devstack;
 
+import dev.lanyard.database.SchemaMigration;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,8 +18,9 @@ import java.util.Map;
  * A real PostgreSQL (zonky's embedded binaries) on a free loopback port, for the default run and the tests.
  *
  * <p>It is set up the way production should be: a {@code lanyard} database owned by {@code lanyard_owner}
- * (migrations) and used by {@code lanyard_app} (the service), both with passwords checked by SCRAM. Only the
- * superuser is trusted, and only from loopback, so Vault's database engine and test set-up can manage roles.
+ * (migrations, a separate step) and used by {@code lanyard_app} (the service). Every role, the superuser included,
+ * has a random password checked by SCRAM: the superuser is trusted only while the roles are created, then it gets a
+ * password too, which Vault's database engine and the tests use to manage roles.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -26,14 +28,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final String OWNER = "lanyard_owner";
     public static final String APP = "lanyard_app";
 
+    private static final String SUPERUSER = "postgres";
+
     private final EmbeddedPostgres postgres;
+    private final Path dataDirectory;
+    private final String superuserPassword;
     private final String ownerPassword;
     private final String appPassword;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, String ownerPassword, String appPassword) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory) {
         this.postgres = postgres;
-        this.ownerPassword = ownerPassword;
-        this.appPassword = appPassword;
+        this.dataDirectory = dataDirectory;
+        this.superuserPassword = randomPassword();
+        this.ownerPassword = randomPassword();
+        this.appPassword = randomPassword();
     }
 
     public static EmbeddedDatabase start(Path dataDirectory) {
@@ -51,34 +59,47 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
                     .start();
-            EmbeddedDatabase database = new EmbeddedDatabase(postgres, randomPassword(), randomPassword());
+            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dataDirectory);
             database.createRolesAndDatabase();
+            database.requirePasswordsForEveryone();
             return database;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
         }
     }
 
+    /** Until {@link #requirePasswordsForEveryone()}: the superuser from loopback without a password, to set up roles. */
     private static void writeHba(Path dataDirectory) {
+        writeHba(dataDirectory, "host all " + SUPERUSER + " 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
+    }
+
+    private static void writeHba(Path dataDirectory, String rules) {
         try {
-            Files.writeString(dataDirectory.resolve("pg_hba.conf"), """
-                    host all postgres 127.0.0.1/32 trust
-                    host all all 127.0.0.1/32 scram-sha-256
-                    """);
+            Files.writeString(dataDirectory.resolve("pg_hba.conf"), rules);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private void requirePasswordsForEveryone() {
+        try (Connection c = connect(SUPERUSER, "", "postgres"); Statement s = c.createStatement()) {
+            s.execute("alter role " + SUPERUSER + " password '" + superuserPassword + "'");
+            writeHba(dataDirectory, "host all all 127.0.0.1/32 scram-sha-256\n");
+            s.execute("select pg_reload_conf()");
+        } catch (SQLException e) {
+            throw new IllegalStateException("embedded PostgreSQL set-up failed", e);
+        }
+    }
+
     private void createRolesAndDatabase() {
-        try (Connection c = superuser("postgres"); Statement s = c.createStatement()) {
+        try (Connection c = connect(SUPERUSER, "", "postgres"); Statement s = c.createStatement()) {
             s.execute("create role " + OWNER + " login password '" + ownerPassword + "'");
             s.execute("create role " + APP + " login password '" + appPassword + "'");
             s.execute("create database " + DATABASE + " owner " + OWNER);
         } catch (SQLException e) {
             throw new IllegalStateException("embedded PostgreSQL set-up failed", e);
         }
-        try (Connection c = superuser(DATABASE); Statement s = c.createStatement()) {
+        try (Connection c = connect(SUPERUSER, "", DATABASE); Statement s = c.createStatement()) {
             s.execute("revoke create on schema public from public");
             s.execute("alter schema public owner to " + OWNER);
         } catch (SQLException e) {
@@ -98,18 +119,57 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** A JDBC connection as the superuser, for set-up and for tests that inspect or break the database. */
     public Connection superuser(String database) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/" + database, "postgres", "");
+        return connect(SUPERUSER, superuserPassword, database);
     }
 
-    /** Configuration that points Lanyard at this database. */
+    /** A connection to Lanyard's database as its owner, the role that runs migrations. */
+    public Connection owner() throws SQLException {
+        return connect(OWNER, ownerPassword, DATABASE);
+    }
+
+    /** A connection to Lanyard's database as the role the service runs as. */
+    public Connection app() throws SQLException {
+        return connect(APP, appPassword, DATABASE);
+    }
+
+    private Connection connect(String user, String password, String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), user, password);
+    }
+
+    private String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+    }
+
+    public String superuserPassword() {
+        return superuserPassword;
+    }
+
+    /** The owner's password, for a migration step run as a separate process ({@code lanyard.owner.password}). */
+    public String ownerPassword() {
+        return ownerPassword;
+    }
+
+    /** Migrates Lanyard's schema as its owner, the step that precedes starting the service. */
+    public void migrate() {
+        SchemaMigration.migrate(jdbcUrl(DATABASE), OWNER, ownerPassword, APP);
+    }
+
+    /** Configuration for the owner's jobs (migration, pruning), with the owner's password behind {@code passwordReference}. */
+    public Map<String, String> ownerConfig(String passwordReference) {
+        return Map.of(
+                "lanyard.owner.jdbc-url", jdbcUrl(DATABASE),
+                "lanyard.owner.username", OWNER,
+                "lanyard.owner.password", passwordReference,
+                "lanyard.database.app-role", APP);
+    }
+
+    /** Configuration that points the service at this database, as its app role: it never holds the owner's password. */
     public Map<String, String> lanyardConfig() {
         return Map.of(
                 "quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + port() + "/" + DATABASE,
                 "quarkus.datasource.username", APP,
                 "quarkus.datasource.password", appPassword,
-                "quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + port() + "/" + DATABASE,
-                "quarkus.flyway.username", OWNER,
-                "quarkus.flyway.password", ownerPassword,
+                "quarkus.datasource.jdbc.url", jdbcUrl(DATABASE),
                 "lanyard.database.app-role", APP);
     }
 

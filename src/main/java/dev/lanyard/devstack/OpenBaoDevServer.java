@@ -30,13 +30,24 @@ public final class OpenBaoDevServer implements AutoCloseable {
     private final String address;
     private final String rootToken;
     private final Path log;
+    private final Path auditLog;
 
-    private OpenBaoDevServer(Path binary, Process process, String address, String rootToken, Path log) {
+    private OpenBaoDevServer(Path binary, Process process, String address, String rootToken, Path log, Path auditLog) {
         this.binary = binary;
         this.process = process;
         this.address = address;
         this.rootToken = rootToken;
         this.log = log;
+        this.auditLog = auditLog;
+    }
+
+    private static Path auditLog(Path workDirectory, int port) {
+        return workDirectory.resolve("openbao-" + port + "-audit.log");
+    }
+
+    /** OpenBao's audit log: one JSON line per request and per response it handled. */
+    public Path auditLog() {
+        return auditLog;
     }
 
     /** The {@code bao} binary: {@code $LANYARD_BAO}, the project's tool cache, or the PATH. */
@@ -62,13 +73,20 @@ public final class OpenBaoDevServer implements AutoCloseable {
         try {
             Files.createDirectories(workDirectory);
             Path log = workDirectory.resolve("openbao-" + port + ".log");
+            // OpenBao enables audit devices only from configuration; its own record of every request lets tests
+            // prove from the backend's side what Lanyard did (and did not) send.
+            Path config = workDirectory.resolve("openbao-" + port + ".hcl");
+            Files.writeString(config, "audit \"file\" \"requests\" {\n  options {\n    file_path = \""
+                    + auditLog(workDirectory, port).toAbsolutePath() + "\"\n  }\n}\n");
             ProcessBuilder builder = new ProcessBuilder(binary.toString(), "server", "-dev",
-                    "-dev-root-token-id=" + rootToken, "-dev-listen-address=127.0.0.1:" + port, "-log-level=debug")
+                    "-dev-root-token-id=" + rootToken, "-dev-listen-address=127.0.0.1:" + port, "-log-level=debug",
+                    "-config=" + config.toAbsolutePath())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().put("HOME", workDirectory.toAbsolutePath().toString());
             Process process = builder.start();
-            OpenBaoDevServer server = new OpenBaoDevServer(binary, process, address, rootToken, log);
+            OpenBaoDevServer server = new OpenBaoDevServer(binary, process, address, rootToken, log,
+                    auditLog(workDirectory, port));
             server.awaitReady(Duration.ofSeconds(30));
             return server;
         } catch (IOException e) {
@@ -150,7 +168,8 @@ public final class OpenBaoDevServer implements AutoCloseable {
      * Enables the database secrets engine at {@code database/} against the given PostgreSQL and creates a role
      * whose credentials are PostgreSQL logins that expire with their lease.
      */
-    public void configureDatabaseEngine(int postgresPort, String role, Duration defaultTtl, Duration maxTtl) {
+    public void configureDatabaseEngine(int postgresPort, String superuserPassword, String role, Duration defaultTtl,
+                                        Duration maxTtl) {
         cli("secrets", "enable", "database");
         cli("write", "database/config/lanyard-postgres",
                 "plugin_name=postgresql-database-plugin",
@@ -158,7 +177,7 @@ public final class OpenBaoDevServer implements AutoCloseable {
                 "verify_connection=true",
                 "connection_url=postgresql://{{username}}:{{password}}@127.0.0.1:" + postgresPort + "/postgres?sslmode=disable",
                 "username=postgres",
-                "password=unused-superuser-is-trusted-on-loopback");
+                "password=" + superuserPassword);
         createDatabaseRole(role, defaultTtl, maxTtl);
     }
 

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.lanyard.audit.AuditArchive;
 import dev.lanyard.audit.AuditCheckpoints;
 import dev.lanyard.audit.AuditConfig;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditQuery;
 import dev.lanyard.audit.AuditStore;
+import dev.lanyard.audit.AuditVerification;
+import dev.lanyard.audit.InvalidAuditRequestException;
 import dev.lanyard.audit.CanonicalForm;
 import dev.lanyard.audit.ChainVerifier;
 import dev.lanyard.audit.ChainedEvent;
@@ -66,16 +69,20 @@ public class AuditResource {
 
     private final AuditStore store;
     private final AuditCheckpoints checkpoints;
+    private final AuditVerification verification;
+    private final AuditArchive archive;
     private final AuditLog audit;
     private final PolicyEngine policy;
     private final LeaseFingerprint fingerprint;
     private final AuditConfig config;
     private final InstantSource clock;
 
-    AuditResource(AuditStore store, AuditCheckpoints checkpoints, AuditLog audit, PolicyEngine policy,
-                  LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
+    AuditResource(AuditStore store, AuditCheckpoints checkpoints, AuditVerification verification, AuditArchive archive,
+                  AuditLog audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
         this.store = store;
         this.checkpoints = checkpoints;
+        this.verification = verification;
+        this.archive = archive;
         this.audit = audit;
         this.policy = policy;
         this.fingerprint = fingerprint;
@@ -165,32 +172,8 @@ public class AuditResource {
                                @Context ContainerRequestContext request) {
         Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
         Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
-        return audited(request, Capability.AUDIT_READ, "audit.verify", "verify", () -> {
-            // A range check answers for the range: checkpoints beyond it are not evidence against it.
-            List<Checkpoint> known = checkpoints.all().await().indefinitely().stream()
-                    .filter(c -> upTo.isEmpty() || c.seq() <= upTo.get()).toList();
-            long first = store.firstSeq().orElse(1L);
-            if (startAt.isPresent() && startAt.get() > first) {
-                // A range starts from the stored hash before it: it proves the range is internally intact and
-                // agrees with the checkpoints inside it; the whole log is what proves that stored hash.
-                long anchorSeq = startAt.get() - 1;
-                byte[] anchorHash = store.hashAt(anchorSeq).orElseThrow(() -> new InvalidQueryException("no event at from_seq - 1"));
-                return verification(store.verify(anchorSeq, anchorHash, upTo, known, checkpoints.publicKey()));
-            }
-            long anchorSeq = first - 1;
-            byte[] anchorHash = CanonicalForm.GENESIS;
-            if (anchorSeq > 0) {
-                // After pruning the chain starts from a signed checkpoint, never from an unsigned stored hash.
-                Optional<Checkpoint> anchor = known.stream().filter(c -> c.seq() == anchorSeq
-                        && dev.lanyard.audit.CheckpointSigner.verify(c, checkpoints.publicKey())).findFirst();
-                if (anchor.isEmpty()) {
-                    return new Verification(false, anchorSeq, first, "no signed checkpoint anchors the first event " + first,
-                            "broken at seq " + first + ": no signed anchor", null);
-                }
-                anchorHash = anchor.get().hash();
-            }
-            return verification(store.verify(anchorSeq, anchorHash, upTo, known, checkpoints.publicKey()));
-        });
+        return audited(request, Capability.AUDIT_READ, "audit.verify", "verify",
+                () -> verification(verification.verify(startAt, upTo)));
     }
 
     private static Verification verification(ChainVerifier.Result result) {
@@ -217,31 +200,11 @@ public class AuditResource {
             description = "The segment is written to the archive directory with its checkpoint; what remains verifies from that checkpoint")
     public Map<String, Object> archive(@QueryParam("up_to_seq") String upToSeq, @Context ContainerRequestContext request) {
         long upTo = number("up_to_seq", Optional.ofNullable(upToSeq)).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
-        java.nio.file.Path directory = config.archiveDirectory().orElseThrow(() -> new InvalidQueryException(
-                "archiving needs lanyard.audit.archive-directory"));
-        return audited(request, Capability.ADMIN, "audit.archive", "archive", () -> {
-            Checkpoint seal = checkpoints.all().await().indefinitely().stream().filter(c -> c.seq() == upTo).findFirst()
-                    .orElseThrow(() -> new InvalidQueryException("no signed checkpoint at " + upTo + ": only sealed segments can be archived"));
-            long first = store.firstSeq().orElse(1L);
-            java.nio.file.Path segment = directory.resolve("audit-" + first + "-" + upTo + ".jsonl");
-            try {
-                Files.createDirectories(directory);
-                try (BufferedWriter writer = Files.newBufferedWriter(segment, StandardCharsets.UTF_8)) {
-                    AuditQuery all = new AuditQuery(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                            Optional.of(first - 1), AuditQuery.MAX_LIMIT);
-                    store.export(all, event -> {
-                        if (event.seq() <= upTo) {
-                            writeLine(writer, event);
-                        }
-                    });
-                }
-                Files.writeString(directory.resolve("audit-" + first + "-" + upTo + ".checkpoint.json"), seal.toJsonLine() + "\n");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            long removed = store.prune(upTo);
-            return Map.of("archived", segment.toString(), "pruned", removed, "anchor_seq", upTo);
+        // The event recording the archive names the segment's end: the owner's prune requires exactly that event.
+        return audited(request, Capability.ADMIN, "audit.archive", AuditArchive.target(upTo), () -> {
+            AuditArchive.Archived done = archive.archive(upTo);
+            return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
+                    "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
         });
     }
 
@@ -260,7 +223,7 @@ public class AuditResource {
                 failure = e;
             }
         }
-        Classified outcome = failure instanceof InvalidQueryException
+        Classified outcome = failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
                 ? new Classified(400, "INVALID_QUERY", AuditEvent.Outcome.INVALID, failure.getMessage())
                 : Classified.of(failure);
         audit.append(new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation, "audit",
@@ -268,7 +231,8 @@ public class AuditResource {
                 .await().indefinitely();
         if (failure != null) {
             // Rethrown as already audited, so the problem mapper does not write a second row.
-            throw failure instanceof InvalidQueryException ? new AuditedProblem(outcome) : failure;
+            throw failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
+                    ? new AuditedProblem(outcome) : failure;
         }
         return result;
     }

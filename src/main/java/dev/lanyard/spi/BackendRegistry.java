@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The backend instances Lanyard serves, built once from the factories and their configuration.
@@ -16,6 +18,12 @@ import java.util.Optional;
  * A service that starts has a consistent set of backends.
  */
 public final class BackendRegistry implements AutoCloseable {
+
+    /** What a backend name may be: it is the first segment of every path, policy glob and audit target. */
+    public static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    /** Targets of Lanyard's own resources ({@code lanyard/tokens/...}, {@code audit/...}): never a backend. */
+    public static final Set<String> RESERVED_NAMES = Set.of("lanyard", "audit");
 
     private final Map<String, SecretBackend> backends;
 
@@ -33,6 +41,14 @@ public final class BackendRegistry implements AutoCloseable {
                 continue;
             }
             for (String instance : factory.configuredInstances()) {
+                if (!VALID_NAME.matcher(instance).matches()) {
+                    problems.add("backend name '" + instance + "' must be 1 to 64 of [A-Za-z0-9_.-]");
+                    continue;
+                }
+                if (RESERVED_NAMES.contains(instance)) {
+                    problems.add("backend name '" + instance + "' is reserved: policies and the audit log use it for Lanyard itself");
+                    continue;
+                }
                 SecretBackendFactory previous = byInstance.putIfAbsent(instance, factory);
                 if (previous != null) {
                     problems.add("backend name '" + instance + "' is configured for both '" + previous.type()

@@ -1,6 +1,7 @@
 package dev.lanyard.audit;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,6 +12,11 @@ public final class OfflineVerifierAccess {
     public record Outcome(int exitCode, String output) {}
 
     private OfflineVerifierAccess() {}
+
+    /** The raw key from a file holding it in base64, as the offline verifier reads it. */
+    public static byte[] publicKey(Path file) throws IOException {
+        return OfflineVerifier.readPublicKey(file);
+    }
 
     public static Outcome run(Path export, Path publicKey, Path checkpoints) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

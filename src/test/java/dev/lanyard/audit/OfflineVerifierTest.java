@@ -68,13 +68,45 @@ class OfflineVerifierTest {
             deleted-row.jsonl    | broken at seq 8: sequence gap: expected 8, found 9
             inserted-row.jsonl   | broken at seq 9: hash mismatch
             reordered.jsonl      | broken at seq 12: out of order: expected 12, found 13
-            truncated-tail.jsonl | broken at seq 18: log ends at 17 but a checkpoint signed at 2026-11-23T11:19:58.891263Z covers 20
             rechained.jsonl      | broken at seq 20: checkpoint at 20 does not match the log
             """)
     void eachCorruptedExportFailsAtItsFirstBadSeq(String file, String summary) {
         Run run = run(golden(file), KEY, CHECKPOINTS);
         assertThat(run.out()).isEqualTo(summary + "\n");
         assertThat(run.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void anExportIsCheckedForWhatItHoldsAndSaysWhatItDoesNotCover() {
+        // An export taken before the newest checkpoint was signed: valid as far as it goes, and it says so.
+        Run run = run(golden("truncated-tail.jsonl"), KEY, CHECKPOINTS);
+        assertThat(run.out()).isEqualTo("valid up to 17, signed at 2026-11-23T11:19:43.521193Z up to seq 10;"
+                + " not covered: seq 18 to 20 (checkpoint signed at " + SIGNED_AT_20 + ") are beyond these events\n");
+        assertThat(run.exit()).isZero();
+    }
+
+    @Test
+    void claimedToBeTheWholeLogATruncatedExportFails() {
+        Run run = run("--whole-log", golden("truncated-tail.jsonl"), KEY, CHECKPOINTS);
+        assertThat(run.out()).isEqualTo("broken at seq 18: log ends at 17 but a checkpoint signed at " + SIGNED_AT_20
+                + " covers 20\n");
+        assertThat(run.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void aTornLastLineOfTheCheckpointFileIsSkipped() throws IOException {
+        List<String> lines = checkpointLines();
+        Path torn = Files.writeString(tmp.resolve("torn.jsonl"), lines.get(0) + "\n" + lines.get(1) + "\n"
+                + lines.get(1).substring(0, 40));
+        Run run = run(golden("valid.jsonl"), KEY, torn.toString());
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+        assertThat(run.exit()).isZero();
+
+        Path tornInTheMiddle = Files.writeString(tmp.resolve("middle.jsonl"), lines.get(0).substring(0, 40) + "\n"
+                + lines.get(1) + "\n");
+        run = run(golden("valid.jsonl"), KEY, tornInTheMiddle.toString());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("line 1");
     }
 
     @Test
@@ -165,7 +197,7 @@ class OfflineVerifierTest {
     @Test
     void anEmptyExportIsCaughtByTheCheckpoints() throws IOException {
         Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
-        Run run = run(empty.toString(), KEY, CHECKPOINTS);
+        Run run = run("--whole-log", empty.toString(), KEY, CHECKPOINTS);
         assertThat(run.out()).isEqualTo("broken at seq 1: log ends at 0 but a checkpoint signed at " + SIGNED_AT_20
                 + " covers 20\n");
         assertThat(run.exit()).isEqualTo(1);
@@ -207,7 +239,7 @@ class OfflineVerifierTest {
     @Test
     void theVerifierDependsOnNothingButJavaJacksonAndBouncyCastle() {
         List<String> verifierClasses = List.of("OfflineVerifier", "ChainVerifier", "CanonicalForm", "ChainedEvent",
-                "Checkpoint", "CheckpointSigner", "AuditJson", "AuditEvent");
+                "Checkpoint", "CheckpointSigner", "CheckpointFile", "AuditJson", "AuditEvent", "AuditText");
         DescribedPredicate<JavaClass> verifier = DescribedPredicate.describe("the offline verifier's classes",
                 c -> verifierClasses.stream().anyMatch(name -> {
                     String type = c.getBaseComponentType().getName(); // AuditEvent$Outcome[] is AuditEvent$Outcome

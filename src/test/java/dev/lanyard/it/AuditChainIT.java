@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.lanyard.audit.CanonicalForm;
+import dev.lanyard.audit.ChainVerifier;
 import dev.lanyard.audit.ChainedEvent;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -96,19 +97,32 @@ class AuditChainIT {
     @Order(3)
     void aDeletedRowIsFound() {
         long target = head() - 4;
-        tampered(s -> s.execute("delete from audit_event where seq = " + target), target, null);
+        tampered(s -> s.execute("delete from audit_event where seq = " + target), target,
+                "sequence gap: expected " + target + ", found " + (target + 1));
     }
 
     @Test
     @Order(4)
-    void anInsertedRowIsFound() {
+    void anInsertedRowIsFoundAndNothingIsChainedOntoTheShiftedHead() {
         long target = head() - 4;
-        tampered(s -> {
+        tamperedWithoutVerifying(s -> {
             s.execute("update audit_event set seq = seq + 1000000 where seq >= " + target);
             s.execute("update audit_event set seq = seq - 1000000 + 1 where seq >= " + (target + 1000000));
             s.execute("insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
                     + "select " + target + ", hash, occurred_at, 'forged', 'token:app', 'read', 'success', 200 from audit_event where seq = " + (target + 1));
-        }, target, null);
+        }, () -> {
+            // Every row from the forged one on moved up: the head no longer verifies, so the writer refuses to chain
+            // onto it. Nothing is served (not even verification: it could not be audited), and readiness says why.
+            given().header("Authorization", bearer("auditor")).post("/v1/audit/verify")
+                    .then().statusCode(503).body("code", equalTo("AUDIT_UNAVAILABLE"));
+            given().get("/q/health/ready").then().statusCode(503)
+                    .body("checks.find { it.name == 'audit' }.data.reason", org.hamcrest.Matchers.containsString("does not verify"));
+            ChainVerifier.Result direct = verifyStoredRows();
+            assertThat(direct.valid()).as(direct.summary()).isFalse();
+            assertThat(direct.firstBadSeq()).isEqualTo(target);
+            assertThat(direct.reason()).isEqualTo("hash mismatch");
+        });
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
@@ -116,10 +130,10 @@ class AuditChainIT {
     void reorderedRowsAreFound() {
         long target = head() - 4;
         tampered(s -> {
-            s.execute("update audit_event set seq = -1 where seq = " + target);
+            s.execute("update audit_event set seq = 999999999 where seq = " + target);
             s.execute("update audit_event set seq = " + target + " where seq = " + (target + 1));
-            s.execute("update audit_event set seq = " + (target + 1) + " where seq = -1");
-        }, target, null);
+            s.execute("update audit_event set seq = " + (target + 1) + " where seq = 999999999");
+        }, target, "hash mismatch");
     }
 
     @Test
@@ -176,21 +190,30 @@ class AuditChainIT {
 
     /** Applies a change with the append-only trigger disabled, verifies, and restores the true log. */
     private static void tampered(Tamper tamper, Long expectedFirstBad, String reasonContains) {
+        tamperedWithoutVerifying(tamper, () -> {
+            JsonPath result = verify();
+            assertThat(result.getBoolean("valid")).as(result.prettify()).isFalse();
+            if (expectedFirstBad != null) {
+                assertThat(result.getLong("first_bad_seq")).as(result.prettify()).isEqualTo(expectedFirstBad);
+            }
+            if (reasonContains != null) {
+                assertThat(result.getString("reason")).as(result.prettify()).contains(reasonContains);
+            }
+            assertThat(result.getString("summary")).startsWith("broken at seq ");
+        });
+    }
+
+    /** Applies a change with the database's guards off, runs the checks, and restores the true log. */
+    private static void tamperedWithoutVerifying(Tamper tamper, Runnable checks) {
         try (Connection c = LanyardPeers.current().database().superuser("lanyard"); Statement s = c.createStatement()) {
             s.execute("create table audit_truth as select * from audit_event");
             s.execute("create table checkpoint_truth as select * from audit_checkpoint");
+            // A superuser can switch the database's own guards off; only the chain and the published checkpoints remain.
             s.execute("alter table audit_event disable trigger user");
+            s.execute("alter table audit_checkpoint disable trigger user");
             try {
                 tamper.apply(s);
-                JsonPath result = verify();
-                assertThat(result.getBoolean("valid")).as(result.prettify()).isFalse();
-                if (expectedFirstBad != null) {
-                    assertThat(result.getLong("first_bad_seq")).as(result.prettify()).isEqualTo(expectedFirstBad);
-                }
-                if (reasonContains != null) {
-                    assertThat(result.getString("reason")).as(result.prettify()).contains(reasonContains);
-                }
-                assertThat(result.getString("summary")).startsWith("broken at seq ");
+                checks.run();
             } finally {
                 s.execute("delete from audit_event");
                 s.execute("insert into audit_event select * from audit_truth");
@@ -199,10 +222,32 @@ class AuditChainIT {
                 s.execute("drop table audit_truth");
                 s.execute("drop table checkpoint_truth");
                 s.execute("alter table audit_event enable trigger user");
+                s.execute("alter table audit_checkpoint enable trigger user");
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The chain as stored, verified from genesis straight from the database, as an auditor with a dump would. */
+    private static ChainVerifier.Result verifyStoredRows() {
+        List<ChainedEvent> rows = new ArrayList<>();
+        try (Connection c = LanyardPeers.current().database().superuser("lanyard");
+             ResultSet rs = c.createStatement().executeQuery("select * from audit_event where seq is not null order by seq")) {
+            while (rs.next()) {
+                rows.add(row(rs, rs.getBytes("hash")));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return new ChainVerifier().verify(rows, CanonicalForm.GENESIS, 0, List.of(), new byte[32]);
+    }
+
+    private static ChainedEvent row(ResultSet rs, byte[] hash) throws SQLException {
+        return new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                rs.getString("request_id"), rs.getString("subject"), rs.getString("operation"), rs.getString("backend"),
+                rs.getString("path"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
+                rs.getInt("status"), rs.getString("error_code"), rs.getString("client_address"), hash);
     }
 
     /** What a forger with the schema but without the signing key can do: recompute every hash from a row on. */
@@ -215,10 +260,7 @@ class AuditChainIT {
         List<ChainedEvent> rows = new ArrayList<>();
         try (ResultSet rs = c.createStatement().executeQuery("select * from audit_event where seq >= " + from + " order by seq")) {
             while (rs.next()) {
-                rows.add(new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
-                        rs.getString("request_id"), rs.getString("subject"), rs.getString("operation"), rs.getString("backend"),
-                        rs.getString("path"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
-                        rs.getInt("status"), rs.getString("error_code"), rs.getString("client_address"), null));
+                rows.add(row(rs, null));
             }
         }
         try (PreparedStatement update = c.prepareStatement("update audit_event set hash = ? where seq = ?")) {

@@ -74,9 +74,10 @@ class AuditCrashProcessIT {
         database = EmbeddedDatabase.start(work.resolve("postgres"));
         openBao = OpenBaoDevServer.start(OpenBaoDevServer.findBinary().orElseThrow(() -> new IllegalStateException(
                 "the 'bao' binary is needed: run scripts/test.sh")), work.resolve("openbao"));
-        openBao.configureDatabaseEngine(database.port(), "app", Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), "app", Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.cli("kv", "put", "secret/crash/config", "api_key=crash-test");
         token = ApiTokens.generate(new SecureRandom());
+        migrate();
         config = new LinkedHashMap<>(database.lanyardConfig());
         config.put("quarkus.http.host", "127.0.0.1");
         config.put("lanyard.audit.lease-hmac-key", "file:" + secret("hmac", randomKey()));
@@ -231,12 +232,21 @@ class AuditCrashProcessIT {
         return audited;
     }
 
-    private Process start(Map<String, String> config, String name) throws IOException {
+    /** The packaged jar's own migration step, as the schema owner, before any replica starts. */
+    private void migrate() throws Exception {
+        Process migration = start(database.ownerConfig("file:" + secret("owner-password", database.ownerPassword())),
+                "migrate", "migrate");
+        assertThat(migration.waitFor(120, TimeUnit.SECONDS)).as("migration finished").isTrue();
+        assertThat(migration.exitValue()).as("migration exit code; see " + work.resolve("lanyard-migrate.log")).isZero();
+    }
+
+    private Process start(Map<String, String> config, String name, String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(System.getProperty("lanyard.app.jar", "target/quarkus-app/quarkus-run.jar"));
+        command.addAll(List.of(arguments));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(work.resolve("lanyard-" + name + ".log").toFile()).start();
     }

@@ -51,9 +51,11 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         database = EmbeddedDatabase.start(work.resolve("postgres"));
+        // Migrations are a separate step run as the schema owner; the service under test holds only the app role.
+        database.migrate();
         openBao = OpenBaoDevServer.start(binary, work.resolve("openbao"));
         doomedOpenBao = OpenBaoDevServer.start(binary, work.resolve("openbao-doomed"));
-        openBao.configureDatabaseEngine(database.port(), ROLE_APP, Duration.ofMinutes(10), Duration.ofHours(1));
+        openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), ROLE_APP, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.createDatabaseRole(ROLE_FLIGHT, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.createDatabaseRole(ROLE_CAP, Duration.ofMinutes(10), Duration.ofHours(1));
         openBao.cli("kv", "put", "secret/payments/config", "api_key=first-version");
@@ -65,11 +67,14 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         config.put("lanyard.audit.checkpoint-file", checkpointFile().toString());
         config.put("lanyard.audit.archive-directory", work.resolve("audit-archive").toString());
         config.put("lanyard.audit.checkpoint-interval", "1h");
+        // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
+        config.put("lanyard.audit.lock-timeout", "4s");
+        config.put("lanyard.audit.append-timeout", "6s");
         config.put("lanyard.vault.openbao.address", openBao.address());
         config.put("lanyard.vault.openbao.auth.token", "file:" + writeSecret("openbao-token", openBao.rootToken()));
         config.put("lanyard.vault.doomed.address", doomedOpenBao.address());
         config.put("lanyard.vault.doomed.auth.token", "file:" + writeSecret("doomed-token", doomedOpenBao.rootToken()));
-        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable"}) {
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating"}) {
             String token = ApiTokens.generate(new SecureRandom());
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + writeSecret("token-" + name, token));
@@ -80,8 +85,10 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
         policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
         config.put("lanyard.policy.admin.rules[1].paths", "audit/**");
         config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
+        config.put("lanyard.policy.admin.rules[2].paths", "lanyard/tokens,lanyard/tokens/*");
+        config.put("lanyard.policy.admin.rules[2].capabilities", "admin");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
-        policy(config, "revocable", "token:revocable", "openbao/secret/payments/**", "read");
+        policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
         config.put("lanyard.auth.token-cache-ttl", "2s");
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
@@ -153,6 +160,11 @@ public class LanyardPeers implements QuarkusTestResourceLifecycleManager {
     /** The published checkpoints, outside the database. */
     public Path checkpointFile() {
         return work.resolve("audit-checkpoints.jsonl");
+    }
+
+    /** OpenBao's file audit device: one JSON line per request and response it handled. */
+    public Path openBaoAuditLog() {
+        return openBao.auditLog();
     }
 
     public Path archiveDirectory() {

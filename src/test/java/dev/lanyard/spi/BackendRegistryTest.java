@@ -86,6 +86,21 @@ class BackendRegistryTest {
     }
 
     @Test
+    void malformedAndReservedNamesAreRefused() {
+        FakeBackend.Factory vault = new FakeBackend.Factory("vault", clock, "lanyard", "audit", "has space", "x".repeat(65), "ok");
+
+        InvalidBackendConfigException e = catchThrowableOfType(InvalidBackendConfigException.class,
+                () -> BackendRegistry.build(List.of(vault)));
+
+        assertThat(e.problems()).containsExactly(
+                "backend name 'lanyard' is reserved: policies and the audit log use it for Lanyard itself",
+                "backend name 'audit' is reserved: policies and the audit log use it for Lanyard itself",
+                "backend name 'has space' must be 1 to 64 of [A-Za-z0-9_.-]",
+                "backend name '" + "x".repeat(65) + "' must be 1 to 64 of [A-Za-z0-9_.-]");
+        assertThat(vault.validatedInstances()).containsExactly("ok");
+    }
+
+    @Test
     void problemsListIsImmutable() {
         InvalidBackendConfigException e = new InvalidBackendConfigException(new java.util.ArrayList<>(List.of("x")));
         assertThat(e.problems()).containsExactly("x");

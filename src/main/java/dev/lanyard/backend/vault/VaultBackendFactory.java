@@ -4,10 +4,14 @@ import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretBackendFactory;
 import dev.lanyard.support.SecretReference;
+import dev.lanyard.support.TlsTrust;
+import io.github.jopenlibs.vault.EnvironmentLoader;
 import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,14 +22,22 @@ import java.util.function.Function;
 @ApplicationScoped
 public class VaultBackendFactory implements SecretBackendFactory {
 
+    /** An environment with no variables, so the driver never reads {@code VAULT_*} from the process. */
+    private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
+        @Override
+        public String loadVariable(String name) {
+            return null;
+        }
+    };
+
     static final Set<BackendCapability> CAPABILITIES = Set.of(
             BackendCapability.READ, BackendCapability.VERSIONS, BackendCapability.ISSUE,
             BackendCapability.RENEW, BackendCapability.REVOKE);
 
-    private final VaultConfig config;
+    private final VaultBackendConfig config;
     private final InstantSource clock;
 
-    VaultBackendFactory(VaultConfig config, InstantSource clock) {
+    VaultBackendFactory(VaultBackendConfig config, InstantSource clock) {
         this.config = config;
         this.clock = clock;
     }
@@ -42,12 +54,12 @@ public class VaultBackendFactory implements SecretBackendFactory {
 
     @Override
     public Set<String> configuredInstances() {
-        return SecretBackendFactory.enabledNames(config.instances(), VaultConfig.Instance::enabled);
+        return SecretBackendFactory.enabledNames(config.instances(), VaultBackendConfig.Instance::enabled);
     }
 
     @Override
     public List<String> validate(String instance) {
-        VaultConfig.Instance settings = config.instances().get(instance);
+        VaultBackendConfig.Instance settings = config.instances().get(instance);
         List<String> problems = new ArrayList<>();
         try {
             URI address = URI.create(settings.address());
@@ -57,7 +69,7 @@ public class VaultBackendFactory implements SecretBackendFactory {
         } catch (IllegalArgumentException e) {
             problems.add("address is not a URL");
         }
-        VaultConfig.Auth auth = settings.auth();
+        VaultBackendConfig.Auth auth = settings.auth();
         switch (auth.method()) {
             case TOKEN -> requireReference(problems, "auth.token", auth.token().orElse(null));
             case APPROLE -> {
@@ -75,6 +87,12 @@ public class VaultBackendFactory implements SecretBackendFactory {
         }
         if (auth.renewAt() <= 0 || auth.renewAt() >= 1) {
             problems.add("auth.renew-at must be between 0 and 1");
+        }
+        problems.addAll(VaultMounts.problems(settings));
+        try {
+            TlsTrust.context(settings.tls().caFile());
+        } catch (IllegalStateException e) {
+            problems.add("tls.ca-file: " + e.getMessage());
         }
         return problems;
     }
@@ -96,19 +114,27 @@ public class VaultBackendFactory implements SecretBackendFactory {
 
     @Override
     public SecretBackend create(String instance) {
-        VaultConfig.Instance settings = config.instances().get(instance);
+        VaultBackendConfig.Instance settings = config.instances().get(instance);
         VaultSession session = new VaultSession(instance, settings.auth(), clientFactory(settings), clock);
         return new VaultSecretBackend(instance, settings, session, clock);
     }
 
     /**
      * One driver client per token. It addresses every mount as version 1 (plain paths); the backend builds KV v2
-     * paths itself, because the driver's per-mount version setting matches exact secret paths only.
+     * paths itself, because the driver's per-mount version setting matches exact secret paths only. The driver
+     * would otherwise fill unset options from {@code VAULT_TOKEN}, {@code VAULT_SSL_VERIFY} and friends: it is
+     * given no environment, and TLS comes from Lanyard's own configuration.
      */
-    static Function<String, Vault> clientFactory(VaultConfig.Instance settings) {
+    static Function<String, Vault> clientFactory(VaultBackendConfig.Instance settings) {
+        HttpClient http = HttpClient.newBuilder()
+                .sslContext(TlsTrust.context(settings.tls().caFile()))
+                .connectTimeout(settings.connectTimeout())
+                .build();
         return token -> {
             try {
-                io.github.jopenlibs.vault.VaultConfig driverConfig = new io.github.jopenlibs.vault.VaultConfig()
+                VaultConfig driverConfig = new VaultConfig()
+                        .environmentLoader(NO_ENVIRONMENT)
+                        .httpClient(http)
                         .address(settings.address())
                         .engineVersion(1)
                         .openTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()))

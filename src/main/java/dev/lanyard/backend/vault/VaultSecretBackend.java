@@ -25,10 +25,12 @@ import io.github.jopenlibs.vault.response.VaultResponse;
 import io.smallrye.mutiny.Uni;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,16 +51,16 @@ final class VaultSecretBackend implements SecretBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
-    private final VaultConfig.Instance config;
+    private final VaultMounts mounts;
     private final VaultSession session;
     private final InstantSource clock;
     private final BlockingCalls calls = new BlockingCalls("vault-call-");
     private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("vault-token-").factory());
 
-    VaultSecretBackend(String name, VaultConfig.Instance config, VaultSession session, InstantSource clock) {
+    VaultSecretBackend(String name, VaultBackendConfig.Instance config, VaultSession session, InstantSource clock) {
         this.name = name;
-        this.config = config;
+        this.mounts = VaultMounts.of(config);
         this.session = session;
         this.clock = clock;
         long interval = config.auth().checkInterval().toMillis();
@@ -77,11 +79,13 @@ final class VaultSecretBackend implements SecretBackend {
 
     @Override
     public Uni<Secret> read(SecretPath path, Optional<String> version) {
-        if (isCredsPath(path)) {
-            // Reading a dynamic engine's creds path would issue a credential nobody tracks, caps or can revoke.
+        VaultMounts.Read route = mounts.read(path);
+        if (route == VaultMounts.Read.REFUSED) {
+            // Not a declared secrets mount: Vault's own API, a dynamic engine (a read there would mint a credential
+            // nobody tracks, caps or can revoke), or an engine nobody vouched for. Refused without a call.
             return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read", path.value()));
         }
-        if (version.isPresent() && !isKvV2(path)) {
+        if (version.isPresent() && route != VaultMounts.Read.KV_V2) {
             return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read a version of", path.value()));
         }
         Optional<Integer> number;
@@ -91,12 +95,18 @@ final class VaultSecretBackend implements SecretBackend {
             return Uni.createFrom().failure(e);
         }
         return blocking("read", path.value(), () -> {
-            String apiPath = isKvV2(path) ? kvV2DataPath(path) + number.map(n -> "?version=" + n).orElse("") : path.value();
+            String apiPath = route == VaultMounts.Read.KV_V2
+                    ? kvV2DataPath(path) + number.map(n -> "?version=" + n).orElse("") : path.value();
             LogicalResponse response = session.client().logical().read(apiPath);
             checkStatus(response, "read", path.value());
+            if (response.getLeaseId() != null && !response.getLeaseId().isEmpty()) {
+                // A read-only mount that answered with a lease minted something: give it back and serve nothing.
+                revokeQuietly(response.getLeaseId());
+                throw new UnsupportedBackendOperationException(name, "read", path.value());
+            }
             JsonNode data = parse(response).path("data");
             Optional<String> actualVersion = Optional.empty();
-            if (isKvV2(path)) {
+            if (route == VaultMounts.Read.KV_V2) {
                 JsonNode metadata = data.path("metadata");
                 // KV v2 answers a deleted or destroyed version with null data: for a reader it does not exist.
                 if (data.path("data").isNull() || metadata.path("deletion_time").asText("").length() > 0 || metadata.path("destroyed").asBoolean()) {
@@ -111,6 +121,15 @@ final class VaultSecretBackend implements SecretBackend {
         });
     }
 
+    private void revokeQuietly(String leaseId) {
+        try {
+            session.client().leases().revoke(leaseId);
+        } catch (VaultException | RuntimeException e) {
+            LOG.warnf("backend %s: a lease returned by a read could not be revoked (%s); it expires with its TTL",
+                    name, describeFailure(e));
+        }
+    }
+
     /** KV v2 serves values under {@code <mount>/data/<path>}; the driver's own rewriting matches exact paths only. */
     private static String kvV2DataPath(SecretPath path) {
         return path.mount() + "/data/" + path.withinMount();
@@ -118,14 +137,14 @@ final class VaultSecretBackend implements SecretBackend {
 
     /** Field values as text: strings as they are, anything else (numbers, objects) as its JSON. */
     private static SecretValue fields(JsonNode data) {
-        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        Map<String, String> fields = new LinkedHashMap<>();
         data.properties().forEach(e -> fields.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
         return SecretValue.ofStrings(fields);
     }
 
     @Override
     public Uni<Secret> issue(SecretPath rolePath) {
-        if (isKvV2(rolePath) || !isCredsPath(rolePath)) {
+        if (!mounts.issuable(rolePath)) {
             return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "issue", rolePath.value()));
         }
         return blocking("issue", rolePath.value(), () -> {
@@ -201,15 +220,6 @@ final class VaultSecretBackend implements SecretBackend {
         }
     }
 
-    private boolean isKvV2(SecretPath path) {
-        return config.kvV2Mounts().contains(path.mount());
-    }
-
-    private static boolean isCredsPath(SecretPath path) {
-        String[] segments = path.value().split("/");
-        return segments.length >= 3 && segments[segments.length - 2].equals("creds");
-    }
-
     /** Lease ids are bearer handles: failures name only their engine prefix, never the full id. */
     private static String leasePath(String leaseId) {
         int lastSlash = leaseId.lastIndexOf('/');
@@ -245,7 +255,7 @@ final class VaultSecretBackend implements SecretBackend {
             if (t instanceof ConnectException) {
                 return "connection refused";
             }
-            if (t instanceof HttpTimeoutException || t instanceof java.net.SocketTimeoutException) {
+            if (t instanceof HttpTimeoutException || t instanceof SocketTimeoutException) {
                 return "timed out";
             }
         }

@@ -1,5 +1,6 @@
 package dev.lanyard.backend.vault;
 
+import dev.lanyard.support.SecretReference;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.response.AuthResponse;
@@ -8,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -31,16 +34,26 @@ final class VaultSession {
         Instant expiresAt() {
             return obtainedAt.plus(ttl);
         }
+
+        @Override
+        public String toString() {
+            return "Token[(masked), obtainedAt=" + obtainedAt + ", ttl=" + ttl + ", renewable=" + renewable + "]";
+        }
     }
 
     private final String backendName;
-    private final VaultConfig.Auth auth;
+    private final VaultBackendConfig.Auth auth;
     private final Function<String, Vault> clientForToken;
     private final Vault anonymousClient;
     private final InstantSource clock;
     private final AtomicReference<Token> current = new AtomicReference<>();
+    /**
+     * One login or renewal at a time. A lock rather than {@code synchronized}: the login blocks on HTTP, and a
+     * virtual thread blocked inside a monitor pins its carrier on Java 21.
+     */
+    private final ReentrantLock maintenance = new ReentrantLock();
 
-    VaultSession(String backendName, VaultConfig.Auth auth, Function<String, Vault> clientForToken, InstantSource clock) {
+    VaultSession(String backendName, VaultBackendConfig.Auth auth, Function<String, Vault> clientForToken, InstantSource clock) {
         this.backendName = backendName;
         this.auth = auth;
         this.clientForToken = clientForToken;
@@ -48,21 +61,40 @@ final class VaultSession {
         this.clock = clock;
     }
 
-    /** The client carrying the current token; logs in first if there is none yet. */
+    /**
+     * The client carrying the current token; logs in first if there is none yet. Concurrent first calls log in
+     * once: the others wait for that login (a limited-use AppRole secret id is spent once, not once per caller).
+     */
     Vault client() throws VaultException {
         Token token = current.get();
-        if (token == null) {
-            token = login();
+        if (token != null) {
+            return token.client();
         }
-        return token.client();
+        maintenance.lock();
+        try {
+            token = current.get();
+            return (token != null ? token : loginLocked()).client();
+        } finally {
+            maintenance.unlock();
+        }
     }
 
     /** When the current token expires, or empty before the first login. */
-    java.util.Optional<Instant> expiresAt() {
-        return java.util.Optional.ofNullable(current.get()).map(Token::expiresAt);
+    Optional<Instant> expiresAt() {
+        return Optional.ofNullable(current.get()).map(Token::expiresAt);
     }
 
-    synchronized Token login() throws VaultException {
+    /** Logs in with the configured method, replacing the current token. */
+    Token login() throws VaultException {
+        maintenance.lock();
+        try {
+            return loginLocked();
+        } finally {
+            maintenance.unlock();
+        }
+    }
+
+    private Token loginLocked() throws VaultException {
         Instant now = clock.instant();
         Token token = switch (auth.method()) {
             case TOKEN -> fromStaticToken(now);
@@ -82,10 +114,19 @@ final class VaultSession {
      *
      * @return true if the token was renewed or replaced
      */
-    synchronized boolean renewIfDue() throws VaultException {
+    boolean renewIfDue() throws VaultException {
+        maintenance.lock();
+        try {
+            return renewIfDueLocked();
+        } finally {
+            maintenance.unlock();
+        }
+    }
+
+    private boolean renewIfDueLocked() throws VaultException {
         Token token = current.get();
         if (token == null) {
-            login();
+            loginLocked();
             return true;
         }
         Instant now = clock.instant();
@@ -107,10 +148,10 @@ final class VaultSession {
                 LOG.warnf("backend %s: renewing Lanyard's Vault token failed (status %d)", backendName, e.getHttpStatusCode());
             }
         }
-        if (auth.method() == VaultConfig.Method.TOKEN) {
+        if (auth.method() == VaultBackendConfig.Method.TOKEN) {
             return false;
         }
-        login();
+        loginLocked();
         return true;
     }
 
@@ -129,7 +170,7 @@ final class VaultSession {
     }
 
     private static String resolve(String reference) {
-        return dev.lanyard.support.SecretReference.parse(reference).resolve();
+        return SecretReference.parse(reference).resolve();
     }
 
     /** For tests and health: what Vault reports about the current token. */

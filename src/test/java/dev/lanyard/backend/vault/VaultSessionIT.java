@@ -12,7 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,7 +67,7 @@ class VaultSessionIT {
     @Test
     void staticTokenIsRenewedOnceItsRenewPointHasPassed() throws Exception {
         String token = JsonPath.from(openBao.cli("token", "create", "-ttl=30s", "-format=json")).getString("auth.client_token");
-        VaultSession session = session(new TestAuth(VaultConfig.Method.TOKEN).token(secretFile("token", token)));
+        VaultSession session = session(new TestAuth(VaultBackendConfig.Method.TOKEN).token(secretFile("token", token)));
 
         session.login();
         assertThat(session.renewIfDue()).as("not due yet").isFalse();
@@ -83,6 +90,23 @@ class VaultSessionIT {
         now.set(now.get().plusSeconds(25));
         assertThat(session.renewIfDue()).isTrue();
         assertThat(lookup(session).getLastRenewalTime()).isNotNull();
+    }
+
+    @Test
+    void concurrentFirstCallsLogInOnceSoASingleUseSecretIdIsEnough() throws Exception {
+        openBao.cli("write", "auth/approle/role/lanyard-once", "secret_id_num_uses=1", "token_ttl=5m");
+        VaultSession session = session(appRole("lanyard-once"));
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> tokens = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                tokens.add(callers.submit(() -> session.client().auth().lookupSelf().getAccessor()));
+            }
+            Set<String> accessors = new HashSet<>();
+            for (Future<String> token : tokens) {
+                accessors.add(token.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(accessors).as("every caller shares the one login").hasSize(1);
+        }
     }
 
     @Test
@@ -117,7 +141,7 @@ class VaultSessionIT {
                     "bound_service_account_namespaces=secrets", "token_ttl=1h", "token_policies=default");
 
             Path jwt = secretFile("sa-token", serviceAccountJwt("secrets", "lanyard"));
-            VaultSession session = session(new TestAuth(VaultConfig.Method.KUBERNETES).role("lanyard").jwt("file:" + jwt));
+            VaultSession session = session(new TestAuth(VaultBackendConfig.Method.KUBERNETES).role("lanyard").jwt("file:" + jwt));
             session.login();
             assertThat(kubernetes.getRequestCount()).as("OpenBao asked the Kubernetes API to review the token").isPositive();
             LookupResponse self = lookup(session);
@@ -129,7 +153,7 @@ class VaultSessionIT {
     }
 
     private VaultSession session(TestAuth auth) {
-        VaultConfig.Instance instance = new TestInstance(openBao.address(), auth);
+        VaultBackendConfig.Instance instance = new TestInstance(openBao.address(), auth);
         return new VaultSession("openbao", auth, VaultBackendFactory.clientFactory(instance), clock);
     }
 
@@ -137,7 +161,7 @@ class VaultSessionIT {
         String roleId = JsonPath.from(openBao.cli("read", "-format=json", "auth/approle/role/" + role + "/role-id")).getString("data.role_id");
         String secretId = JsonPath.from(openBao.cli("write", "-format=json", "-f", "auth/approle/role/" + role + "/secret-id"))
                 .getString("data.secret_id");
-        return new TestAuth(VaultConfig.Method.APPROLE).roleId(roleId).secretId("file:" + secretFile(role + "-secret-id", secretId));
+        return new TestAuth(VaultBackendConfig.Method.APPROLE).roleId(roleId).secretId("file:" + secretFile(role + "-secret-id", secretId));
     }
 
     private static LookupResponse lookup(VaultSession session) throws Exception {
@@ -182,15 +206,15 @@ class VaultSessionIT {
     }
 
     /** Configuration as SmallRye would bind it, for constructing a session without Quarkus. */
-    private static final class TestAuth implements VaultConfig.Auth {
-        private final VaultConfig.Method method;
+    private static final class TestAuth implements VaultBackendConfig.Auth {
+        private final VaultBackendConfig.Method method;
         private String token;
         private String roleId;
         private String secretId;
         private String role;
         private String jwt = "file:/nonexistent";
 
-        TestAuth(VaultConfig.Method method) {
+        TestAuth(VaultBackendConfig.Method method) {
             this.method = method;
         }
 
@@ -219,7 +243,7 @@ class VaultSessionIT {
             return this;
         }
 
-        @Override public VaultConfig.Method method() { return method; }
+        @Override public VaultBackendConfig.Method method() { return method; }
         @Override public Optional<String> token() { return Optional.ofNullable(token); }
         @Override public Optional<String> roleId() { return Optional.ofNullable(roleId); }
         @Override public Optional<String> secretId() { return Optional.ofNullable(secretId); }
@@ -230,10 +254,14 @@ class VaultSessionIT {
         @Override public Duration checkInterval() { return Duration.ofSeconds(5); }
     }
 
-    private record TestInstance(String address, VaultConfig.Auth auth) implements VaultConfig.Instance {
+    private record TestInstance(String address, VaultBackendConfig.Auth auth) implements VaultBackendConfig.Instance {
         @Override public boolean enabled() { return true; }
         @Override public Optional<String> namespace() { return Optional.empty(); }
         @Override public List<String> kvV2Mounts() { return List.of("secret"); }
+        @Override public Optional<List<String>> kvV1Mounts() { return Optional.empty(); }
+        @Override public Optional<List<String>> readOnlyMounts() { return Optional.empty(); }
+        @Override public List<String> dynamicMounts() { return List.of("database"); }
+        @Override public VaultBackendConfig.Tls tls() { return Optional::empty; }
         @Override public Duration connectTimeout() { return Duration.ofSeconds(2); }
         @Override public Duration readTimeout() { return Duration.ofSeconds(5); }
     }

@@ -3,6 +3,7 @@ package dev.lanyard.backend.vault;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Optional;
 
 /** Vault / OpenBao backend instances, keyed by backend name: {@code lanyard.vault."<name>".address=...}. */
 @ConfigMapping(prefix = "lanyard.vault")
-public interface VaultConfig {
+public interface VaultBackendConfig {
 
     @WithParentName
     Map<String, Instance> instances();
@@ -27,11 +28,31 @@ public interface VaultConfig {
         Optional<String> namespace();
 
         /**
-         * Mounts served by the KV version 2 engine. Every other mount is addressed as version 1, which is
-         * what dynamic engines ({@code database/creds/<role>}) need.
+         * Mounts served by the KV version 2 engine: {@code GET /v1/secrets/<name>/<mount>/<path>} reads
+         * {@code <mount>/data/<path>}, latest or {@code ?version=N}.
          */
         @WithDefault("secret")
         List<String> kvV2Mounts();
+
+        /** Mounts served by the KV version 1 engine: plain reads, no versions. */
+        Optional<List<String>> kvV1Mounts();
+
+        /**
+         * Mounts of other engines whose reads change nothing and return no lease (for example a PKI mount's
+         * {@code ca/pem}). Lanyard cannot tell a harmless read from one that mints a credential, so they are listed
+         * explicitly; a read there that comes back with a lease is revoked at once and refused.
+         */
+        Optional<List<String>> readOnlyMounts();
+
+        /**
+         * Mounts of dynamic engines Lanyard issues from: {@code POST /v1/creds/<name>/<mount>/creds/<role>}. Every
+         * issued credential is tracked, capped per identity and revocable. Reads never reach these mounts.
+         */
+        @WithDefault("database")
+        List<String> dynamicMounts();
+
+        /** TLS to Vault. Vault's own environment variables ({@code VAULT_SSL_*}) are ignored. */
+        Tls tls();
 
         /** Time allowed to open a connection; keep it short so an unreachable Vault fails requests fast. */
         @WithDefault("2s")
@@ -43,6 +64,14 @@ public interface VaultConfig {
 
         /** How Lanyard logs in to Vault. */
         Auth auth();
+    }
+
+    interface Tls {
+        /**
+         * PEM file with the CA certificate(s) that sign Vault's server certificate, when it is not signed by a CA
+         * the JVM trusts. Unset: the JVM's default trust store.
+         */
+        Optional<Path> caFile();
     }
 
     interface Auth {

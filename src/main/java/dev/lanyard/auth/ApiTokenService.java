@@ -1,0 +1,140 @@
+package dev.lanyard.auth;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * API tokens: issued by an administrator (or ensured from the bootstrap configuration), verified on every request,
+ * revoked for good. A verified token is trusted for {@code lanyard.auth.token-cache-ttl} without asking the
+ * database again; a revocation takes effect at once on the replica that made it and within that TTL on the others.
+ *
+ * <p>Verification costs the same whether the id is unknown or the secret is wrong: both read the token's row once
+ * (a wrong secret for a cached token is checked against a fresh read), so timing does not tell which ids exist.
+ */
+@ApplicationScoped
+public class ApiTokenService {
+
+    /** What happened to one configured bootstrap token at start-up. */
+    public enum Bootstrap {
+        /** A new token was stored. */
+        CREATED,
+        /** A new token was stored and the name's earlier bootstrap tokens were revoked: the configured value changed. */
+        REPLACED,
+        /** The configured token exists and is live. */
+        UNCHANGED,
+        /** The configured token was revoked: revocation is final, it stays revoked until the configuration changes. */
+        REVOKED
+    }
+
+    /** A newly issued token: its description and, this once, the token itself. */
+    public record Issued(ApiToken token, String secret) {
+        @Override
+        public String toString() {
+            return "Issued[" + token + ", secret=(masked)]";
+        }
+    }
+
+    /** A token as last read from the database: only its hash, never the token. */
+    private record Known(String name, byte[] secretHash, Instant expiresAt, Instant readAt) {}
+
+    private final ApiTokenRepository tokens;
+    private final AuthConfig config;
+    private final InstantSource clock;
+    private final SecureRandom random = new SecureRandom();
+    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+
+    ApiTokenService(ApiTokenRepository tokens, AuthConfig config, InstantSource clock) {
+        this.tokens = tokens;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** The caller a token string stands for, or {@link AuthenticationException}. */
+    Uni<Caller> verify(ApiTokens.Parsed token) {
+        Instant now = clock.instant();
+        Known cached = known.get(token.id());
+        if (cached != null && now.isBefore(cached.readAt().plus(config.tokenCacheTtl()))
+                && ApiTokens.matches(token.secret(), cached.secretHash()) && live(cached.expiresAt(), now)) {
+            return Uni.createFrom().item(Caller.apiToken(cached.name()));
+        }
+        return tokens.byId(token.id()).map(row -> {
+            if (row == null || !row.liveAt(clock.instant())) {
+                known.remove(token.id());
+                throw new AuthenticationException("unknown, expired or revoked API token");
+            }
+            // Only ids that exist are remembered, so probing with random ids cannot grow this map.
+            known.put(token.id(), new Known(row.name, row.secretHash, row.expiresAt, clock.instant()));
+            if (!ApiTokens.matches(token.secret(), row.secretHash)) {
+                throw new AuthenticationException("unknown, expired or revoked API token");
+            }
+            return Caller.apiToken(row.name);
+        });
+    }
+
+    private static boolean live(Instant expiresAt, Instant now) {
+        return expiresAt == null || now.isBefore(expiresAt);
+    }
+
+    /** Issues a token for {@code name}; it is shown once, only its hash is kept. */
+    public Uni<Issued> issue(String name, Optional<Duration> ttl, String issuedBy) {
+        String secret = ApiTokens.generate(random);
+        ApiTokens.Parsed parsed = ApiTokens.parse(secret).orElseThrow();
+        ApiTokenEntity row = new ApiTokenEntity();
+        row.id = parsed.id();
+        row.name = name;
+        row.secretHash = ApiTokens.hash(parsed.secret());
+        row.createdAt = clock.instant();
+        row.createdBy = issuedBy;
+        row.expiresAt = ttl.map(row.createdAt::plus).orElse(null);
+        return tokens.insert(row).map(saved -> new Issued(saved.describe(), secret));
+    }
+
+    public Uni<List<ApiToken>> list() {
+        return tokens.all().map(rows -> rows.stream().map(ApiTokenEntity::describe).toList());
+    }
+
+    public Uni<Optional<ApiToken>> find(String id) {
+        return tokens.byId(id).map(row -> Optional.ofNullable(row).map(ApiTokenEntity::describe));
+    }
+
+    /** Revokes a live token; false when there is no live token with that id. Final: it never works again. */
+    public Uni<Boolean> revoke(String id, String revokedBy) {
+        return tokens.revoke(id, revokedBy, clock.instant()).map(updated -> {
+            known.remove(id);
+            return updated == 1;
+        });
+    }
+
+    /**
+     * Ensures a configured token exists. A revoked one stays revoked; a new value for a name replaces (revokes) that
+     * name's earlier bootstrap tokens, which is how a bootstrap token is rotated.
+     */
+    public Uni<Bootstrap> bootstrap(String name, String token) {
+        ApiTokens.Parsed parsed = ApiTokens.parse(token).orElseThrow(() ->
+                new IllegalStateException("bootstrap token '" + name + "' is not of the form lyt_<id>_<secret>"));
+        return tokens.byId(parsed.id()).chain(existing -> {
+            if (existing != null) {
+                if (!existing.name.equals(name) || !ApiTokens.matches(parsed.secret(), existing.secretHash)) {
+                    throw new IllegalStateException("bootstrap token '" + name + "' collides with another stored token");
+                }
+                return Uni.createFrom().item(existing.revokedAt == null ? Bootstrap.UNCHANGED : Bootstrap.REVOKED);
+            }
+            ApiTokenEntity row = new ApiTokenEntity();
+            row.id = parsed.id();
+            row.name = name;
+            row.secretHash = ApiTokens.hash(parsed.secret());
+            row.createdAt = clock.instant();
+            row.createdBy = "bootstrap";
+            return tokens.insert(row)
+                    .chain(() -> tokens.revokeBootstrapped(name, row.id, "bootstrap", clock.instant()))
+                    .map(replaced -> replaced > 0 ? Bootstrap.REPLACED : Bootstrap.CREATED);
+        });
+    }
+}

@@ -1,0 +1,112 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.lanyard.auth.ApiToken;
+import dev.lanyard.auth.ApiTokenService;
+import dev.lanyard.auth.UnknownTokenException;
+import dev.lanyard.policy.Capability;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * API tokens as an administrator manages them: issue (the token is shown once), list, revoke (final). Each needs
+ * {@code admin} on {@code lanyard/tokens/<name>} (listing: on {@code lanyard/tokens}); every call is audited.
+ */
+@Path("/v1/tokens")
+@Produces(MediaType.APPLICATION_JSON)
+@SecurityRequirement(name = "bearer")
+@Tag(name = "tokens")
+public class TokenResource {
+
+    private static final String ID = "[0-9a-f]{16}";
+
+    private final ApiTokenService tokens;
+    private final AuditedOperation operations;
+
+    TokenResource(ApiTokenService tokens, AuditedOperation operations) {
+        this.tokens = tokens;
+        this.operations = operations;
+    }
+
+    /**
+     * @param name       the identity the token stands for; policies bind {@code token:<name>}
+     * @param ttlSeconds lifetime; none means until revoked
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record IssueRequest(@NotNull @Pattern(regexp = "[A-Za-z0-9_.-]{1,64}") String name,
+                               @Positive @Max(31_536_000) Long ttlSeconds) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenView(String id, String name, Instant createdAt, String createdBy, Instant expiresAt,
+                            Instant revokedAt, String revokedBy, String token) {
+        static TokenView of(ApiToken t, String secret) {
+            return new TokenView(t.id(), t.name(), t.createdAt(), t.createdBy(), t.expiresAt(), t.revokedAt(), t.revokedBy(), secret);
+        }
+
+        @Override
+        public String toString() {
+            return "TokenView[id=" + id + ", name=" + name + ", token=" + (token == null ? "none" : "(masked)") + "]";
+        }
+    }
+
+    public record TokenList(List<TokenView> tokens) {}
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Issue an API token", description = "The token is in this response only; Lanyard keeps its hash")
+    public Uni<Response> issue(@Valid @NotNull IssueRequest body, @Context ContainerRequestContext request) {
+        return operations.run(Requests.access(request), Capability.ADMIN, "token.issue", "lanyard", "tokens/" + body.name(), 201,
+                        () -> tokens.issue(body.name(), Optional.ofNullable(body.ttlSeconds()).map(Duration::ofSeconds),
+                                Requests.access(request).caller().subject()))
+                .map(issued -> Response.status(201).entity(TokenView.of(issued.token(), issued.secret())).build());
+    }
+
+    @GET
+    @Operation(summary = "List API tokens (never their secrets)")
+    public Uni<TokenList> list(@Context ContainerRequestContext request) {
+        return operations.run(Requests.access(request), Capability.ADMIN, "token.list", "lanyard", "tokens", 200,
+                () -> tokens.list().map(all -> new TokenList(all.stream().map(t -> TokenView.of(t, null)).toList())));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Revoke an API token", description = "Final: a revoked token never works again")
+    public Uni<Response> revoke(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        if (!id.matches(ID)) {
+            throw new InvalidQueryException("a token id is 16 lower-case hex digits");
+        }
+        return tokens.find(id).chain(found -> {
+            // Unknown ids and tokens the caller may not manage look alike: 404 either way, audited.
+            String path = found.map(t -> "tokens/" + t.name()).orElse("tokens/" + id);
+            return operations.run(Requests.access(request), Capability.ADMIN, "token.revoke", "lanyard", path, 204,
+                    () -> found.isEmpty() || found.get().revokedAt() != null
+                            ? Uni.createFrom().failure(new UnknownTokenException())
+                            : tokens.revoke(id, Requests.access(request).caller().subject()));
+        }).map(ignored -> Response.noContent().build());
+    }
+}

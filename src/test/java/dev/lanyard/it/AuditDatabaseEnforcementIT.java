@@ -1,0 +1,184 @@
+package dev.lanyard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lanyard.audit.CanonicalForm;
+import dev.lanyard.audit.ChainedEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The database itself keeps the audit log's promises, whatever the application does: as the role the service runs
+ * as, and as the schema owner, every way of changing, deleting, truncating or forging fails. The one deletion
+ * possible below a superuser — the owner forging a checkpoint and an archive record to prune — is exposed by the
+ * verifier.
+ */
+@QuarkusTest
+@TestProfile(OwnPeers.DatabaseEnforcement.class)
+@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuditDatabaseEnforcementIT {
+
+    private static final List<String> REWRITES = List.of(
+            "update audit_event set outcome = 'success'",
+            "delete from audit_event",
+            "delete from audit_event where seq = 1",
+            "truncate audit_event",
+            "set lanyard.audit_prune = 'on'; delete from audit_event",
+            "update audit_checkpoint set signed_at = now()",
+            "delete from audit_checkpoint",
+            "truncate audit_checkpoint");
+
+    @BeforeEach
+    void someHistoryAndACheckpoint() {
+        for (int i = 0; i < 3; i++) {
+            given().header("Authorization", "Bearer " + LanyardPeers.current().token("app"))
+                    .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+        }
+        given().header("Authorization", "Bearer " + LanyardPeers.current().token("admin")).post("/v1/audit/checkpoints")
+                .then().statusCode(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app", "owner"})
+    @Order(1)
+    void noRoleBelowSuperuserCanRewriteHistory(String role) throws SQLException {
+        long rows = count("audit_event");
+        long checkpoints = count("audit_checkpoint");
+        for (String rewrite : REWRITES) {
+            try (Connection c = connect(role)) {
+                assertThatThrownBy(() -> c.createStatement().execute(rewrite)).as(role + ": " + rewrite)
+                        .hasMessageMatching("(?s).*(append-only|permission denied).*");
+            }
+        }
+        assertThat(count("audit_event")).isEqualTo(rows);
+        assertThat(count("audit_checkpoint")).isEqualTo(checkpoints);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app", "owner"})
+    @Order(2)
+    void malformedOrOutOfPlaceRowsAreRefused(String role) throws SQLException {
+        long head = head();
+        byte[] headHash = hashAt(head);
+        try (Connection c = connect(role)) {
+            assertThatThrownBy(() -> insertEvent(c, head + 1, new byte[1])).as("a 1-byte hash")
+                    .hasMessageContaining("audit_event_is_a_chain_link");
+            assertThatThrownBy(() -> insertEvent(c, head + 5, new byte[32])).as("a gap")
+                    .hasMessageContaining("does not follow the head");
+            assertThatThrownBy(() -> insertEvent(c, head, new byte[32])).as("a repeat").isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> insertEvent(c, 0, new byte[32])).as("seq 0")
+                    .hasMessageMatching("(?s).*(audit_event_is_a_chain_link|does not follow the head).*");
+            // A checkpoint must attest to the stored chain: another hash at the head is refused.
+            String forged = "insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) values (?, ?, now(), "
+                    + "'0123456789abcdef', ?)";
+            if (role.equals("app")) {
+                assertThatThrownBy(() -> execute(c, forged, head, new byte[32], new byte[64])).hasMessageContaining("permission denied");
+                assertThatThrownBy(() -> execute(c, "select audit_checkpoint_record(?, ?, now(), '0123456789abcdef', ?)", head,
+                        new byte[32], new byte[64])).hasMessageContaining("does not attest to the stored chain");
+                assertThatThrownBy(() -> execute(c, "select audit_prune(?)", head - 1)).hasMessageContaining("permission denied");
+            } else {
+                assertThatThrownBy(() -> execute(c, forged, head, new byte[32], new byte[64]))
+                        .hasMessageContaining("does not attest to the stored chain");
+                // The owner may prune, but only an archived, sealed segment below the head.
+                assertThatThrownBy(() -> execute(c, "select audit_prune(?)", head)).hasMessageContaining("below the head");
+                assertThatThrownBy(() -> execute(c, "select audit_prune(?)", sealedSeq()))
+                        .hasMessageContaining("have not been archived");
+            }
+        }
+        assertThat(hashAt(head)).isEqualTo(headHash);
+    }
+
+    /**
+     * An owner who forges a checkpoint (the true hash, a signature it cannot make) and a well-chained archive record can
+     * get audit_prune to run. It cannot make the remaining log verify: nothing validly signed anchors it.
+     */
+    @Test
+    @Order(3)
+    void anOwnerWhoForgesHisWayToAPruneIsExposedByTheVerifier() throws SQLException {
+        JsonPath before = verify();
+        assertThat(before.getBoolean("valid")).as(before.prettify()).isTrue();
+        long cut = head() - 1;
+        try (Connection owner = connect("owner")) {
+            execute(owner, "insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) values (?, ?, now(), "
+                    + "'0123456789abcdef', ?) on conflict do nothing", cut, hashAt(cut), new byte[64]);
+            long next = head() + 1;
+            ChainedEvent archive = new ChainedEvent(next, Instant.now(), "forged-archive", "token:admin", "audit.archive",
+                    "audit", "archive/" + cut, null, null, "success", 200, null, null, null);
+            byte[] hash = CanonicalForm.chain(hashAt(next - 1), archive.canonical());
+            execute(owner, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, "
+                    + "outcome, status) values (?, ?, ?, 'forged-archive', 'token:admin', 'audit.archive', 'audit', ?, 'success', 200)",
+                    next, hash, archive.occurredAt().atOffset(ZoneOffset.UTC), "archive/" + cut);
+            execute(owner, "select audit_prune(?)", cut);
+        }
+        assertThat(Audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(cut + 1);
+        JsonPath after = verify();
+        assertThat(after.getBoolean("valid")).as(after.prettify()).isFalse();
+        assertThat(after.getLong("first_bad_seq")).isEqualTo(cut + 1);
+        assertThat(after.getString("reason")).contains("no signed checkpoint anchors");
+    }
+
+    private static JsonPath verify() {
+        return given().header("Authorization", "Bearer " + LanyardPeers.current().token("auditor")).post("/v1/audit/verify")
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    private static Connection connect(String role) throws SQLException {
+        return role.equals("app") ? LanyardPeers.current().database().app() : LanyardPeers.current().database().owner();
+    }
+
+    private static void insertEvent(Connection c, long seq, byte[] hash) throws SQLException {
+        execute(c, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
+                + "values (?, ?, now(), 'forged', 'token:app', 'read', 'success', 200)", seq, hash);
+    }
+
+    private static void execute(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                statement.setObject(i + 1, params[i]);
+            }
+            statement.execute();
+        }
+    }
+
+    private static long head() {
+        return (Long) Audit.query("select max(seq) as head from audit_event").getFirst().get("head");
+    }
+
+    private static long sealedSeq() {
+        return (Long) Audit.query("select max(seq) as seq from audit_checkpoint").getFirst().get("seq");
+    }
+
+    private static long count(String table) {
+        return (Long) Audit.query("select count(*) as n from " + table).getFirst().get("n");
+    }
+
+    private static byte[] hashAt(long seq) throws SQLException {
+        try (Connection c = LanyardPeers.current().database().superuser("lanyard");
+             PreparedStatement s = c.prepareStatement("select hash from audit_event where seq = ?")) {
+            s.setLong(1, seq);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getBytes(1);
+            }
+        }
+    }
+}
