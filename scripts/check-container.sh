@@ -2,7 +2,8 @@
 # Builds Lanyard's image (deploy/container/Dockerfile) with podman and proves it the way production runs it:
 # read-only root filesystem, non-root numeric UID, no capabilities, only /tmp writable (a tmpfs), configuration
 # and keys mounted, against a real PostgreSQL (Debian's, started here on a free loopback port with the owner and
-# app roles of docs/configuration.md). It waits for /q/health/ready, fetches a secret from the built-in local
+# app roles of docs/configuration.md): first the migration step (`migrate`, the owner's credentials only), then
+# the service (the app role's only). It waits for /q/health/ready, fetches a secret from the built-in local
 # backend with an API token, checks the UID of the running process and the image's labels, and scans every
 # file of the image (jar entries included) for secret material and PostgreSQL binaries.
 #
@@ -32,7 +33,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 random_b64() { openssl rand -base64 32; }
 
 # ---- the application ------------------------------------------------------------------------------------
-if [ ! -f target/quarkus-app/quarkus-run.jar ]; then
+# Packaged again when the sources are newer than the jar (as scripts/run.sh does): the image must hold this code.
+if [ ! -f target/quarkus-app/quarkus-run.jar ] \
+    || [ -n "$(find src pom.xml -newer target/quarkus-app/quarkus-run.jar -print -quit)" ]; then
   log "packaging the application (./mvnw package -DskipTests)"
   ./mvnw -B -ntp -q package -DskipTests
 fi
@@ -106,6 +109,7 @@ cp deploy/k8s/base/config/application.properties "$CONFIG/application.properties
 cat > "$CONFIG/environment.properties" <<EOF
 quarkus.datasource.reactive.url=postgresql://127.0.0.1:$PG_PORT/lanyard
 quarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard
+lanyard.owner.jdbc-url=jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard
 lanyard.auth.kubernetes.enabled=false
 lanyard.auth.bootstrap-tokens."check"=file:/etc/lanyard/secrets/check.token
 lanyard.local."local".store-dir=/var/lib/lanyard/store
@@ -114,20 +118,36 @@ lanyard.policy."check".subjects=token:check
 lanyard.policy."check".rules[0].paths=local/team/**
 lanyard.policy."check".rules[0].capabilities=read
 EOF
+# The schema owner's password reaches only the migration step, as in deploy/k8s (the Job lanyard-migrate).
+OWNER="$WORK/owner"; mkdir -p "$OWNER"
+echo "$OWNER_PASSWORD" > "$OWNER/password"
 # Readable by the image's user, as Kubernetes' defaultMode and fsGroup make them.
 chown -R 10001:10001 "$STORE"
 chmod 0755 "$WORK" "$CONFIG"; chmod 0444 "$CONFIG"/*
-chown -R 10001:10001 "$SECRETS"; chmod 0500 "$SECRETS"; chmod 0400 "$SECRETS"/*
+chown -R 10001:10001 "$SECRETS" "$OWNER"; chmod 0500 "$SECRETS" "$OWNER"; chmod 0400 "$SECRETS"/* "$OWNER"/*
+# Hardened the same way for both steps: read-only root, only /tmp writable, no capabilities, host network for
+# the loopback PostgreSQL.
+run_hardened() {
+  lanyard_podman run --network host --read-only --read-only-tmpfs=false \
+    --tmpfs /tmp:rw,noexec,nosuid,size=64m --cap-drop ALL --security-opt no-new-privileges "$@"
+}
+
+# ---- migrate: the separate owner step ---------------------------------------------------------------------
+# It reads the same configuration files as the service (lanyard.owner.jdbc-url is in environment.properties).
+run_hardened --rm -v "$CONFIG:/opt/lanyard/config:ro" -v "$OWNER:/etc/lanyard/owner:ro" \
+  -e QUARKUS_CONFIG_LOCATIONS=/opt/lanyard/config/environment.properties -e LANYARD_OWNER_USERNAME=lanyard_owner \
+  -e LANYARD_OWNER_PASSWORD=file:/etc/lanyard/owner/password "$IMAGE" migrate > "$WORK/migrate.log" 2>&1 \
+  || { cat "$WORK/migrate.log" >&2; fail "the migration step failed"; }
+log "$(grep -m1 'schema migrated' "$WORK/migrate.log")"
 
 # ---- run it read-only, non-root, no capabilities -----------------------------------------------------------
 HTTP_PORT=$(free_port)
 started_ms=$(date +%s%3N)
-CONTAINER=$(lanyard_podman run --detach --network host --read-only --read-only-tmpfs=false \
-  --tmpfs /tmp:rw,noexec,nosuid,size=64m --cap-drop ALL --security-opt no-new-privileges \
+CONTAINER=$(run_hardened --detach \
   -v "$CONFIG:/opt/lanyard/config:ro" -v "$SECRETS:/etc/lanyard/secrets:ro" -v "$STORE:/var/lib/lanyard/store" \
   -e QUARKUS_HTTP_HOST=127.0.0.1 -e QUARKUS_HTTP_PORT="$HTTP_PORT" \
   -e QUARKUS_CONFIG_LOCATIONS=/opt/lanyard/config/environment.properties \
-  -e QUARKUS_DATASOURCE_PASSWORD="$APP_PASSWORD" -e QUARKUS_FLYWAY_PASSWORD="$OWNER_PASSWORD" \
+  -e QUARKUS_DATASOURCE_PASSWORD="$APP_PASSWORD" \
   "$IMAGE")
 # Up to three minutes: the same budget as the Deployment's startup probe plus a margin for a loaded machine.
 ready=""; deadline=$(( $(date +%s) + 180 ))

@@ -9,7 +9,8 @@ template; a Rollout with a workloadRef is checked through the Deployment it refe
   seccomp         use the RuntimeDefault (or a Localhost) seccomp profile
   read-only-root  mount its root filesystem read-only
   resources       request and limit CPU and memory in every container
-  probes          have liveness, readiness and startup probes in every (non-init) container
+  probes          have liveness, readiness and startup probes in every (non-init) container of a long-running
+                  workload (not a Job or CronJob, which run to completion)
   digest          pull every image by digest (name@sha256:<64 hex>)
   host            use no host network, PID, IPC or hostPath volume
   network-policy  be selected by NetworkPolicies that restrict both its ingress and its egress
@@ -22,6 +23,7 @@ import sys
 import yaml
 
 DIGEST = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+RUN_TO_COMPLETION = {"Job", "CronJob"}
 POD_TEMPLATE_PATHS = {
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
@@ -70,13 +72,13 @@ class Checker:
         self.violations.append(f"{rule}: {where}: {why}")
 
     def workloads(self):
-        """(where, namespace, pod template) for every workload, with Rollout workloadRefs resolved."""
+        """(where, kind, namespace, pod template) for every workload, with Rollout workloadRefs resolved."""
         by_key = {(d["kind"], d.get("metadata", {}).get("namespace"), d["metadata"]["name"]): d for d in self.documents}
         for doc in self.documents:
             kind, meta = doc["kind"], doc.get("metadata", {})
             where = f"{kind}/{meta.get('namespace', '')}/{meta.get('name')}"
             if kind == "Pod":
-                yield where, meta.get("namespace"), {"metadata": meta, "spec": doc.get("spec", {})}
+                yield where, kind, meta.get("namespace"), {"metadata": meta, "spec": doc.get("spec", {})}
             elif kind == "Rollout" and dig(doc, "spec", "workloadRef"):
                 ref = doc["spec"]["workloadRef"]
                 if (ref.get("kind"), meta.get("namespace"), ref.get("name")) not in by_key:
@@ -87,20 +89,20 @@ class Checker:
                 if template is None:
                     self.violation("workload", where, "no pod template")
                     continue
-                yield where, meta.get("namespace"), template
+                yield where, kind, meta.get("namespace"), template
 
     def check(self):
         policies = [d for d in self.documents if d["kind"] == "NetworkPolicy"]
         found = False
-        for where, namespace, template in self.workloads():
+        for where, kind, namespace, template in self.workloads():
             found = True
-            self.check_pod(where, template.get("spec") or {})
+            self.check_pod(where, template.get("spec") or {}, probes=kind not in RUN_TO_COMPLETION)
             self.check_network_policy(where, namespace, (template.get("metadata") or {}).get("labels") or {}, policies)
         if not found:
             self.violation("workload", "(input)", "no workload found to check")
         return self.violations
 
-    def check_pod(self, where, spec):
+    def check_pod(self, where, spec, probes):
         pod_sc = spec.get("securityContext") or {}
         for flag in ("hostNetwork", "hostPID", "hostIPC"):
             if spec.get(flag):
@@ -112,9 +114,9 @@ class Checker:
         if not containers:
             self.violation("workload", where, "no containers")
         for container, init in containers:
-            self.check_container(f"{where}/{container.get('name')}", container, pod_sc, init)
+            self.check_container(f"{where}/{container.get('name')}", container, pod_sc, probes and not init)
 
-    def check_container(self, where, container, pod_sc, init):
+    def check_container(self, where, container, pod_sc, probes):
         sc = container.get("securityContext") or {}
 
         def effective(key):
@@ -143,7 +145,7 @@ class Checker:
             for resource in ("cpu", "memory"):
                 if resource not in (resources.get(kind) or {}):
                     self.violation("resources", where, f"no {resource} {kind[:-1]}")
-        if not init:
+        if probes:
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 if not container.get(probe):
                     self.violation("probes", where, f"no {probe}")

@@ -36,6 +36,11 @@ def container(documents):
     return pod_spec(documents)["containers"][0]
 
 
+def job_container(documents):
+    job = next(d for d in documents if d["kind"] == "Job")
+    return job["spec"]["template"]["spec"]["containers"][0]
+
+
 def unset_run_as_non_root(documents):
     pod_spec(documents)["securityContext"].pop("runAsNonRoot")
     container(documents)["securityContext"].pop("runAsNonRoot")
@@ -70,6 +75,8 @@ MUTATIONS = {
     ],
     "read-only-root": [
         lambda docs: container(docs)["securityContext"].pop("readOnlyRootFilesystem"),
+        # The migration Job is held to the list too (all but probes).
+        lambda docs: job_container(docs)["securityContext"].pop("readOnlyRootFilesystem"),
     ],
     "resources": [
         lambda docs: container(docs)["resources"]["limits"].pop("memory"),
@@ -82,6 +89,7 @@ MUTATIONS = {
     ],
     "digest": [
         lambda docs: container(docs).update(image="ghcr.io/example-org/lanyard:1.0.0"),
+        lambda docs: job_container(docs).update(image="ghcr.io/example-org/lanyard:latest"),
         lambda docs: container(docs).update(image="ghcr.io/example-org/lanyard@sha256:abc"),
     ],
     "host": [
@@ -110,6 +118,11 @@ class CheckManifestsTest(unittest.TestCase):
                     documents = copy.deepcopy(self.rendered)
                     mutate(documents)
                     self.assertEqual({rule}, rules_of(documents))
+
+    def test_a_job_needs_no_probes(self):
+        documents = copy.deepcopy(self.rendered)
+        self.assertFalse(any(job_container(documents).get(p) for p in ("livenessProbe", "readinessProbe", "startupProbe")))
+        self.assertEqual(set(), rules_of(documents))
 
     def test_the_insecure_fixture_fails_every_rule(self):
         with open(FIXTURE) as f:
