@@ -155,6 +155,9 @@ PY
   return "$status"
 }
 
+# The image scan must find each kind of secret and PostgreSQL file it looks for, in files and nested jars.
+scan_self_test() { "$PY" scripts/test_scan_image.py; }
+
 container() {
   [ "$(id -u)" -eq 0 ] || { skip "the image check needs root (podman here)"; return; }
   LANYARD_METRICS_SCRAPE="$WORK/metrics.txt" bash scripts/check-container.sh
@@ -176,6 +179,7 @@ step "actionlint" workflows_lint
 step "shellcheck (every script)" shell_lint
 step "hadolint" dockerfile_lint
 step "CycloneDX SBOM" sbom
+step "image scan finds what it looks for (self-test)" scan_self_test
 if [ "$mode" != --static ]; then
   step "image: build, run read-only against PostgreSQL, scan" container
   step "rollout analysis queries name exported metrics" metric_names
