@@ -3,9 +3,10 @@
 # read-only root filesystem, non-root numeric UID, no capabilities, only /tmp writable (a tmpfs), configuration
 # and keys mounted, against a real PostgreSQL (Debian's, started here on a free loopback port with the owner and
 # app roles of docs/configuration.md): first the migration step (`migrate`, the owner's credentials only), then
-# the service (the app role's only). It waits for /q/health/ready, fetches a secret from the built-in local
-# backend with an API token, checks the UID of the running process and the image's labels, and scans every
-# file of the image (jar entries included) for secret material and PostgreSQL binaries.
+# the service (the app role's only). It waits for /q/health/ready, writes a secret into the built-in local
+# backend through the write API (PUT /v1/secrets/...) and reads it back with an API token, checks the UID of the
+# running process and the image's labels, and scans every file of the image (jar entries included) for secret
+# material and PostgreSQL binaries.
 #
 # Needs root (podman, Debian packages) and the packaged application (target/quarkus-app; built if missing).
 # Prints the image size and the time from `podman run` to ready. With LANYARD_METRICS_SCRAPE set, saves the
@@ -100,9 +101,6 @@ random_b64 > "$SECRETS/checkpoint-signing.key"
 random_b64 > "$SECRETS/local-store.key"
 TOKEN=$(python3 -c 'import secrets; print(f"lyt_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}")')
 echo "$TOKEN" > "$SECRETS/check.token"
-SECRET_VALUE="value-$(openssl rand -hex 12)"
-"$JAVA_HOME/bin/java" -cp "target/quarkus-app/app/*:target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*" scripts/seed-local-store.java \
-  "$STORE" "file:$SECRETS/local-store.key" team/db password="$SECRET_VALUE" >/dev/null
 # The shared file and the environment file, as deploy/k8s mounts them (the environment one through
 # quarkus.config.locations). The backend and policy are only in the second, so the fetch below proves both load.
 cp deploy/k8s/base/config/application.properties "$CONFIG/application.properties"
@@ -116,7 +114,7 @@ lanyard.local."local".store-dir=/var/lib/lanyard/store
 lanyard.local."local".key=file:/etc/lanyard/secrets/local-store.key
 lanyard.policy."check".subjects=token:check
 lanyard.policy."check".rules[0].paths=local/team/**
-lanyard.policy."check".rules[0].capabilities=read
+lanyard.policy."check".rules[0].capabilities=read,write
 EOF
 # The schema owner's password reaches only the migration step, as in deploy/k8s (the Job lanyard-migrate).
 OWNER="$WORK/owner"; mkdir -p "$OWNER"
@@ -159,13 +157,23 @@ done
 if [ -z "$ready" ]; then podman logs "$CONTAINER" 2>&1 | tail -40 >&2; fail "Lanyard did not become ready"; fi
 log "ready $(( $(date +%s%3N) - started_ms )) ms after podman run ($(podman logs "$CONTAINER" 2>&1 | grep -o 'started in [0-9.]*s' | head -n1) by Quarkus' count)"
 
-body=$(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db") \
+# Written through the image into the store volume (the only writable path besides /tmp), then read back. The
+# token travels in a header file, the value in the body on standard input: neither is in a process listing.
+SECRET_VALUE="value-$(openssl rand -hex 12)"
+auth() { printf 'Authorization: Bearer %s\n' "$TOKEN"; }
+written=$(printf %s "$SECRET_VALUE" | python3 -c 'import json,sys; print(json.dumps({"data": {"password": sys.stdin.read()}}))' \
+  | curl -fsS -X PUT -H @<(auth) -H 'Content-Type: application/json' --data-binary @- \
+      "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db") || fail "writing a secret through the image failed"
+version=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["version"])' "$written") \
+  || fail "the write answered no version: $written"
+body=$(curl -fsS -H @<(auth) "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db") \
   || fail "fetching the secret through the image failed"
-python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["data"]["password"]==sys.argv[2] else 1)' \
-  "$body" "$SECRET_VALUE" || fail "the secret fetched through the image is not the one seeded"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["data"]["password"]==sys.argv[2] and d["version"]==sys.argv[3] else 1)' \
+  "$body" "$SECRET_VALUE" "$version" || fail "the secret fetched through the image is not the one written"
+[ -n "$(find "$STORE" -type f -print -quit)" ] || fail "the write left nothing in the store volume"
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/secrets/local/team/db")
 [ "$status" = 401 ] || fail "a request without a token got $status, not 401"
-log "fetched local/team/db with the API token; without it: 401"
+log "wrote local/team/db (version $version) and read it back with the API token; without it: 401"
 bash scripts/smoke-test.sh "http://127.0.0.1:$HTTP_PORT" "$SECRETS/check.token" local/team/db
 # The metric names the rollout analysis may use are the ones this image serves.
 if [ -n "${LANYARD_METRICS_SCRAPE:-}" ]; then

@@ -1,24 +1,28 @@
 package dev.lanyard;
 
-import dev.lanyard.audit.AuditPrune;
+import dev.lanyard.audit.store.AuditPrune;
 import dev.lanyard.database.SchemaMigration;
-import dev.lanyard.devstack.DevStack;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import org.eclipse.microprofile.config.ConfigProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Set;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * Entry point. With {@code LANYARD_DEV_STACK=true} (what {@code scripts/run.sh} sets) it first starts the
- * embedded defaults, so Lanyard runs with nothing else installed; otherwise it starts on its configuration alone.
+ * Entry point: {@code java -jar quarkus-run.jar} serves; {@code migrate} and {@code audit-prune} are the schema owner's
+ * jobs, run as separate steps so that the serving process never holds the owner's credentials. The jar holds nothing
+ * else: the one-command demo (embedded PostgreSQL, OpenBao, a demo token) is a launcher outside it
+ * ({@code scripts/run.sh}), so no setting can switch it on in production.
  */
 @QuarkusMain
 public final class LanyardMain {
+
+    /** Jobs run with the schema owner's credentials as a separate step, never inside the serving process. */
+    private static final Set<String> OWNER_JOBS = Set.of("migrate", "audit-prune");
 
     LanyardMain() {}
 
@@ -26,21 +30,8 @@ public final class LanyardMain {
         if (args.length > 0 && OWNER_JOBS.contains(args[0])) {
             System.exit(ownerJob(args));
         }
-        if (Boolean.parseBoolean(System.getenv("LANYARD_DEV_STACK"))) {
-            DevStack stack = DevStack.start(Path.of(".cache", "dev"));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                // Let Lanyard finish its own shutdown (the final audit checkpoint needs the database) first.
-                awaitQuarkusShutdown();
-                stack.close();
-            }, "dev-stack-stop"));
-            stack.configuration().forEach(System::setProperty);
-            System.out.println(stack.greeting());
-        }
         Quarkus.run(args);
     }
-
-    /** Jobs run with the schema owner's credentials as a separate step, never inside the serving process. */
-    private static final Set<String> OWNER_JOBS = Set.of("migrate", "audit-prune");
 
     private static int ownerJob(String... args) {
         try {
@@ -61,21 +52,6 @@ public final class LanyardMain {
         } catch (IllegalArgumentException | IllegalStateException | IOException | SQLException | FlywayException e) {
             System.err.println(args[0] + " failed: " + e.getMessage());
             return 1;
-        }
-    }
-
-    private static void awaitQuarkusShutdown() {
-        io.quarkus.runtime.Application application = io.quarkus.runtime.Application.currentApplication();
-        if (application == null) {
-            return;
-        }
-        Thread waiter = new Thread(application::awaitShutdown, "await-quarkus-shutdown");
-        waiter.setDaemon(true);
-        waiter.start();
-        try {
-            waiter.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -4,51 +4,73 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One audited access: who did what to which secret, when, from where, and how it ended.
- * Holds references only (path, version id, lease id HMAC), never a secret value or a raw lease id.
+ * One audited action: who did what to which target, when, from where, and how it ended. Holds references only (paths,
+ * version ids, lease HMACs), never a secret value or a raw lease id. Built with the named constructor for its kind:
+ * {@link #request}, {@link #administrative}, {@link #rotationStep}, {@link #controllerSync}.
  *
- * @param subject   caller identity ({@code token:ci}, {@code sa:ns/name}) or {@code anonymous}
- * @param operation {@code read}, {@code issue}, {@code renew}, {@code revoke}, {@code authenticate}, ...
- * @param status    HTTP status returned to the caller
- * @param errorCode the stable problem code when the outcome is not {@link Outcome#SUCCESS}
+ * @param correlationId the HTTP request id, {@code startup}, a rotation run id or a reconcile id: what ties the
+ *                      events of one piece of work together
+ * @param subject       the identity that acted ({@code token:ci}, {@code sa:ns/name}, {@code anonymous},
+ *                      {@code system})
  */
 public record AuditEvent(
         Instant occurredAt,
-        String requestId,
+        String correlationId,
+        ActorKind actorKind,
         String subject,
-        String operation,
-        String backend,
-        String path,
-        String version,
-        String leaseHmac,
-        Outcome outcome,
-        int status,
-        String errorCode,
+        AuditOperation operation,
+        Target target,
+        Result result,
         String clientAddress) {
+
+    /** The subject of Lanyard's own actions. */
+    public static final String SYSTEM = "system";
 
     public AuditEvent {
         Objects.requireNonNull(occurredAt, "occurredAt");
-        Objects.requireNonNull(requestId, "requestId");
+        Objects.requireNonNull(correlationId, "correlationId");
+        Objects.requireNonNull(actorKind, "actorKind");
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(operation, "operation");
-        Objects.requireNonNull(outcome, "outcome");
-        requestId = AuditText.clean(requestId);
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(result, "result");
+        correlationId = AuditText.clean(correlationId);
         subject = AuditText.clean(subject);
-        operation = AuditText.clean(operation);
-        backend = AuditText.clean(backend);
-        path = AuditText.clean(path);
-        version = AuditText.clean(version);
-        leaseHmac = AuditText.clean(leaseHmac);
-        errorCode = AuditText.clean(errorCode);
+        target = new Target(target.kind(), AuditText.clean(target.backend()), AuditText.clean(target.path()),
+                AuditText.clean(target.detail()), AuditText.clean(target.version()), AuditText.clean(target.leaseHmac()));
+        result = new Result(result.outcome(), result.status(), AuditText.clean(result.errorCode()));
         clientAddress = AuditText.clean(clientAddress);
     }
 
-    /** How an access ended, from the auditor's point of view. */
-    public enum Outcome {
-        SUCCESS, DENIED, UNAUTHENTICATED, INVALID, NOT_FOUND, FAILED;
+    /** What a caller of the HTTP API asked (including a refusal before it named anything: {@link Target#none()}). */
+    public static AuditEvent request(Instant at, String requestId, String subject, String clientAddress,
+                                     AuditOperation operation, Target target, Result result) {
+        return new AuditEvent(at, requestId, ActorKind.CALLER, subject, operation, target, result, clientAddress);
+    }
 
-        public String spelling() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
+    /** A fact Lanyard records on its own account: a policy loaded, a token bootstrapped, a checkpoint signed. */
+    public static AuditEvent administrative(Instant at, String correlationId, AuditOperation operation, Target target,
+                                            Result result) {
+        return new AuditEvent(at, correlationId, ActorKind.SYSTEM, SYSTEM, operation, target, result, null);
+    }
+
+    /** One step of a rotation run, which Lanyard performs on its own account. */
+    public static AuditEvent rotationStep(Instant at, String runId, AuditOperation operation, Target target, Result result) {
+        return new AuditEvent(at, runId, ActorKind.SYSTEM, SYSTEM, operation, target, result, null);
+    }
+
+    /** What the Kubernetes controller did for one resource, as the identity that resource names. */
+    public static AuditEvent controllerSync(Instant at, String reconcileId, String identity, AuditOperation operation,
+                                            Target target, Result result) {
+        return new AuditEvent(at, reconcileId, ActorKind.CONTROLLER, identity, operation, target, result, null);
+    }
+
+    public Outcome outcome() {
+        return result.outcome();
+    }
+
+    /** The same event ending differently: used when the record must say what was actually sent. */
+    public AuditEvent withResult(Result newResult) {
+        return new AuditEvent(occurredAt, correlationId, actorKind, subject, operation, target, newResult, clientAddress);
     }
 }

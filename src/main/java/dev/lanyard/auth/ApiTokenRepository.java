@@ -27,6 +27,21 @@ class ApiTokenRepository implements PanacheRepositoryBase<ApiTokenEntity, String
         return persist(token);
     }
 
+    /**
+     * Stores a token unless one with its id exists: two replicas starting at once with the same bootstrap configuration
+     * both get here, and neither may fail.
+     *
+     * @return whether this call stored it
+     */
+    @WithTransaction
+    Uni<Boolean> insertIfAbsent(ApiTokenEntity token) {
+        return getSession().chain(session -> session.createNativeQuery("insert into api_token (id, name, secret_hash, "
+                        + "created_at, created_by) values (?1, ?2, ?3, ?4, ?5) on conflict (id) do nothing")
+                .setParameter(1, token.id).setParameter(2, token.name).setParameter(3, token.secretHash)
+                .setParameter(4, token.createdAt).setParameter(5, token.createdBy)
+                .executeUpdate()).map(inserted -> inserted == 1);
+    }
+
     /** Revokes a live token; empty when there is none by that id (or it is already revoked). */
     @WithTransaction
     Uni<Integer> revoke(String id, String by, Instant at) {

@@ -119,22 +119,23 @@ public class ApiTokenService {
     public Uni<Bootstrap> bootstrap(String name, String token) {
         ApiTokens.Parsed parsed = ApiTokens.parse(token).orElseThrow(() ->
                 new IllegalStateException("bootstrap token '" + name + "' is not of the form lyt_<id>_<secret>"));
-        return tokens.byId(parsed.id()).chain(existing -> {
-            if (existing != null) {
+        ApiTokenEntity row = new ApiTokenEntity();
+        row.id = parsed.id();
+        row.name = name;
+        row.secretHash = ApiTokens.hash(parsed.secret());
+        row.createdAt = clock.instant();
+        row.createdBy = "bootstrap";
+        return tokens.insertIfAbsent(row).chain(inserted -> {
+            if (inserted) {
+                return tokens.revokeBootstrapped(name, row.id, "bootstrap", clock.instant())
+                        .map(replaced -> replaced > 0 ? Bootstrap.REPLACED : Bootstrap.CREATED);
+            }
+            return tokens.byId(parsed.id()).map(existing -> {
                 if (!existing.name.equals(name) || !ApiTokens.matches(parsed.secret(), existing.secretHash)) {
                     throw new IllegalStateException("bootstrap token '" + name + "' collides with another stored token");
                 }
-                return Uni.createFrom().item(existing.revokedAt == null ? Bootstrap.UNCHANGED : Bootstrap.REVOKED);
-            }
-            ApiTokenEntity row = new ApiTokenEntity();
-            row.id = parsed.id();
-            row.name = name;
-            row.secretHash = ApiTokens.hash(parsed.secret());
-            row.createdAt = clock.instant();
-            row.createdBy = "bootstrap";
-            return tokens.insert(row)
-                    .chain(() -> tokens.revokeBootstrapped(name, row.id, "bootstrap", clock.instant()))
-                    .map(replaced -> replaced > 0 ? Bootstrap.REPLACED : Bootstrap.CREATED);
+                return existing.revokedAt == null ? Bootstrap.UNCHANGED : Bootstrap.REVOKED;
+            });
         });
     }
 }

@@ -9,7 +9,7 @@ import java.util.Objects;
  */
 public record Caller(String subject, Kind kind) {
 
-    public enum Kind { API_TOKEN, SERVICE_ACCOUNT }
+    public enum Kind { API_TOKEN, SERVICE_ACCOUNT, SYSTEM }
 
     public Caller {
         Objects.requireNonNull(subject, "subject");
@@ -18,6 +18,11 @@ public record Caller(String subject, Kind kind) {
 
     public static Caller apiToken(String name) {
         return new Caller("token:" + name, Kind.API_TOKEN);
+    }
+
+    /** Lanyard itself, for background work: policies may bind {@code system} like any subject. */
+    public static Caller system() {
+        return new Caller("system", Kind.SYSTEM);
     }
 
     public static Caller serviceAccount(String namespace, String name) {

@@ -38,18 +38,22 @@ final class BackendCalls {
             Timer.Sample sample = Timer.start(meters);
             Guard guard = guards.computeIfAbsent(backend.name(), this::newGuard);
             Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) call.get(), UNI);
-            Uni<T> observed = guarded
-                    .onFailure(CircuitBreakerOpenException.class).transform(open ->
-                            new BackendUnavailableException(backend.name(), operation, path, "circuit open after repeated failures", null))
+            // Timed before the open circuit is translated, so a failed-fast call is counted as circuit_open, not as a
+            // call the backend refused.
+            return guarded
                     .onItemOrFailure().invoke((item, failure) -> sample.stop(meters.timer("lanyard.backend.call",
-                            "backend", backend.name(), "operation", operation, "outcome", outcome(failure))));
-            return observed;
+                            "backend", backend.name(), "operation", operation, "outcome", outcome(failure))))
+                    .onFailure(CircuitBreakerOpenException.class).transform(open ->
+                            new BackendUnavailableException(backend.name(), operation, path, "circuit open after repeated failures", null));
         }));
     }
 
     private static String outcome(Throwable failure) {
         if (failure == null) {
             return "success";
+        }
+        if (failure instanceof CircuitBreakerOpenException) {
+            return "circuit_open";
         }
         return failure instanceof BackendException e ? e.getClass().getSimpleName().replace("Exception", "") : "error";
     }

@@ -1,16 +1,24 @@
 package dev.lanyard.broker;
 
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditUnavailableException;
-import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
+import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,17 +27,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
+import org.jboss.logging.Logger;
 
 /**
  * Hands out secrets and leased credentials: checks policy, serves from the lease cache or makes one backend
  * call per key, records who holds which lease, and writes an audit event for every outcome before the caller
  * gets an answer. If that event cannot be written the caller gets {@link AuditUnavailableException} instead of
  * the secret.
+ *
+ * <p>Every change it makes or learns of (a write, a revoked lease, a finished rotation, a change relayed from another
+ * replica) goes through {@link #changed}: cached copies are dropped first, then the change is announced.
  */
 public class Broker {
+
+    private static final Logger LOG = Logger.getLogger(Broker.class);
+
+    /** Lease-table keys of credentials issued without a lease id (STS session credentials, generated API keys). */
+    static final String UNLEASED = "unleased:";
 
     /** Static values are shared by everyone allowed to read them; leased credentials belong to one identity. */
     record CacheKey(String ref, String version, String holder) {}
@@ -45,12 +62,11 @@ public class Broker {
     private final BackendCalls calls;
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
-    /** Per identity: issues between the cap check and their lease record (this replica only). */
-    private final ConcurrentHashMap<String, AtomicInteger> pendingIssues = new ConcurrentHashMap<>();
+    private final ChangeAnnouncer announcer;
 
-    public Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
-                  LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-                  MeterRegistry meters) {
+    Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
+           LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
+           MeterRegistry meters, ChangeAnnouncer announcer) {
         this.backends = backends;
         this.policy = policy;
         this.audit = audit;
@@ -62,89 +78,180 @@ public class Broker {
         this.calls = new BackendCalls(config, meters);
         this.meters = meters;
         this.cache = new LeaseCache<>(clock);
+        this.announcer = announcer;
     }
 
-    /** Reads a static secret (latest, or the given version). */
-    public Uni<Grant> read(AccessContext access, SecretRef ref, Optional<String> version) {
-        return audited(access, "read", ref, Uni.createFrom().deferred(() -> {
+    /** Reads a static secret: the current version, one by id, or the one holding a stage. */
+    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version) {
+        return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
-            if (version.isPresent()) {
-                require(backend, BackendCapability.VERSIONS, "read", ref);
-            }
-            CacheKey key = new CacheKey(ref.toString(), version.orElse(""), "");
+            BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
+            CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
         }));
     }
 
-    /** Issues a leased credential for the caller, or returns the one it already holds for this role. */
-    public Uni<Grant> issue(AccessContext access, SecretRef ref) {
-        return audited(access, "issue", ref, Uni.createFrom().deferred(() -> {
-            authorize(access, Capability.ISSUE, ref.toString());
-            SecretBackend backend = backend(ref, BackendCapability.ISSUE);
-            CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
-            return lookup("issue", backend, key, () -> issueNew(access, backend, ref));
+    /**
+     * Writes a new current version of a static secret. The value is the caller's to zero: the backend copies it. Once
+     * the backend holds the version, cached copies everywhere are dropped and the change is announced.
+     *
+     * @return the id of the new version
+     */
+    public Uni<String> write(RequestContext access, SecretRef ref, SecretValue value) {
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, AuditOperation.WRITE, secret, 200, Uni.createFrom().deferred(() -> {
+            authorize(access, Capability.WRITE, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.WRITE);
+            return calls.call(backend, "write", ref.path().value(), () -> backend.put(ref.path(), NewVersion.current(value)))
+                    .invoke(version -> changed(SecretChanged.written(ref, version, clock.instant())))
+                    .map(version -> new Audited<>(version, secret.atVersion(version)));
         }));
     }
 
-    private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
+    /**
+     * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential issued
+     * for this request whose audit row cannot be written is revoked at once: nothing unrecorded stays live.
+     */
+    public Uni<Grant> issue(RequestContext access, SecretRef ref) {
+        AtomicReference<Grant> issuedHere = new AtomicReference<>();
+        return audited(access, AuditOperation.ISSUE, ref, Uni.createFrom().deferred(() -> {
+            authorize(access, Capability.ISSUE, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.ISSUE);
+            CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
+            return lookup("issue", backend, key, () -> issueNew(access, backend, ref).invoke(issuedHere::set));
+        })).onFailure(AuditUnavailableException.class).call(() -> issuedHere.get() == null
+                ? Uni.createFrom().voidItem()
+                : withdraw(issuedHere.get()));
+    }
+
+    private Uni<Grant> issueNew(RequestContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
-        AtomicInteger pending = pendingIssues.computeIfAbsent(owner, o -> new AtomicInteger());
-        return leases.countLive(owner, clock.instant())
-                .invoke(live -> {
-                    // Issues still in flight count against the cap too, so parallel requests for different roles
-                    // cannot all pass the check before any of them is recorded.
-                    if (live + pending.incrementAndGet() > config.maxLeasesPerIdentity()) {
-                        pending.decrementAndGet();
-                        throw new LeaseLimitException(config.maxLeasesPerIdentity());
-                    }
-                })
-                .chain(() -> calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
-                        .call(secret -> leases.recordIssued(new LeaseRecord(
-                                fingerprint.of(secret.lease().id().orElseThrow()), owner, ref.backend(), ref.path().value(),
-                                secret.lease().issuedAt(), secret.lease().expiresAt(), null)))
-                        .eventually(() -> {
-                            pending.decrementAndGet();
-                        }))
-                .map(secret -> new Grant(secret, secret.lease().expiresAt(),
-                        schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
+        int cap = config.maxLeasesPerIdentity();
+        // The place under the cap is taken before the backend is asked, atomically across replicas, so parallel
+        // requests for different roles cannot all pass a count made before any of them was recorded.
+        return leases.reserve(owner, cap, clock.instant(), config.issueHold()).chain(reservation -> {
+            if (reservation.isEmpty()) {
+                return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
+            }
+            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+                    .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
+                                    recordKey(secret), owner, ref.backend(), ref.path().value(),
+                                    secret.lease().issuedAt(), secret.lease().expiresAt(), null))
+                            // Issued but not recorded: it could never be found to renew, revoke or count. Give it back.
+                            .onFailure().call(() -> secret.lease().id()
+                                    .map(leaseId -> revokeQuietly(backend, leaseId))
+                                    .orElseGet(() -> unrevocable(secret))))
+                    .onFailure().call(() -> leases.release(reservation.get(), clock.instant()).onFailure().recoverWithNull());
+        }).map(secret -> new Grant(secret, secret.lease().expiresAt(),
+                schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
+    }
+
+    /**
+     * The lease table's key for an issued credential: its lease id's fingerprint or, for a credential without a lease
+     * id, an id of its own, so it is still counted against its holder's cap until it expires. The prefix cannot
+     * collide with a fingerprint, which is hex.
+     */
+    private String recordKey(Secret secret) {
+        return secret.lease().id().map(fingerprint::of).orElseGet(() -> UNLEASED + UUID.randomUUID());
+    }
+
+    /** Takes back a credential issued for a request that could not be recorded. Best effort: it expires anyway. */
+    private Uni<Void> withdraw(Grant grant) {
+        Optional<String> leaseId = grant.secret().lease().id();
+        SecretBackend backend = backends.find(grant.secret().ref().backend()).orElseThrow();
+        if (leaseId.isEmpty() || !backend.capabilities().contains(BackendCapability.REVOKE)) {
+            // Nothing to revoke it by: it is not handed out, and its record keeps counting it until it expires.
+            cache.evictIf(cached -> cached == grant);
+            return unrevocable(grant.secret());
+        }
+        evictLease(leaseId.get());
+        return revokeQuietly(backend, leaseId.get())
+                .chain(() -> leases.recordRevoked(fingerprint.of(leaseId.get()), clock.instant()))
+                .onFailure().recoverWithNull();
+    }
+
+    private static Uni<Void> unrevocable(Secret secret) {
+        LOG.warnf("a credential for %s that could not be recorded cannot be revoked; it stays valid until %s",
+                secret.ref(), secret.lease().expiresAt());
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> revokeQuietly(SecretBackend backend, String leaseId) {
+        if (!backend.capabilities().contains(BackendCapability.REVOKE)) {
+            LOG.warnf("backend %s cannot revoke a credential that could not be recorded; it expires with its lease", backend.name());
+            return Uni.createFrom().voidItem();
+        }
+        return calls.call(backend, "revoke", "lease", () -> backend.revoke(leaseId))
+                .onFailure().invoke(failure -> LOG.warnf("a credential that could not be recorded was not revoked (%s);"
+                        + " it expires with its lease", failure.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
-    public Uni<Lease> renew(AccessContext access, String leaseId, Optional<Duration> increment) {
+    public Uni<Lease> renew(RequestContext access, String leaseId, Optional<Duration> increment) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "renew", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.RENEW)
+        return audited(access, AuditOperation.RENEW, Target.lease(leaseFingerprint), 200, heldLease(access, leaseFingerprint, Capability.RENEW)
                 .chain(record -> {
                     SecretBackend backend = backend(SecretRef.of(record.backend(), record.path()), BackendCapability.RENEW);
                     return calls.call(backend, "renew", record.path(),
                                     () -> backend.renew(leaseId, increment.orElse(config.defaultRenewIncrement())))
                             .call(lease -> leases.recordRenewed(leaseFingerprint, lease.expiresAt()))
                             .invoke(lease -> evictLease(leaseId))
-                            .map(lease -> new Audited<>(lease, SecretRef.of(record.backend(), record.path()), null));
+                            .map(lease -> new Audited<>(lease, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
     /** Revokes a lease held by the caller (or by anyone, for an admin of its path); the credential stops working. */
-    public Uni<Void> revoke(AccessContext access, String leaseId) {
+    public Uni<Void> revoke(RequestContext access, String leaseId) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, "revoke", null, leaseFingerprint, heldLease(access, leaseFingerprint, Capability.REVOKE)
+        return audited(access, AuditOperation.REVOKE, Target.lease(leaseFingerprint), 204, heldLease(access, leaseFingerprint, Capability.REVOKE)
                 .chain(record -> {
                     SecretRef ref = SecretRef.of(record.backend(), record.path());
                     SecretBackend backend = backend(ref, BackendCapability.REVOKE);
                     return calls.call(backend, "revoke", record.path(), () -> backend.revoke(leaseId))
                             .invoke(() -> evictLease(leaseId))
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
-                            .map(ignored -> new Audited<Void>(null, ref, null));
+                            .invoke(() -> changed(SecretChanged.leaseRevoked(ref, leaseFingerprint, clock.instant())))
+                            .map(ignored -> new Audited<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
-    /** Drops cached values of one secret, e.g. after it was rotated. */
-    public int evict(SecretRef ref) {
-        return cache.evictIf(grant -> grant.secret().ref().equals(ref));
+    /** Drops expired grants and zeroes the values of those that left the cache; see {@link LeaseCache#sweep()}. */
+    public int sweepCache() {
+        return cache.sweep();
     }
 
-    private Uni<LeaseRecord> heldLease(AccessContext access, String leaseFingerprint, Capability capability) {
+    /**
+     * Takes in a change to one secret, made here (a rotation finished, a write) or relayed from another replica: drops
+     * every cached copy it makes stale, then announces it. Synchronous, so a read on this replica that starts after
+     * this returns goes to the backend.
+     *
+     * @return how many cached grants were dropped
+     */
+    public int changed(SecretChanged change) {
+        int dropped = change.lease()
+                .map(revoked -> cache.evictIf(grant -> grant.secret().lease().id().map(fingerprint::of)
+                        .equals(Optional.of(revoked))))
+                .orElseGet(() -> cache.evictIf(grant -> grant.secret().ref().equals(change.ref())));
+        announcer.announce(change);
+        return dropped;
+    }
+
+    /**
+     * This replica may have missed changes made elsewhere (see {@link ChangesMissed}): drops every cached grant, then
+     * announces it so the Kubernetes sync refreshes everything.
+     *
+     * @return how many cached grants were dropped
+     */
+    public int changesMissed(ChangesMissed missed) {
+        int dropped = cache.evictIf(grant -> true);
+        announcer.announce(missed);
+        return dropped;
+    }
+
+    private Uni<LeaseRecord> heldLease(RequestContext access, String leaseFingerprint, Capability capability) {
         return leases.find(leaseFingerprint).map(found -> {
             LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
             String path = record.backend() + "/" + record.path();
@@ -177,7 +284,7 @@ public class Broker {
         return new Grant(secret, now.plus(lifetime), schedule.refreshAfter(now, lifetime));
     }
 
-    private void authorize(AccessContext access, Capability capability, String path) {
+    private void authorize(RequestContext access, Capability capability, String path) {
         if (!policy.allows(access.caller(), capability, path)) {
             throw new AccessDeniedException(capability.spelling(), path);
         }
@@ -195,31 +302,49 @@ public class Broker {
         }
     }
 
-    /** A result plus the references the audit event should carry, learned only once the operation ran. */
-    private record Audited<T>(T value, SecretRef ref, String version) {}
+    /** A result plus the target the audit event should name, learned only once the operation ran. */
+    private record Audited<T>(T value, Target target) {}
 
-    private Uni<Grant> audited(AccessContext access, String operation, SecretRef ref, Uni<Grant> action) {
-        return audited(access, operation, ref, null, action.map(grant -> new Audited<>(grant, ref,
-                        grant.secret().version().orElse(null))))
-                .map(grant -> grant);
+    private Uni<Grant> audited(RequestContext access, AuditOperation operation, SecretRef ref, Uni<Grant> action) {
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, operation, secret, 200, action.map(grant -> new Audited<>(grant, secret
+                .atVersion(grant.secret().version().orElse(null))
+                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)))));
     }
 
-    private <T> Uni<T> audited(AccessContext access, String operation, SecretRef ref, String leaseFingerprint,
+    /**
+     * Writes the one audit event for an operation, with the outcome and the status the caller will be sent, before
+     * the result (or the failure) goes on. If the event cannot be written the result never leaves.
+     *
+     * @param target        what the event names if the operation fails before learning more
+     * @param successStatus what the caller is answered on success (revoke: 204), recorded as sent
+     */
+    private <T> Uni<T> audited(RequestContext access, AuditOperation operation, Target target, int successStatus,
                                Uni<Audited<T>> action) {
         return action.onItemOrFailure().transformToUni((done, failure) -> {
-            Classified outcome = Classified.of(failure);
-            SecretRef target = done != null && done.ref() != null ? done.ref() : ref;
-            String lease = leaseFingerprint;
-            if (lease == null && done != null && done.value() instanceof Grant grant) {
-                lease = grant.secret().lease().id().map(fingerprint::of).orElse(null);
+            Result result;
+            if (failure == null) {
+                Integer status = access.statusFor(null, successStatus);
+                result = status == null ? Result.success() : Result.success(status);
+            } else {
+                Failures.Refusal refusal = Failures.of(failure);
+                result = Result.failure(refusal.outcome(), access.statusFor(refusal.code(), successStatus), refusal.code());
             }
-            AuditEvent event = new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation,
-                    target == null ? null : target.backend(), target == null ? null : target.path().value(),
-                    done == null ? null : done.version(), lease, outcome.outcome(), outcome.status(), outcome.code(),
-                    access.clientAddress());
+            AuditEvent event = event(access, operation, done == null ? target : done.target(), result);
             return audit.append(event).onItem().transformToUni(ignored -> failure == null
                     ? Uni.createFrom().item(done.value())
                     : Uni.createFrom().<T>failure(failure));
         });
+    }
+
+    /** The event for one access, of the kind its channel calls for. */
+    private AuditEvent event(RequestContext access, AuditOperation operation, Target target, Result result) {
+        return switch (access.channel()) {
+            case API -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
+                    access.clientAddress(), operation, target, result);
+            case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
+                    operation, target, result);
+            case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
+        };
     }
 }

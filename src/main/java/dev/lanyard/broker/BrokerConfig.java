@@ -24,6 +24,13 @@ public interface BrokerConfig {
     @WithDefault("100")
     int maxLeasesPerIdentity();
 
+    /**
+     * How long a place under {@link #maxLeasesPerIdentity()} is held for an issue in flight. An issue that ends
+     * confirms or releases it; one whose replica died frees it after this.
+     */
+    @WithDefault("1m")
+    Duration issueHold();
+
     /** Lease extension requested on renew when the caller does not ask for one. */
     @WithDefault("1h")
     Duration defaultRenewIncrement();

@@ -3,23 +3,58 @@ package dev.lanyard.broker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 
-/** {@link LeaseStore} in PostgreSQL's {@code lease} table, through Hibernate Reactive. */
+/**
+ * {@link LeaseStore} in PostgreSQL's {@code lease} table, through Hibernate Reactive. A reservation is a row whose
+ * fingerprint is {@code reservation:<uuid>}, owned and counted like a lease until it is confirmed or expires.
+ */
 @ApplicationScoped
 class DatabaseLeaseStore implements LeaseStore {
 
+    private static final String RESERVATION = "reservation:";
+
     @Override
-    public Uni<Void> recordIssued(LeaseRecord lease) {
-        LeaseEntity row = new LeaseEntity();
-        row.fingerprint = lease.fingerprint();
-        row.owner = lease.owner();
-        row.backend = lease.backend();
-        row.path = lease.path();
-        row.issuedAt = lease.issuedAt();
-        row.expiresAt = lease.expiresAt();
-        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.persist(row))).replaceWithVoid();
+    public Uni<Optional<String>> reserve(String owner, int cap, Instant now, Duration holdFor) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s
+                // One owner's reservations are serialised across replicas; other owners never wait for them.
+                .createNativeQuery("select pg_advisory_xact_lock(hashtext(?1))")
+                .setParameter(1, "lanyard-lease-cap:" + owner)
+                .getSingleResult()
+                .chain(() -> s.createSelectionQuery("select count(*) from LeaseEntity where owner = ?1 and revokedAt is null "
+                                + "and expiresAt > ?2", Long.class)
+                        .setParameter(1, owner).setParameter(2, now).getSingleResult())
+                .chain(live -> {
+                    if (live >= cap) {
+                        return Uni.createFrom().item(Optional.<String>empty());
+                    }
+                    LeaseEntity row = new LeaseEntity();
+                    row.fingerprint = RESERVATION + UUID.randomUUID();
+                    row.owner = owner;
+                    row.backend = "lanyard";
+                    row.path = "reservation";
+                    row.issuedAt = now;
+                    row.expiresAt = now.plus(holdFor);
+                    return s.persist(row).replaceWith(Optional.of(row.fingerprint));
+                })));
+    }
+
+    @Override
+    public Uni<Void> confirm(String reservation, LeaseRecord lease) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createMutationQuery(
+                        "update LeaseEntity set fingerprint = ?1, backend = ?2, path = ?3, issuedAt = ?4, expiresAt = ?5 "
+                                + "where fingerprint = ?6")
+                .setParameter(1, lease.fingerprint()).setParameter(2, lease.backend()).setParameter(3, lease.path())
+                .setParameter(4, lease.issuedAt()).setParameter(5, lease.expiresAt()).setParameter(6, reservation)
+                .executeUpdate())).replaceWithVoid();
+    }
+
+    @Override
+    public Uni<Void> release(String reservation, Instant now) {
+        return update("update LeaseEntity set expiresAt = ?1 where fingerprint = ?2", now, reservation);
     }
 
     @Override

@@ -1,10 +1,13 @@
 package dev.lanyard.broker;
 
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -13,17 +16,27 @@ import java.util.function.Supplier;
  *
  * <p>A request that finds no fresh grant either joins the load already in flight for its key or starts one;
  * all joiners receive the same result. A failed load is not cached: the next request tries again.
+ *
+ * <p>Secret values do not outlive their use: a grant that is replaced, evicted (revocation, rotation) or past its
+ * expiry leaves the cache at the next {@link #sweep()} and its value is zeroed {@link #RETIREMENT} later. The delay
+ * lets a response that took the grant just before it left finish writing it; no request holds a value that long.
  */
 final class LeaseCache<K> {
+
+    /** How long a grant that left the cache keeps its value for responses already writing it. */
+    static final Duration RETIREMENT = Duration.ofSeconds(30);
 
     /** What a lookup found, for metrics. */
     enum Result { HIT, MISS, JOINED }
 
     record Lookup(Grant grant, Result result) {}
 
+    private record Retired(Grant grant, Instant at) {}
+
     private final InstantSource clock;
     private final ConcurrentHashMap<K, Grant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<K, Uni<Grant>> inFlight = new ConcurrentHashMap<>();
+    private final Queue<Retired> retired = new ConcurrentLinkedQueue<>();
 
     LeaseCache(InstantSource clock) {
         this.clock = clock;
@@ -39,7 +52,7 @@ final class LeaseCache<K> {
         Uni<Grant> load = inFlight.computeIfAbsent(key, k -> {
             started[0] = true;
             return Uni.createFrom().<Grant>deferred(loader::get)
-                    .invoke(grant -> grants.put(k, grant))
+                    .invoke(grant -> replace(k, grant))
                     // A block, not an expression: eventually(Supplier<Uni>) would subscribe to the removed Uni, i.e. itself.
                     .eventually(() -> {
                         inFlight.remove(k);
@@ -55,7 +68,10 @@ final class LeaseCache<K> {
     }
 
     void replace(K key, Grant grant) {
-        grants.put(key, grant);
+        Grant previous = grants.put(key, grant);
+        if (previous != null && previous != grant) {
+            retire(previous);
+        }
     }
 
     /** Drops every grant the predicate selects (revocation, rotation). */
@@ -65,10 +81,33 @@ final class LeaseCache<K> {
             boolean drop = selector.test(e.getValue());
             if (drop) {
                 evicted[0]++;
+                retire(e.getValue());
             }
             return drop;
         });
         return evicted[0];
+    }
+
+    /**
+     * Drops grants past their expiry and zeroes the values of grants that left the cache more than
+     * {@link #RETIREMENT} ago. Run periodically; returns how many values were zeroed.
+     */
+    int sweep() {
+        Instant now = clock.instant();
+        evictIf(grant -> !now.isBefore(grant.expiresAt()));
+        int zeroed = 0;
+        Retired oldest;
+        while ((oldest = retired.peek()) != null && !now.isBefore(oldest.at().plus(RETIREMENT))) {
+            if (retired.remove(oldest)) {
+                oldest.grant().secret().value().close();
+                zeroed++;
+            }
+        }
+        return zeroed;
+    }
+
+    private void retire(Grant grant) {
+        retired.add(new Retired(grant, clock.instant()));
     }
 
     int size() {

@@ -1,6 +1,6 @@
 package dev.lanyard.health;
 
-import dev.lanyard.audit.AuditChainWriter;
+import dev.lanyard.audit.store.AuditChainWriter;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

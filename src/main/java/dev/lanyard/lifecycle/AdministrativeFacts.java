@@ -1,6 +1,10 @@
 package dev.lanyard.lifecycle;
 
+import dev.lanyard.audit.Outcome;
 import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.auth.ApiTokenService;
 import dev.lanyard.auth.AuthConfig;
@@ -32,9 +36,10 @@ class AdministrativeFacts {
             String token = SecretReference.parse(entry.getValue()).resolve();
             ApiTokenService.Bootstrap outcome = VertxContextSupport.subscribeAndAwait(() -> tokens.bootstrap(name, token));
             AuditEvent event = switch (outcome) {
-                case CREATED, UNCHANGED -> fact(clock, "token.bootstrap", "tokens/" + name, AuditEvent.Outcome.SUCCESS, null);
-                case REPLACED -> fact(clock, "token.rotate", "tokens/" + name, AuditEvent.Outcome.SUCCESS, null);
-                case REVOKED -> fact(clock, "token.bootstrap", "tokens/" + name, AuditEvent.Outcome.DENIED, "TOKEN_REVOKED");
+                case CREATED, UNCHANGED -> fact(clock, AuditOperation.TOKEN_BOOTSTRAP, Target.token(name), Result.success());
+                case REPLACED -> fact(clock, AuditOperation.TOKEN_ROTATE, Target.token(name), Result.success());
+                case REVOKED -> fact(clock, AuditOperation.TOKEN_BOOTSTRAP, Target.token(name),
+                        Result.failure(Outcome.DENIED, null, "TOKEN_REVOKED"));
             };
             VertxContextSupport.subscribeAndAwait(() -> audit.append(event));
             if (outcome == ApiTokenService.Bootstrap.REVOKED) {
@@ -45,13 +50,12 @@ class AdministrativeFacts {
             }
         }
         for (String name : policies.names()) {
-            AuditEvent event = fact(clock, "policy.load", "policies/" + name, AuditEvent.Outcome.SUCCESS, null);
+            AuditEvent event = fact(clock, AuditOperation.POLICY_LOAD, Target.policy(name), Result.success());
             VertxContextSupport.subscribeAndAwait(() -> audit.append(event));
         }
     }
 
-    private static AuditEvent fact(InstantSource clock, String operation, String path, AuditEvent.Outcome outcome, String code) {
-        return new AuditEvent(clock.instant(), "startup", "system", operation, "lanyard", path, null, null, outcome,
-                outcome == AuditEvent.Outcome.SUCCESS ? 200 : 403, code, null);
+    private static AuditEvent fact(InstantSource clock, AuditOperation operation, Target target, Result result) {
+        return AuditEvent.administrative(clock.instant(), "startup", operation, target, result);
     }
 }

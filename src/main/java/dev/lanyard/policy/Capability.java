@@ -5,6 +5,8 @@ import java.util.Locale;
 /** What a policy rule may allow on a path. */
 public enum Capability {
     READ, ISSUE, RENEW, REVOKE,
+    /** Write a new current version of a static secret. */
+    WRITE,
     /** Renew or revoke leases on the path that other identities hold. */
     ADMIN,
     /** Query and verify the audit log. */

@@ -1,25 +1,24 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.auth.AuthenticationException;
 import dev.lanyard.auth.Authenticator;
-import dev.lanyard.broker.AccessContext;
-import dev.lanyard.broker.Classified;
+import dev.lanyard.auth.RequestContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-import java.time.InstantSource;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**
  * Runs before routing for every request the REST layer sees, so no endpoint (and no unknown path) is reachable
- * without a verified caller: deny by default. Health, metrics and OpenAPI are served outside this layer.
+ * without a verified caller: deny by default. Health, metrics and OpenAPI are served outside this layer, and
+ * {@link HttpEdge} has already refused what is not canonical.
  *
  * <p>Rejections here are audited like any other access.
  */
@@ -28,38 +27,37 @@ public class AccessFilters {
     private static final Logger LOG = Logger.getLogger(AccessFilters.class);
 
     private final Authenticator authenticator;
-    private final AuditLog audit;
-    private final InstantSource clock;
+    private final RestAudit audit;
 
-    AccessFilters(Authenticator authenticator, AuditLog audit, InstantSource clock) {
+    AccessFilters(Authenticator authenticator, RestAudit audit) {
         this.authenticator = authenticator;
         this.audit = audit;
-        this.clock = clock;
     }
 
     @ServerRequestFilter(preMatching = true)
     public Uni<Response> authenticate(ContainerRequestContext context, HttpServerRequest request) {
         String requestId = Requests.requestId(context);
         String client = Requests.clientAddress(request);
-        if (!isCanonical(request.path())) {
-            return reject(requestId, client, "anonymous", "request", 400, "INVALID_PATH",
-                    AuditEvent.Outcome.INVALID, "the path must not contain encoded characters, '.' or '..' segments, or '//'");
-        }
         return authenticator.authenticate(context.getHeaderString(HttpHeaders.AUTHORIZATION))
-                .map(caller -> {
-                    context.setProperty(Requests.ACCESS, new AccessContext(caller, requestId, client));
-                    return (Response) null;
+                .onItem().transformToUni(caller -> {
+                    RequestContext access = RequestContext.http(caller, requestId, client, Classified::answer);
+                    context.setProperty(Requests.ACCESS, access);
+                    if (HttpMethod.OPTIONS.equals(context.getMethod())) {
+                        // No endpoint answers OPTIONS: without this the REST layer would answer 200 and record nothing.
+                        return reject(requestId, access, client, AuditOperation.REQUEST,
+                                RestAudit.refused(405, "METHOD_NOT_ALLOWED", "OPTIONS is not served"));
+                    }
+                    return Uni.createFrom().<Response>nullItem();
                 })
                 .onFailure(AuthenticationException.class).recoverWithUni(failure -> {
                     LOG.debugf("request %s: %s", requestId, failure.getMessage());
-                    Classified c = Classified.of(failure);
-                    return reject(requestId, client, "anonymous", "authenticate", c.status(), c.code(), c.outcome(), c.message());
+                    return reject(requestId, null, client, AuditOperation.AUTHENTICATE, Classified.of(failure));
                 })
                 .onFailure(failure -> !(failure instanceof AuthenticationException)).recoverWithUni(failure -> {
                     // The token store (database) or JWKS could not be consulted: nobody is authenticated, nothing is served.
                     LOG.warnf("request %s: caller could not be verified: %s", requestId, failure.getClass().getSimpleName());
-                    return reject(requestId, client, "anonymous", "authenticate", 503, "AUTHENTICATION_UNAVAILABLE",
-                            AuditEvent.Outcome.FAILED, "callers cannot be verified right now");
+                    return reject(requestId, null, client, AuditOperation.AUTHENTICATE, RestAudit.refused(503,
+                            "AUTHENTICATION_UNAVAILABLE", "callers cannot be verified right now"));
                 });
     }
 
@@ -69,29 +67,10 @@ public class AccessFilters {
         response.getHeaders().putSingle("Cache-Control", "no-store");
     }
 
-    private Uni<Response> reject(String requestId, String client, String subject, String operation, int status,
-                                 String code, AuditEvent.Outcome outcome, String detail) {
-        AuditEvent event = new AuditEvent(clock.instant(), requestId, subject, operation, null, null, null, null,
-                outcome, status, code, client);
-        return audit.append(event)
-                .map(ignored -> Problem.response(status, code, detail, requestId))
+    private Uni<Response> reject(String requestId, RequestContext access, String client, AuditOperation operation,
+                                 Classified refusal) {
+        return audit.refusal(requestId, access, client, operation, refusal)
+                .map(sent -> Problem.response(sent, requestId))
                 .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));
-    }
-
-    /**
-     * Secret paths use only unreserved characters, so a raw path with a percent sign, a backslash, an empty
-     * segment or a dot segment is an attempt to be read two ways (encoded slash, traversal) and is refused
-     * before anything decodes or normalises it.
-     */
-    static boolean isCanonical(String rawPath) {
-        if (rawPath == null || rawPath.indexOf('%') >= 0 || rawPath.indexOf('\\') >= 0 || rawPath.contains("//")) {
-            return false;
-        }
-        for (String segment : rawPath.split("/")) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,26 +1,25 @@
 package dev.lanyard.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.lanyard.audit.AuditArchive;
-import dev.lanyard.audit.AuditCheckpoints;
-import dev.lanyard.audit.AuditConfig;
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
-import dev.lanyard.audit.AuditQuery;
-import dev.lanyard.audit.AuditStore;
-import dev.lanyard.audit.AuditVerification;
-import dev.lanyard.audit.InvalidAuditRequestException;
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainVerifier;
-import dev.lanyard.audit.ChainedEvent;
-import dev.lanyard.audit.Checkpoint;
-import dev.lanyard.audit.LeaseFingerprint;
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.audit.store.AuditArchive;
+import dev.lanyard.audit.store.AuditCheckpoints;
+import dev.lanyard.audit.store.AuditConfig;
+import dev.lanyard.audit.store.AuditQuery;
+import dev.lanyard.audit.store.AuditStore;
+import dev.lanyard.audit.store.AuditVerification;
+import dev.lanyard.audit.store.InvalidAuditRequestException;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainVerifier;
+import dev.lanyard.audit.chain.ChainedEvent;
+import dev.lanyard.audit.chain.Checkpoint;
+import dev.lanyard.broker.LeaseFingerprint;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.broker.AccessDeniedException;
-import dev.lanyard.broker.Classified;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -65,20 +64,19 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "audit")
 public class AuditResource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AuditStore store;
     private final AuditCheckpoints checkpoints;
     private final AuditVerification verification;
     private final AuditArchive archive;
-    private final AuditLog audit;
+    private final RestAudit audit;
     private final PolicyEngine policy;
     private final LeaseFingerprint fingerprint;
     private final AuditConfig config;
     private final InstantSource clock;
 
     AuditResource(AuditStore store, AuditCheckpoints checkpoints, AuditVerification verification, AuditArchive archive,
-                  AuditLog audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
+                  RestAudit audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
         this.store = store;
         this.checkpoints = checkpoints;
         this.verification = verification;
@@ -92,7 +90,7 @@ public class AuditResource {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventPage(List<Map<String, Object>> events, String next) {}
+    public record EventPage(List<JsonNode> events, String next) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -110,10 +108,10 @@ public class AuditResource {
                             @QueryParam("after") String after, @QueryParam("limit") String limit,
                             @Context ContainerRequestContext request) {
         AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, limit);
-        return audited(request, Capability.AUDIT_READ, "audit.query", "events", () -> {
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_QUERY, "events", () -> {
             List<ChainedEvent> page = store.page(query);
             String next = page.size() == query.limit() ? String.valueOf(page.getLast().seq()) : null;
-            return new EventPage(page.stream().map(AuditResource::exported).toList(), next);
+            return new EventPage(page.stream().<JsonNode>map(ChainedEvent::toJson).toList(), next);
         });
     }
 
@@ -125,9 +123,10 @@ public class AuditResource {
     public Response export(@QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("subject") String subject,
                            @QueryParam("path") String path, @QueryParam("operation") String operation,
                            @QueryParam("outcome") String outcome, @QueryParam("backend") String backend,
+                           @QueryParam("lease_id") String leaseId, @QueryParam("request_id") String requestId,
                            @QueryParam("after") String after, @Context ContainerRequestContext request) {
-        AuditQuery query = query(from, to, subject, path, operation, outcome, backend, null, null, after, null);
-        audited(request, Capability.AUDIT_READ, "audit.export", "export", () -> null);
+        AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, null);
+        audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_EXPORT, "export", () -> null);
         StreamingOutput body = output -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8));
             store.export(query, event -> writeLine(writer, event));
@@ -143,25 +142,27 @@ public class AuditResource {
     public Map<String, Object> holders(@QueryParam("path") String path, @QueryParam("from") String from,
                                        @QueryParam("to") String to, @QueryParam("version") String version,
                                        @QueryParam("lease_id") String leaseId, @Context ContainerRequestContext request) {
-        if (path == null || !path.contains("/")) {
-            throw new InvalidQueryException("path is required, as <backend>/<path>");
-        }
+        String target = Identifiers.filter("path", path).filter(p -> p.indexOf('/') > 0)
+                .orElseThrow(() -> new InvalidQueryException("path is required, as <backend>/<path>"));
         Instant start = instant("from", Optional.ofNullable(from)).orElseThrow(() -> new InvalidQueryException("from is required"));
         Instant end = instant("to", Optional.ofNullable(to)).orElseGet(clock::instant);
-        String backend = path.substring(0, path.indexOf('/'));
-        String within = path.substring(path.indexOf('/') + 1);
-        return audited(request, Capability.AUDIT_READ, "audit.holders", "holders", () -> Map.of("holdings",
-                store.holders(backend, within, Optional.ofNullable(version), Optional.ofNullable(leaseId).map(fingerprint::of),
-                        start, end).stream().map(AuditResource::holding).toList()));
+        String backend = Identifiers.backendFilter("path", target.substring(0, target.indexOf('/'))).orElseThrow();
+        String within = target.substring(target.indexOf('/') + 1);
+        Optional<String> wantedVersion = Identifiers.filter("version", version);
+        Optional<String> lease = Identifiers.filter("lease_id", leaseId).map(fingerprint::of);
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_HOLDERS, "holders", () -> Map.of("holdings",
+                store.holders(backend, within, wantedVersion, lease, start, end).stream().map(AuditResource::holding).toList()));
     }
 
     @GET
     @Path("/public-key")
+    @RunOnVirtualThread
     @Operation(summary = "The Ed25519 key that verifies checkpoints")
-    public Map<String, String> publicKey() {
-        // Public by nature, but still behind authentication like every /v1 endpoint.
-        return Map.of("algorithm", "Ed25519", "key_id", checkpoints.keyId(),
-                "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey()));
+    public Map<String, String> publicKey(@Context ContainerRequestContext request) {
+        // Public by nature, but behind authentication, policy and the audit log like every /v1 endpoint.
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_PUBLIC_KEY, "public-key", () -> Map.of(
+                "algorithm", "Ed25519", "key_id", checkpoints.keyId(),
+                "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey())));
     }
 
     @POST
@@ -172,7 +173,7 @@ public class AuditResource {
                                @Context ContainerRequestContext request) {
         Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
         Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
-        return audited(request, Capability.AUDIT_READ, "audit.verify", "verify",
+        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY, "verify",
                 () -> verification(verification.verify(startAt, upTo)));
     }
 
@@ -187,7 +188,7 @@ public class AuditResource {
     @RunOnVirtualThread
     @Operation(summary = "Sign the current chain head now")
     public Map<String, Object> checkpointNow(@Context ContainerRequestContext request) {
-        return audited(request, Capability.ADMIN, "audit.checkpoint", "checkpoints", () -> {
+        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_CHECKPOINT, "checkpoints", () -> {
             Optional<Checkpoint> signed = checkpoints.checkpoint().await().indefinitely();
             return signed.map(AuditResource::checkpoint).orElseGet(() -> Map.of("signed", false));
         });
@@ -201,7 +202,7 @@ public class AuditResource {
     public Map<String, Object> archive(@QueryParam("up_to_seq") String upToSeq, @Context ContainerRequestContext request) {
         long upTo = number("up_to_seq", Optional.ofNullable(upToSeq)).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
         // The event recording the archive names the segment's end: the owner's prune requires exactly that event.
-        return audited(request, Capability.ADMIN, "audit.archive", AuditArchive.target(upTo), () -> {
+        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_ARCHIVE, AuditArchive.target(upTo), () -> {
             AuditArchive.Archived done = archive.archive(upTo);
             return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
                     "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
@@ -209,8 +210,9 @@ public class AuditResource {
     }
 
     /** Authorises, runs, and audits the outcome before anything is returned; a denial is audited too. */
-    private <T> T audited(ContainerRequestContext request, Capability capability, String operation, String resource, Supplier<T> action) {
-        AccessContext access = Requests.access(request);
+    private <T> T audited(ContainerRequestContext request, Capability capability, AuditOperation operation, String resource,
+                          Supplier<T> action) {
+        RequestContext access = Requests.access(request);
         String path = "audit/" + resource;
         T result = null;
         RuntimeException failure = null;
@@ -224,11 +226,9 @@ public class AuditResource {
             }
         }
         Classified outcome = failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
-                ? new Classified(400, "INVALID_QUERY", AuditEvent.Outcome.INVALID, failure.getMessage())
+                ? RestAudit.refused(400, "INVALID_QUERY", failure.getMessage())
                 : Classified.of(failure);
-        audit.append(new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(), operation, "audit",
-                resource, null, null, outcome.outcome(), outcome.status(), outcome.code(), access.clientAddress()))
-                .await().indefinitely();
+        audit.operation(access, operation, Target.audit(resource), outcome).await().indefinitely();
         if (failure != null) {
             // Rethrown as already audited, so the problem mapper does not write a second row.
             throw failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
@@ -244,17 +244,27 @@ public class AuditResource {
             throw new InvalidQueryException("limit must be between 1 and " + AuditQuery.MAX_LIMIT);
         }
         return new AuditQuery(instant("from", Optional.ofNullable(from)), instant("to", Optional.ofNullable(to)),
-                Optional.ofNullable(subject), Optional.ofNullable(path), Optional.ofNullable(operation),
-                Optional.ofNullable(outcome), Optional.ofNullable(backend), Optional.ofNullable(leaseId).map(fingerprint::of),
-                Optional.ofNullable(requestId), number("after", Optional.ofNullable(after)), size);
+                Identifiers.filter("subject", subject), Identifiers.filter("path", path),
+                Identifiers.filter("operation", operation), Identifiers.filter("outcome", outcome),
+                Identifiers.backendFilter("backend", backend), Identifiers.filter("lease_id", leaseId).map(fingerprint::of),
+                Identifiers.filter("request_id", requestId), number("after", Optional.ofNullable(after)), size);
     }
 
+    /** Instants the database can compare: years 1 to 9999, which covers every event Lanyard can have written. */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private static Optional<Instant> instant(String name, Optional<String> text) {
+        Optional<Instant> parsed;
         try {
-            return text.filter(t -> !t.isEmpty()).map(Instant::parse);
+            parsed = text.filter(t -> !t.isEmpty()).map(Instant::parse);
         } catch (DateTimeParseException e) {
             throw new InvalidQueryException(name + " must be an ISO-8601 instant such as 2026-11-23T10:00:00Z");
         }
+        if (parsed.isPresent() && (parsed.get().isBefore(EARLIEST) || parsed.get().isAfter(LATEST))) {
+            throw new InvalidQueryException(name + " must be between the years 1 and 9999");
+        }
+        return parsed;
     }
 
     private static Optional<Long> number(String name, Optional<String> text) {
@@ -265,28 +275,9 @@ public class AuditResource {
         }
     }
 
-    static Map<String, Object> exported(ChainedEvent e) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("seq", e.seq());
-        line.put("hash", HexFormat.of().formatHex(e.hash()));
-        line.put("occurred_at", CanonicalForm.timestamp(e.occurredAt()));
-        line.put("request_id", e.requestId());
-        line.put("subject", e.subject());
-        line.put("operation", e.operation());
-        line.put("backend", e.backend());
-        line.put("path", e.path());
-        line.put("version", e.version());
-        line.put("lease_hmac", e.leaseHmac());
-        line.put("outcome", e.outcome());
-        line.put("status", e.status());
-        line.put("error_code", e.errorCode());
-        line.put("client_address", e.clientAddress());
-        return line;
-    }
-
     private static void writeLine(BufferedWriter writer, ChainedEvent event) {
         try {
-            writer.write(JSON.writeValueAsString(exported(event)));
+            writer.write(event.toJsonLine());
             writer.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);

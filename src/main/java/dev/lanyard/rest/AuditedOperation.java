@@ -1,15 +1,13 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.broker.AccessDeniedException;
-import dev.lanyard.broker.Classified;
 import dev.lanyard.policy.Capability;
 import dev.lanyard.policy.PolicyEngine;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.InstantSource;
 import java.util.function.Supplier;
 
 /**
@@ -20,36 +18,29 @@ import java.util.function.Supplier;
 class AuditedOperation {
 
     private final PolicyEngine policy;
-    private final AuditLog audit;
-    private final InstantSource clock;
+    private final RestAudit audit;
 
-    AuditedOperation(PolicyEngine policy, AuditLog audit, InstantSource clock) {
+    AuditedOperation(PolicyEngine policy, RestAudit audit) {
         this.policy = policy;
         this.audit = audit;
-        this.clock = clock;
     }
 
     /**
-     * @param target        what the operation acts on, as {@code <backend>/<path>} for policy and the audit row
+     * @param target        what the operation acts on; its {@code <backend>/<path>} is what policy is asked about
      * @param successStatus the status a success is answered with (201, 204 …), recorded as sent
      */
-    <T> Uni<T> run(AccessContext access, Capability capability, String operation, String backend, String path,
+    <T> Uni<T> run(RequestContext access, Capability capability, AuditOperation operation, Target target,
                    int successStatus, Supplier<Uni<T>> action) {
         return Uni.createFrom().deferred(() -> {
-                    String target = backend + "/" + path;
-                    if (!policy.allows(access.caller(), capability, target)) {
-                        throw new AccessDeniedException(capability.spelling(), target);
+                    String path = target.backend() + "/" + target.path();
+                    if (!policy.allows(access.caller(), capability, path)) {
+                        throw new AccessDeniedException(capability.spelling(), path);
                     }
                     return action.get();
                 })
                 .onItemOrFailure().transformToUni((result, failure) -> {
-                    Classified outcome = failure == null
-                            ? new Classified(successStatus, null, AuditEvent.Outcome.SUCCESS, null)
-                            : Classified.of(failure);
-                    AuditEvent event = new AuditEvent(clock.instant(), access.requestId(), access.caller().subject(),
-                            operation, backend, path, null, null, outcome.outcome(), outcome.status(), outcome.code(),
-                            access.clientAddress());
-                    return audit.append(event).onItem().transformToUni(ignored -> failure == null
+                    Classified outcome = failure == null ? Classified.success(successStatus) : Classified.of(failure);
+                    return audit.operation(access, operation, target, outcome).onItem().transformToUni(ignored -> failure == null
                             ? Uni.createFrom().item(result)
                             : Uni.createFrom().<T>failure(new AuditedProblem(outcome)));
                 });

@@ -21,4 +21,11 @@ public record GrantResponse(String backend, String path, Map<String, String> dat
                 secret.lease().id().isPresent() ? secret.lease().renewable() : null,
                 Math.max(0, Duration.between(now, grant.expiresAt()).toSeconds()), grant.expiresAt(), grant.refreshAfter());
     }
+
+    /** The values and the lease id are what the response exists to carry; a log line or error must never show them. */
+    @Override
+    public String toString() {
+        return "GrantResponse[" + backend + "/" + path + ", fields=" + (data == null ? "[]" : data.keySet())
+                + ", version=" + version + ", leaseId=" + (leaseId == null ? "none" : "(masked)") + ", expiresAt=" + expiresAt + "]";
+    }
 }

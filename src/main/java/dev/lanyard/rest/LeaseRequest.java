@@ -13,4 +13,10 @@ import jakarta.validation.constraints.Size;
  * @param increment requested extension in seconds (renew only); the backend may grant less
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record LeaseRequest(@NotBlank @Size(max = 512) String leaseId, @Positive @Max(31_536_000) Long increment) {}
+public record LeaseRequest(@NotBlank @Size(max = 512) String leaseId, @Positive @Max(31_536_000) Long increment) {
+    /** A lease id is a bearer handle for renew and revoke. */
+    @Override
+    public String toString() {
+        return "LeaseRequest[leaseId=(masked), increment=" + increment + "]";
+    }
+}

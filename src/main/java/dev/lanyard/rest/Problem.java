@@ -3,7 +3,6 @@ package dev.lanyard.rest;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.lanyard.broker.Classified;
 import jakarta.ws.rs.core.Response;
 import java.util.Locale;
 
@@ -16,11 +15,16 @@ import java.util.Locale;
 public record Problem(String type, String title, int status, String code, String detail, String requestId) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+    static final String BEARER_CHALLENGE = "Bearer realm=\"lanyard\"";
 
     static Problem of(int status, String code, String detail, String requestId) {
         return new Problem("urn:lanyard:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'),
                 Response.Status.fromStatusCode(status) == null ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(),
                 status, code, detail, requestId);
+    }
+
+    static Problem of(Classified classified, String requestId) {
+        return of(classified.status(), classified.code(), classified.message(), requestId);
     }
 
     static Response response(Classified classified, String requestId) {
@@ -30,7 +34,7 @@ public record Problem(String type, String title, int status, String code, String
     static Response response(int status, String code, String detail, String requestId) {
         Response.ResponseBuilder builder = Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail, requestId));
         if (status == 401) {
-            builder.header("WWW-Authenticate", "Bearer realm=\"lanyard\"");
+            builder.header("WWW-Authenticate", BEARER_CHALLENGE);
         }
         return builder.build();
     }

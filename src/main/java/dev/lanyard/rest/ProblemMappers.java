@@ -1,18 +1,19 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.AuditOperation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
-import dev.lanyard.broker.AccessContext;
-import dev.lanyard.broker.Classified;
+import dev.lanyard.auth.RequestContext;
 import dev.lanyard.secret.InvalidSecretPathException;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
-import java.time.InstantSource;
 import java.util.Locale;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -24,13 +25,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    private static final String MALFORMED = "the request body is not valid JSON of the expected shape";
 
-    private final AuditLog audit;
-    private final InstantSource clock;
+    private final RestAudit audit;
 
-    ProblemMappers(AuditLog audit, InstantSource clock) {
+    ProblemMappers(RestAudit audit) {
         this.audit = audit;
-        this.clock = clock;
     }
 
     @ServerExceptionMapper
@@ -38,9 +38,16 @@ public class ProblemMappers {
         return auditedProblem(request, 400, "UNKNOWN_FIELD", "unknown field '" + safeName(e.getPropertyName()) + "'");
     }
 
+    /** Wrong JSON types and shapes (an array where an object belongs, text for a number). */
+    @ServerExceptionMapper
+    public Uni<Response> mismatchedBody(MismatchedInputException e, ContainerRequestContext request) {
+        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
+    }
+
+    /** Syntax errors, duplicate keys (strict duplicate detection is on) and bodies past Jackson's nesting limits. */
     @ServerExceptionMapper
     public Uni<Response> malformedJson(JsonProcessingException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is not valid JSON of the expected shape");
+        return badBody(request, e);
     }
 
     @ServerExceptionMapper
@@ -50,6 +57,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response alreadyAudited(AuditedProblem e, ContainerRequestContext request) {
+        if (e.getCause() != null && "INTERNAL_ERROR".equals(e.classified().code())) {
+            LOG.errorf(e.getCause(), "request %s failed unexpectedly", Requests.requestId(request));
+        }
         return Problem.response(e.classified(), Requests.requestId(request));
     }
 
@@ -72,24 +82,37 @@ public class ProblemMappers {
         if (status >= 500) {
             return unexpected(e, request);
         }
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return badBody(request, json);
+        }
+        if (status == 413) {
+            Classified tooLarge = HttpEdge.bodyTooLarge();
+            return auditedProblem(request, 413, tooLarge.code(), tooLarge.message());
+        }
         Response.Status known = Response.Status.fromStatusCode(status);
         String code = known == null ? "HTTP_" + status : known.name().toUpperCase(Locale.ROOT);
         String detail = known == null ? "request refused" : known.getReasonPhrase().toLowerCase(Locale.ROOT);
-        if (e.getCause() instanceof JsonProcessingException) {
-            code = "MALFORMED_BODY";
-            detail = "the request body is not valid JSON of the expected shape";
-        }
         return auditedProblem(request, status, code, detail);
     }
 
     /** Broker failures: already audited with the operation they belong to. */
-    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
+    @ServerExceptionMapper(priority = Priorities.USER + 100)
     public Response anything(Throwable e, ContainerRequestContext request) {
         Classified classified = Classified.of(e);
         if (classified.status() >= 500 && "INTERNAL_ERROR".equals(classified.code())) {
             LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
         }
         return Problem.response(classified, Requests.requestId(request));
+    }
+
+    private Uni<Response> badBody(ContainerRequestContext request, JsonProcessingException e) {
+        if (e instanceof JsonParseException && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+            return auditedProblem(request, 400, "DUPLICATE_FIELD", "a field appears more than once in the request body");
+        }
+        if (e instanceof StreamConstraintsException) {
+            return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is nested too deeply or has too long a value");
+        }
+        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
     }
 
     private Uni<Response> unexpected(Throwable e, ContainerRequestContext request) {
@@ -99,13 +122,9 @@ public class ProblemMappers {
 
     private Uni<Response> auditedProblem(ContainerRequestContext request, int status, String code, String detail) {
         String requestId = Requests.requestId(request);
-        AccessContext access = Requests.access(request);
-        AuditEvent event = new AuditEvent(clock.instant(), requestId,
-                access == null ? "anonymous" : access.caller().subject(), "request", null, null, null, null,
-                status == 404 ? AuditEvent.Outcome.NOT_FOUND : status >= 500 ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.INVALID,
-                status, code, access == null ? null : access.clientAddress());
-        return audit.append(event)
-                .map(ignored -> Problem.response(status, code, detail, requestId))
+        RequestContext access = Requests.access(request);
+        return audit.refusal(requestId, access, null, AuditOperation.REQUEST, RestAudit.refused(status, code, detail))
+                .map(sent -> Problem.response(sent, requestId))
                 .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));
     }
 

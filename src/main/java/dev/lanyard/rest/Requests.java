@@ -1,6 +1,6 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.broker.AccessContext;
+import dev.lanyard.auth.RequestContext;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import java.util.UUID;
@@ -16,8 +16,8 @@ final class Requests {
 
     private Requests() {}
 
-    static AccessContext access(ContainerRequestContext context) {
-        return (AccessContext) context.getProperty(ACCESS);
+    static RequestContext access(ContainerRequestContext context) {
+        return (RequestContext) context.getProperty(ACCESS);
     }
 
     /** The caller's request id when it is safe to log and store; a fresh one otherwise. */
@@ -26,10 +26,14 @@ final class Requests {
         if (known != null) {
             return (String) known;
         }
-        String offered = context.getHeaderString(REQUEST_ID_HEADER);
-        String id = offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id = requestId(context.getHeaderString(REQUEST_ID_HEADER));
         context.setProperty(REQUEST_ID, id);
         return id;
+    }
+
+    /** The offered id when it is safe to log and store; a fresh one otherwise. */
+    static String requestId(String offered) {
+        return offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
     }
 
     static String clientAddress(HttpServerRequest request) {

@@ -2,12 +2,15 @@ package dev.lanyard.rest;
 
 import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.VersionSelector;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -43,9 +46,25 @@ public class SecretResource {
     @Operation(summary = "Read a static secret", description = "Latest version, or the one named by ?version=")
     public Uni<GrantResponse> read(@PathParam("backend") String backend, @PathParam("path") String path,
                                    @QueryParam("version") String version, @Context ContainerRequestContext request) {
-        return Uni.createFrom().deferred(() -> broker.read(Requests.access(request), SecretRef.of(backend, path),
-                        Optional.ofNullable(version).filter(v -> !v.isEmpty())))
+        SecretRef ref = Identifiers.secret(backend, path);
+        VersionSelector wanted = version == null || version.isEmpty() ? VersionSelector.current() : VersionSelector.id(version);
+        return alreadyAudited(broker.read(Requests.access(request), ref, wanted))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
+    }
+
+    @PUT
+    @Path("/secrets/{backend}/{path: .+}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Write a new current version of a static secret",
+            description = "Needs the write capability on the path and a backend that can write (KV v2, the local store, AWS)."
+                    + " Cached copies on every replica are dropped and Kubernetes Secrets that reference it are refreshed.")
+    public Uni<WriteResponse> write(@PathParam("backend") String backend, @PathParam("path") String path,
+                                    @Valid @NotNull WriteRequest body, @Context ContainerRequestContext request) {
+        SecretRef ref = Identifiers.secret(backend, path);
+        SecretValue value = SecretValue.ofStrings(body.data());
+        return alreadyAudited(broker.write(Requests.access(request), ref, value))
+                .eventually(value::close)
+                .map(WriteResponse::new);
     }
 
     @POST
@@ -53,7 +72,8 @@ public class SecretResource {
     @Operation(summary = "Issue a leased credential", description = "For example a database login from database/creds/<role>")
     public Uni<GrantResponse> issue(@PathParam("backend") String backend, @PathParam("path") String path,
                                     @Context ContainerRequestContext request) {
-        return Uni.createFrom().deferred(() -> broker.issue(Requests.access(request), SecretRef.of(backend, path)))
+        SecretRef ref = Identifiers.secret(backend, path);
+        return alreadyAudited(broker.issue(Requests.access(request), ref))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 
@@ -62,8 +82,8 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Renew a lease you hold")
     public Uni<LeaseResponse> renew(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return broker.renew(Requests.access(request), body.leaseId(),
-                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds))
+        return alreadyAudited(broker.renew(Requests.access(request), body.leaseId(),
+                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds)))
                 .map(lease -> LeaseResponse.of(body.leaseId(), lease));
     }
 
@@ -72,6 +92,13 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Revoke a lease you hold; the credential stops working")
     public Uni<Response> revoke(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return broker.revoke(Requests.access(request), body.leaseId()).map(ignored -> Response.noContent().build());
+        return alreadyAudited(broker.revoke(Requests.access(request), body.leaseId()))
+                .map(ignored -> Response.noContent().build());
+    }
+
+    /** The broker audits every outcome it produces, so its failures must not be audited a second time here. */
+    private static <T> Uni<T> alreadyAudited(Uni<T> brokered) {
+        return brokered.onFailure(failure -> !(failure instanceof AuditedProblem))
+                .transform(failure -> new AuditedProblem(Classified.of(failure), failure));
     }
 }

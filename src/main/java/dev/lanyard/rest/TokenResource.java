@@ -1,5 +1,7 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -80,7 +82,7 @@ public class TokenResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Issue an API token", description = "The token is in this response only; Lanyard keeps its hash")
     public Uni<Response> issue(@Valid @NotNull IssueRequest body, @Context ContainerRequestContext request) {
-        return operations.run(Requests.access(request), Capability.ADMIN, "token.issue", "lanyard", "tokens/" + body.name(), 201,
+        return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_ISSUE, Target.token(body.name()), 201,
                         () -> tokens.issue(body.name(), Optional.ofNullable(body.ttlSeconds()).map(Duration::ofSeconds),
                                 Requests.access(request).caller().subject()))
                 .map(issued -> Response.status(201).entity(TokenView.of(issued.token(), issued.secret())).build());
@@ -89,7 +91,7 @@ public class TokenResource {
     @GET
     @Operation(summary = "List API tokens (never their secrets)")
     public Uni<TokenList> list(@Context ContainerRequestContext request) {
-        return operations.run(Requests.access(request), Capability.ADMIN, "token.list", "lanyard", "tokens", 200,
+        return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_LIST, Target.tokens(), 200,
                 () -> tokens.list().map(all -> new TokenList(all.stream().map(t -> TokenView.of(t, null)).toList())));
     }
 
@@ -102,8 +104,8 @@ public class TokenResource {
         }
         return tokens.find(id).chain(found -> {
             // Unknown ids and tokens the caller may not manage look alike: 404 either way, audited.
-            String path = found.map(t -> "tokens/" + t.name()).orElse("tokens/" + id);
-            return operations.run(Requests.access(request), Capability.ADMIN, "token.revoke", "lanyard", path, 204,
+            Target target = Target.token(found.map(ApiToken::name).orElse(id));
+            return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_REVOKE, target, 204,
                     () -> found.isEmpty() || found.get().revokedAt() != null
                             ? Uni.createFrom().failure(new UnknownTokenException())
                             : tokens.revoke(id, Requests.access(request).caller().subject()));

@@ -23,17 +23,36 @@ public final class SecretValue implements AutoCloseable {
         this.fields = fields;
     }
 
-    /** Copies the given string fields into zeroable byte arrays; preserves field order. */
+    /**
+     * Copies the given fields, as text, into zeroable byte arrays; preserves field order.
+     *
+     * @throws IllegalArgumentException for a null field name or value, which no backend can store faithfully
+     */
     public static SecretValue ofStrings(Map<String, ?> source) {
         Map<String, byte[]> copy = new LinkedHashMap<>();
-        source.forEach((key, value) -> copy.put(key, String.valueOf(value).getBytes(StandardCharsets.UTF_8)));
+        source.forEach((key, value) -> copy.put(checkedName(key), String.valueOf(checked(value)).getBytes(StandardCharsets.UTF_8)));
         return new SecretValue(copy);
     }
 
+    /** @throws IllegalArgumentException for a null field name or value */
     public static SecretValue ofBytes(Map<String, byte[]> source) {
         Map<String, byte[]> copy = new LinkedHashMap<>();
-        source.forEach((key, value) -> copy.put(key, value.clone()));
+        source.forEach((key, value) -> copy.put(checkedName(key), checked(value).clone()));
         return new SecretValue(copy);
+    }
+
+    private static String checkedName(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("field names and values must not be null");
+        }
+        return name;
+    }
+
+    private static <T> T checked(T value) {
+        if (value == null) {
+            throw new IllegalArgumentException("field names and values must not be null");
+        }
+        return value;
     }
 
     public Set<String> fieldNames() {

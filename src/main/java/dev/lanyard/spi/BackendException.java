@@ -6,7 +6,7 @@ package dev.lanyard.spi;
  */
 public abstract sealed class BackendException extends RuntimeException
         permits SecretNotFoundException, BackendUnavailableException, BackendRejectedException,
-                UnsupportedBackendOperationException {
+                UnsupportedBackendOperationException, WriteConflictException {
 
     private final String backend;
     private final String operation;

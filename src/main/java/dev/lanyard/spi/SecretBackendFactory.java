@@ -1,7 +1,10 @@
 package dev.lanyard.spi;
 
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Creates backend instances of one type. Implementations are CDI beans; {@link BackendRegistry}
@@ -26,8 +29,8 @@ public interface SecretBackendFactory {
     List<String> validate(String instance);
 
     /** The names in a factory's instance map whose entry is enabled, in configuration order. */
-    static <T> Set<String> enabledNames(java.util.Map<String, T> instances, java.util.function.Predicate<T> enabled) {
-        Set<String> names = new java.util.LinkedHashSet<>();
+    static <T> Set<String> enabledNames(Map<String, T> instances, Predicate<T> enabled) {
+        Set<String> names = new LinkedHashSet<>();
         instances.forEach((name, settings) -> {
             if (enabled.test(settings)) {
                 names.add(name);

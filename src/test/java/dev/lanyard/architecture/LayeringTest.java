@@ -1,13 +1,19 @@
 package dev.lanyard.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies flow one way: rest → broker → spi → secret. Nothing depends on rest; backends only on spi. */
+/**
+ * The package tree is the architecture (shared/ARCHITECTURE.md): dependencies flow one way, rest → broker → spi →
+ * secret; nothing depends on rest; no backend knows another; the audit chain format is plain Java; authentication and
+ * policy never write the audit log; the production code never reaches the dev stack.
+ */
 class LayeringTest {
 
     private static final JavaClasses MAIN = new ClassFileImporter()
@@ -43,6 +49,46 @@ class LayeringTest {
     void theBrokerDoesNotReachIntoBackends() {
         noClasses().that().resideInAPackage("dev.lanyard.broker..")
                 .should().dependOnClassesThat().resideInAPackage("dev.lanyard.backend..")
+                .check(MAIN);
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("dev.lanyard.(*)..").should().beFreeOfCycles().check(MAIN);
+    }
+
+    @Test
+    void noBackendDependsOnAnotherBackend() {
+        slices().matching("dev.lanyard.backend.(*)..").should().notDependOnEachOther().check(MAIN);
+    }
+
+    @Test
+    void theAuditChainFormatImportsNoFramework() {
+        classes().that().resideInAPackage("dev.lanyard.audit.chain..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "com.fasterxml.jackson..",
+                        "org.bouncycastle..", "dev.lanyard.audit.chain..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theAuditPortIsALeaf() {
+        noClasses().that().resideInAPackage("dev.lanyard.audit")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.lanyard.audit.store..", "dev.lanyard.audit.chain..",
+                        "dev.lanyard.broker..", "dev.lanyard.auth..", "dev.lanyard.rest..", "io.quarkus..", "io.vertx..",
+                        "jakarta..")
+                .check(MAIN);
+    }
+
+    @Test
+    void authenticationAndPolicyDoNotWriteTheAuditLog() {
+        noClasses().that().resideInAnyPackage("dev.lanyard.auth..", "dev.lanyard.policy..")
+                .should().dependOnClassesThat().resideInAPackage("dev.lanyard.audit..")
+                .check(MAIN);
+    }
+
+    @Test
+    void nothingInTheProductionCodeDependsOnTheDevStack() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("dev.lanyard.devstack..")
                 .check(MAIN);
     }
 }

@@ -19,12 +19,11 @@ class AuditTextTest {
         assertThat(AuditText.clean("a\u0000b\nc\u007f\u0085")).isEqualTo("a\\u0000b\\u000ac\\u007f\\u0085");
         assertThat(AuditText.clean("x\ud800y")).isEqualTo("x\\ud800y");
         assertThat(AuditText.clean("\udc00")).isEqualTo("\\udc00");
-        AuditEvent event = new AuditEvent(Instant.EPOCH, "r\u0000", "anonymous", "request", null, "p\ud800", null, null,
-                AuditEvent.Outcome.INVALID, 400, "INVALID_PATH", null);
+        AuditEvent event = AuditEvent.request(Instant.EPOCH, "r\u0000", "anonymous", null, AuditOperation.REQUEST,
+                Target.secret("b", "p\ud800"), Result.failure(Outcome.INVALID, 400, "INVALID_PATH"));
         // What was unstorable before: PostgreSQL refuses a NUL, the canonical form an unpaired surrogate.
-        byte[] canonical = ChainedEvent.of(1, event, null).canonical();
-        assertThat(canonical).isNotEmpty();
-        assertThat(event.requestId()).isEqualTo("r\\u0000");
+        assertThat(event.correlationId()).isEqualTo("r\\u0000");
+        assertThat(event.target().path()).isEqualTo("p\\ud800");
     }
 
     @Test

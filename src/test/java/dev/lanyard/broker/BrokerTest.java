@@ -1,21 +1,29 @@
 package dev.lanyard.broker;
 
+import dev.lanyard.auth.RequestContext;
 import static dev.lanyard.policy.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditEvent.Outcome;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Outcome;
 import dev.lanyard.audit.AuditUnavailableException;
-import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.audit.RecordingAuditLog;
 import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
+import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.Lease;
+import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.VersionSelector;
+import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.FakeBackend;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
 import dev.lanyard.support.TickingClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,9 +31,11 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,9 +50,10 @@ class BrokerTest {
     /** The defaults the brief asks for, with a lease cap of 3 so it is reachable in a test. */
     record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
                   Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
-                  Duration breakerDelay) implements BrokerConfig {
+                  Duration breakerDelay, Duration issueHold) implements BrokerConfig {
         static Config defaults() {
-            return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5));
+            return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5),
+                    Duration.ofMinutes(1));
         }
     }
 
@@ -55,31 +66,58 @@ class BrokerTest {
     private static final String FIRST_LEASE = "fake/creds/role/1";
 
     private final TickingClock clock = new TickingClock();
-    private final FakeBackend.Factory factory = new FakeBackend.Factory(clock, "fake");
+    private final FakeBackend.Factory factory = new FakeBackend.Factory(clock, "fake", "sts")
+            // Like AWS STS: issues credentials, and can neither renew nor revoke them.
+            .capabilities("sts", Set.of(BackendCapability.ISSUE));
     private final BackendRegistry registry = BackendRegistry.build(List.of(factory));
     private final FakeBackend backend = factory.backend("fake");
+    private final FakeBackend sts = factory.backend("sts");
     private final RecordingAuditLog audit = new RecordingAuditLog();
     private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
     private final LeaseFingerprint fingerprint = new LeaseFingerprint(new byte[32]);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<Object> announced = new ArrayList<>();
 
     private final Broker broker = new Broker(registry,
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
-                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**"), "read", "issue", "renew", "revoke"))
+                            rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke", "write"))
                     .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
-            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters);
+            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters,
+            new ChangeAnnouncer() {
+                @Override
+                public void announce(SecretChanged change) {
+                    announced.add(change);
+                }
+
+                @Override
+                public void announce(ChangesMissed missed) {
+                    announced.add(missed);
+                }
+            });
 
     @AfterEach
     void closeRegistry() {
         registry.close();
     }
 
-    private AccessContext as(Caller caller) {
-        return new AccessContext(caller, "req-" + requests.incrementAndGet(), "10.0.0.7");
+    /** The HTTP statuses the edge answers these problem codes with: what the broker must record as sent. */
+    private static int answer(String code, int successStatus) {
+        return code == null ? successStatus : switch (code) {
+            case "ACCESS_DENIED" -> 403;
+            case "BACKEND_NOT_FOUND", "LEASE_NOT_FOUND", "SECRET_NOT_FOUND" -> 404;
+            case "LEASE_LIMIT_EXCEEDED" -> 429;
+            case "OPERATION_NOT_SUPPORTED" -> 422;
+            case "BACKEND_UNAVAILABLE", "AUDIT_UNAVAILABLE" -> 503;
+            default -> 500;
+        };
+    }
+
+    private RequestContext as(Caller caller) {
+        return RequestContext.http(caller, "req-" + requests.incrementAndGet(), "10.0.0.7", BrokerTest::answer);
     }
 
     private static <T> T await(Uni<T> uni) {
@@ -103,7 +141,7 @@ class BrokerTest {
 
     @Test
     void deniedCallerGetsAccessDeniedAndADeniedAuditEvent() {
-        AccessContext access = as(STRANGER);
+        RequestContext access = as(STRANGER);
 
         assertThatThrownBy(() -> await(broker.issue(access, ROLE)))
                 .isInstanceOf(AccessDeniedException.class)
@@ -113,24 +151,24 @@ class BrokerTest {
         assertThat(audit.events()).hasSize(1);
         AuditEvent event = audit.last();
         assertThat(event.outcome()).isEqualTo(Outcome.DENIED);
-        assertThat(event.status()).isEqualTo(403);
-        assertThat(event.errorCode()).isEqualTo("ACCESS_DENIED");
+        assertThat(event.result().status()).isEqualTo(403);
+        assertThat(event.result().errorCode()).isEqualTo("ACCESS_DENIED");
         assertThat(event.subject()).isEqualTo("sa:billing/app");
-        assertThat(event.operation()).isEqualTo("issue");
-        assertThat(event.backend()).isEqualTo("fake");
-        assertThat(event.path()).isEqualTo("creds/role");
-        assertThat(event.requestId()).isEqualTo(access.requestId());
+        assertThat(event.operation()).isEqualTo(AuditOperation.ISSUE);
+        assertThat(event.target().backend()).isEqualTo("fake");
+        assertThat(event.target().path()).isEqualTo("creds/role");
+        assertThat(event.correlationId()).isEqualTo(access.correlationId());
         assertThat(event.clientAddress()).isEqualTo("10.0.0.7");
-        assertThat(event.leaseHmac()).isNull();
+        assertThat(event.target().leaseHmac()).isNull();
         assertThat(event.occurredAt()).isEqualTo(clock.instant());
     }
 
     @Test
     void cachedStaticValueIsStillNotServedToACallerWithoutReadPermission() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
-        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), Optional.empty()));
+        await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current()));
 
-        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current())))
                 .isInstanceOf(AccessDeniedException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.DENIED);
         assertThat(backend.readCalls()).isEqualTo(1);
@@ -154,12 +192,12 @@ class BrokerTest {
         assertThat(audit.events()).hasSize(2)
                 .allSatisfy(e -> {
                     assertThat(e.outcome()).isEqualTo(Outcome.SUCCESS);
-                    assertThat(e.status()).isEqualTo(200);
-                    assertThat(e.operation()).isEqualTo("issue");
+                    assertThat(e.result().status()).isEqualTo(200);
+                    assertThat(e.operation()).isEqualTo(AuditOperation.ISSUE);
                     assertThat(e.subject()).isEqualTo("sa:payments/api");
-                    assertThat(e.leaseHmac()).isEqualTo(fingerprint.of(FIRST_LEASE));
+                    assertThat(e.target().leaseHmac()).isEqualTo(fingerprint.of(FIRST_LEASE));
                 });
-        assertThat(audit.events()).extracting(AuditEvent::requestId).containsExactly("req-1", "req-2");
+        assertThat(audit.events()).extracting(AuditEvent::correlationId).containsExactly("req-1", "req-2");
     }
 
     @Test
@@ -203,12 +241,12 @@ class BrokerTest {
         await(broker.renew(as(API), id, Optional.empty()));
         await(broker.revoke(as(API), id));
 
-        assertThat(audit.events()).extracting(AuditEvent::operation).containsExactly("issue", "renew", "revoke");
+        assertThat(audit.events()).extracting(AuditEvent::operation).containsExactly(AuditOperation.ISSUE, AuditOperation.RENEW, AuditOperation.REVOKE);
         for (AuditEvent event : audit.events()) {
             assertThat(event.toString()).doesNotContain(password).doesNotContain(id).doesNotContain("user-1");
-            assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id)).matches("[0-9a-f]{64}");
-            assertThat(event.backend()).isEqualTo("fake");
-            assertThat(event.path()).isEqualTo("creds/role");
+            assertThat(event.target().leaseHmac()).isEqualTo(fingerprint.of(id)).matches("[0-9a-f]{64}");
+            assertThat(event.target().backend()).isEqualTo("fake");
+            assertThat(event.target().path()).isEqualTo("creds/role");
             assertThat(event.outcome()).isEqualTo(Outcome.SUCCESS);
         }
 
@@ -237,7 +275,7 @@ class BrokerTest {
         audit.failing(true);
 
         assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(AuditUnavailableException.class);
-        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), Optional.empty())))
+        assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), VersionSelector.current())))
                 .isInstanceOf(AuditUnavailableException.class);
     }
 
@@ -274,11 +312,11 @@ class BrokerTest {
 
         assertThat(backend.renewCalls()).isZero();
         AuditEvent event = audit.last();
-        assertThat(event.operation()).isEqualTo("renew");
+        assertThat(event.operation()).isEqualTo(AuditOperation.RENEW);
         assertThat(event.subject()).isEqualTo("sa:payments/worker");
         assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
-        assertThat(event.errorCode()).isEqualTo("LEASE_NOT_FOUND");
-        assertThat(event.leaseHmac()).isEqualTo(fingerprint.of(id));
+        assertThat(event.result().errorCode()).isEqualTo("LEASE_NOT_FOUND");
+        assertThat(event.target().leaseHmac()).isEqualTo(fingerprint.of(id));
     }
 
     @Test
@@ -333,9 +371,9 @@ class BrokerTest {
         assertThat(leases.get(fingerprint.of(id))).get().extracting(LeaseRecord::revokedAt).isEqualTo(clock.instant());
         assertThat(audit.events()).extracting(AuditEvent::subject, AuditEvent::operation, AuditEvent::outcome)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("sa:payments/api", "issue", Outcome.SUCCESS),
-                        org.assertj.core.groups.Tuple.tuple("token:ops", "renew", Outcome.SUCCESS),
-                        org.assertj.core.groups.Tuple.tuple("token:ops", "revoke", Outcome.SUCCESS));
+                        tuple("sa:payments/api", AuditOperation.ISSUE, Outcome.SUCCESS),
+                        tuple("token:ops", AuditOperation.RENEW, Outcome.SUCCESS),
+                        tuple("token:ops", AuditOperation.REVOKE, Outcome.SUCCESS));
     }
 
     @Test
@@ -367,8 +405,8 @@ class BrokerTest {
         assertThat(backend.issueCalls()).isEqualTo(3);
         AuditEvent refused = audit.last();
         assertThat(refused.outcome()).isEqualTo(Outcome.DENIED);
-        assertThat(refused.status()).isEqualTo(429);
-        assertThat(refused.errorCode()).isEqualTo("LEASE_LIMIT_EXCEEDED");
+        assertThat(refused.result().status()).isEqualTo(429);
+        assertThat(refused.result().errorCode()).isEqualTo("LEASE_LIMIT_EXCEEDED");
 
         // A lease already held is still served; another identity has its own budget.
         assertThat(leaseId(issue(API, SecretRef.of("fake", "creds/role1")))).isEqualTo("fake/creds/role1/1");
@@ -406,11 +444,106 @@ class BrokerTest {
         }
         backend.releaseIssues();
 
-        long granted = pending.stream().filter(f -> !f.isCompletedExceptionally() && f.isDone()).count();
-        long live = await(leases.countLive("sa:payments/api", clock.instant()));
         assertThat(pending).allMatch(CompletableFuture::isDone);
-        assertThat(live).as("live leases held by one identity").isLessThanOrEqualTo(3);
-        assertThat(granted).isLessThanOrEqualTo(3);
+        long granted = pending.stream().filter(f -> !f.isCompletedExceptionally()).count();
+        long refused = pending.stream().filter(f -> f.isCompletedExceptionally()
+                && f.handle((ok, failure) -> failure).join() instanceof LeaseLimitException).count();
+        long live = await(leases.countLive("sa:payments/api", clock.instant()));
+        // Exactly the cap: not more (the race), and not fewer (a check that refuses everything would pass "at most").
+        assertThat(granted).isEqualTo(3);
+        assertThat(refused).isEqualTo(2);
+        assertThat(live).as("live leases held by one identity").isEqualTo(3);
+        assertThat(backend.issueCalls()).as("refused requests never reached the backend").isEqualTo(3);
+    }
+
+    @Test
+    void aPlaceUnderTheCapIsGivenBackWhenTheIssueFails() {
+        backend.failing(true);
+        // More failures than the cap (and fewer than would open the circuit breaker): each gives its place back.
+        for (int i = 0; i < 4; i++) {
+            int role = i;
+            assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role" + role))).isNotInstanceOf(LeaseLimitException.class);
+        }
+        backend.failing(false);
+        for (int i = 1; i <= 3; i++) {
+            issue(API, SecretRef.of("fake", "creds/other" + i));
+        }
+        assertThat(await(leases.countLive("sa:payments/api", clock.instant()))).isEqualTo(3);
+    }
+
+    @Test
+    void aCredentialIssuedForARequestThatCannotBeAuditedIsRevokedAtOnce() {
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(AuditUnavailableException.class);
+        assertThat(backend.issueCalls()).isEqualTo(1);
+        assertThat(backend.revokeCalls()).as("the unrecorded credential was given back").isEqualTo(1);
+        assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNotNull());
+
+        audit.failing(false);
+        issue(API, ROLE);
+        assertThat(backend.issueCalls()).as("the withdrawn credential is not served from the cache").isEqualTo(2);
+    }
+
+    // ----- credentials without a lease id -----
+
+    private static final SecretRef STS_ROLE = SecretRef.of("sts", "sts/deployer");
+
+    @Test
+    void aCredentialWithoutALeaseIdIsIssuedCachedPerCallerAndCountedUntilItExpires() {
+        sts.unleased(true).ttl(Duration.ofMinutes(15));
+        Instant issuedAt = clock.instant();
+        Grant first = issue(API, STS_ROLE);
+
+        assertThat(first.secret().lease().id()).isEmpty();
+        assertThat(first.secret().lease().renewable()).isFalse();
+        assertThat(first.expiresAt()).isEqualTo(issuedAt.plus(Duration.ofMinutes(15)));
+        assertThat(issue(API, STS_ROLE)).as("cached for its caller").isSameAs(first);
+        assertThat(issue(WORKER, STS_ROLE)).as("another caller gets its own").isNotSameAs(first);
+        assertThat(sts.issueCalls()).isEqualTo(2);
+        assertThat(leases.all()).hasSize(2).allSatisfy(record -> {
+            assertThat(record.fingerprint()).startsWith(Broker.UNLEASED).doesNotContain(FakeBackend.passwordOf(1));
+            assertThat(record.backend()).isEqualTo("sts");
+            assertThat(record.path()).isEqualTo("sts/deployer");
+            assertThat(record.expiresAt()).isEqualTo(issuedAt.plus(Duration.ofMinutes(15)));
+        });
+        assertThat(leases.all()).extracting(LeaseRecord::fingerprint).doesNotHaveDuplicates();
+        assertThat(audit.events()).extracting(AuditEvent::outcome).containsOnly(Outcome.SUCCESS);
+
+        issue(API, SecretRef.of("sts", "sts/reader"));
+        issue(API, SecretRef.of("sts", "sts/auditor"));
+        assertThatThrownBy(() -> issue(API, SecretRef.of("sts", "sts/fourth")))
+                .as("they count against the caller's cap").isInstanceOf(LeaseLimitException.class);
+
+        clock.advance(Duration.ofMinutes(15));
+        issue(API, SecretRef.of("sts", "sts/fourth"));
+        assertThat(sts.issueCalls()).as("expired, so no longer counted").isEqualTo(5);
+    }
+
+    @Test
+    void aCredentialWithoutALeaseIdThatCannotBeAuditedIsWithheldAndNotReportedRevoked() {
+        sts.unleased(true);
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+
+        assertThat(leases.all()).singleElement().satisfies(record -> {
+            assertThat(record.fingerprint()).startsWith(Broker.UNLEASED);
+            assertThat(record.revokedAt()).as("nothing revoked it: it stays valid until it expires").isNull();
+        });
+        assertThat(await(leases.countLive(API.subject(), clock.instant()))).isEqualTo(1);
+
+        audit.failing(false);
+        Grant next = issue(API, STS_ROLE);
+        assertThat(sts.issueCalls()).as("the withheld credential is not served from the cache").isEqualTo(2);
+        assertThat(next.secret().value().field("password")).contains(FakeBackend.passwordOf(2));
+    }
+
+    @Test
+    void aLeaseFromABackendThatCannotRevokeIsNotReportedRevokedWhenItCannotBeAudited() {
+        audit.failing(true);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+
+        assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNull());
+        assertThat(await(leases.countLive(API.subject(), clock.instant()))).isEqualTo(1);
     }
 
     // ----- backends -----
@@ -423,9 +556,9 @@ class BrokerTest {
 
         AuditEvent event = audit.last();
         assertThat(event.outcome()).isEqualTo(Outcome.NOT_FOUND);
-        assertThat(event.status()).isEqualTo(404);
-        assertThat(event.errorCode()).isEqualTo("BACKEND_NOT_FOUND");
-        assertThat(event.backend()).isEqualTo("nope");
+        assertThat(event.result().status()).isEqualTo(404);
+        assertThat(event.result().errorCode()).isEqualTo("BACKEND_NOT_FOUND");
+        assertThat(event.target().backend()).isEqualTo("nope");
     }
 
     @Test
@@ -434,8 +567,8 @@ class BrokerTest {
         assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(BackendUnavailableException.class);
         AuditEvent failed = audit.last();
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(failed.status()).isEqualTo(503);
-        assertThat(failed.errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+        assertThat(failed.result().status()).isEqualTo(503);
+        assertThat(failed.result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
         assertThat(leases.all()).isEmpty();
 
         backend.failing(false);
@@ -459,7 +592,7 @@ class BrokerTest {
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("circuit open");
         assertThat(backend.issueCalls()).isEqualTo(10);
-        assertThat(audit.last().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+        assertThat(audit.last().result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
     }
 
     // ----- static reads -----
@@ -469,32 +602,121 @@ class BrokerTest {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
 
-        Grant first = await(broker.read(as(API), ref, Optional.empty()));
-        Grant shared = await(broker.read(as(WORKER), ref, Optional.empty()));
+        Grant first = await(broker.read(as(API), ref, VersionSelector.current()));
+        Grant shared = await(broker.read(as(WORKER), ref, VersionSelector.current()));
 
         assertThat(first.secret().value().field("password")).contains("db-pass");
         assertThat(shared).isSameAs(first);
         assertThat(backend.readCalls()).isEqualTo(1);
         assertThat(first.expiresAt()).isEqualTo(clock.instant().plusSeconds(60));
-        assertThat(audit.events()).extracting(AuditEvent::version).containsExactly("1", "1");
-        assertThat(audit.events()).extracting(AuditEvent::leaseHmac).containsOnlyNulls();
+        assertThat(audit.events()).extracting(e -> e.target().version()).containsExactly("1", "1");
+        assertThat(audit.events()).extracting(e -> e.target().leaseHmac()).containsOnlyNulls();
         assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("db-pass"));
 
         clock.advance(Duration.ofSeconds(60));
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
     }
 
     @Test
-    void evictDropsCachedValuesOfOneSecret() {
+    void aWriteMakesANewCurrentVersionDropsCachedCopiesAndIsAnnouncedWithoutTheValue() {
+        backend.putStatic("kv/payments/db", Map.of("password", "old-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+        assertThat(await(broker.read(as(API), ref, VersionSelector.current())).secret().value().field("password")).contains("old-pass");
+
+        String version;
+        try (SecretValue value = SecretValue.ofStrings(Map.of("password", "new-pass"))) {
+            version = await(broker.write(as(API), ref, value));
+        }
+
+        assertThat(version).isEqualTo("2");
+        Grant after = await(broker.read(as(API), ref, VersionSelector.current()));
+        assertThat(after.secret().value().field("password")).contains("new-pass");
+        assertThat(backend.readCalls()).isEqualTo(2);
+        assertThat(announced).singleElement().isInstanceOfSatisfying(SecretChanged.class, change -> {
+            assertThat(change.ref()).isEqualTo(ref);
+            assertThat(change.cause()).isEqualTo(SecretChanged.Cause.WRITTEN);
+            assertThat(change.version()).contains("2");
+            assertThat(change.local()).isTrue();
+        });
+        assertThat(audit.events()).extracting(AuditEvent::operation)
+                .containsExactly(AuditOperation.READ, AuditOperation.WRITE, AuditOperation.READ);
+        AuditEvent write = audit.events().get(1);
+        assertThat(write.target().version()).isEqualTo("2");
+        assertThat(write.result().status()).isEqualTo(200);
+        assertThat(audit.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain("new-pass"));
+    }
+
+    @Test
+    void aWriteWithoutTheCapabilityOrToABackendThatCannotWriteIsRefusedBeforeTheBackendAndAnnouncesNothing() {
+        SecretRef billing = SecretRef.of("fake", "kv/billing/db");
+        SecretRef stsRole = SecretRef.of("sts", "role");
+        try (SecretValue value = SecretValue.ofStrings(Map.of("password", "p"))) {
+            assertThatThrownBy(() -> await(broker.write(as(STRANGER), billing, value))).isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> await(broker.write(as(API), stsRole, value)))
+                    .isInstanceOf(UnsupportedBackendOperationException.class);
+        }
+
+        assertThat(backend.putCalls()).isZero();
+        assertThat(sts.putCalls()).isZero();
+        assertThat(announced).isEmpty();
+        assertThat(audit.events()).extracting(e -> e.result().status()).containsExactly(403, 422);
+        assertThat(audit.events()).extracting(e -> e.operation()).containsOnly(AuditOperation.WRITE);
+    }
+
+    @Test
+    void aChangeRelayedFromAnotherReplicaDropsCachedValuesOfThatSecretOnly() {
+        backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
+        backend.putStatic("kv/payments/other", Map.of("password", "other-pass"));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/db");
+        SecretRef other = SecretRef.of("fake", "kv/payments/other");
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        await(broker.read(as(API), other, VersionSelector.current()));
+
+        SecretChanged relayed = SecretChanged.rotated(ref, "7", clock.instant()).relayed();
+        assertThat(broker.changed(relayed)).isEqualTo(1);
+        assertThat(broker.changed(relayed)).isZero();
+
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        await(broker.read(as(API), other, VersionSelector.current()));
+        assertThat(backend.readCalls()).isEqualTo(3);
+        assertThat(announced).containsExactly(relayed, relayed);
+    }
+
+    @Test
+    void aRevokedLeaseIsAnnouncedByFingerprintAndARelayedRevocationDropsOnlyThatHoldersGrant() {
+        String apiLease = leaseId(issue(API, ROLE));
+        Grant worker = issue(WORKER, ROLE);
+
+        await(broker.revoke(as(API), apiLease));
+        assertThat(announced).singleElement().isInstanceOfSatisfying(SecretChanged.class, change -> {
+            assertThat(change.cause()).isEqualTo(SecretChanged.Cause.LEASE_REVOKED);
+            assertThat(change.ref()).isEqualTo(ROLE);
+            assertThat(change.lease()).contains(fingerprint.of(apiLease));
+            assertThat(change.toString()).doesNotContain(apiLease);
+        });
+
+        // Another replica revoked the worker's lease: this one must stop handing it out, and keep nobody else's.
+        Grant api = issue(API, ROLE);
+        assertThat(broker.changed(SecretChanged.leaseRevoked(ROLE, fingerprint.of(leaseId(worker)), clock.instant()).relayed()))
+                .isEqualTo(1);
+        assertThat(issue(API, ROLE)).isSameAs(api);
+        assertThat(leaseId(issue(WORKER, ROLE))).isNotEqualTo(leaseId(worker));
+    }
+
+    @Test
+    void missedChangesDropEveryCachedGrantAndAreAnnounced() {
         backend.putStatic("kv/payments/db", Map.of("password", "db-pass"));
         SecretRef ref = SecretRef.of("fake", "kv/payments/db");
-        await(broker.read(as(API), ref, Optional.empty()));
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        issue(API, ROLE);
 
-        assertThat(broker.evict(ref)).isEqualTo(1);
-        assertThat(broker.evict(ref)).isZero();
-        await(broker.read(as(API), ref, Optional.empty()));
+        ChangesMissed missed = new ChangesMissed(clock.instant());
+        assertThat(broker.changesMissed(missed)).isEqualTo(2);
+
+        await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(backend.readCalls()).isEqualTo(2);
+        assertThat(announced).containsExactly(missed);
     }
 
     private static Throwable catchFailure(Uni<?> uni) {

@@ -1,10 +1,12 @@
 package dev.lanyard.broker;
 
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** {@link LeaseStore} in a map, keyed by fingerprint like the {@code lease} table. */
@@ -12,11 +14,30 @@ final class InMemoryLeaseStore implements LeaseStore {
 
     private final Map<String, LeaseRecord> records = new ConcurrentHashMap<>();
 
+    /** The database serialises one owner's reservations with a lock; here a monitor does. */
     @Override
-    public Uni<Void> recordIssued(LeaseRecord lease) {
-        if (records.putIfAbsent(lease.fingerprint(), lease) != null) {
-            return Uni.createFrom().failure(new IllegalStateException("duplicate lease fingerprint"));
+    public synchronized Uni<Optional<String>> reserve(String owner, int cap, Instant now, Duration holdFor) {
+        long live = records.values().stream().filter(r -> r.owner().equals(owner) && r.liveAt(now)).count();
+        if (live >= cap) {
+            return Uni.createFrom().item(Optional.empty());
         }
+        String id = "reservation:" + UUID.randomUUID();
+        records.put(id, new LeaseRecord(id, owner, "lanyard", "reservation", now, now.plus(holdFor), null));
+        return Uni.createFrom().item(Optional.of(id));
+    }
+
+    @Override
+    public synchronized Uni<Void> confirm(String reservation, LeaseRecord lease) {
+        if (records.remove(reservation) == null || records.putIfAbsent(lease.fingerprint(), lease) != null) {
+            return Uni.createFrom().failure(new IllegalStateException("unknown reservation or duplicate lease fingerprint"));
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    @Override
+    public synchronized Uni<Void> release(String reservation, Instant now) {
+        records.computeIfPresent(reservation, (k, r) -> new LeaseRecord(r.fingerprint(), r.owner(), r.backend(), r.path(),
+                r.issuedAt(), now, r.revokedAt()));
         return Uni.createFrom().voidItem();
     }
 
@@ -46,8 +67,9 @@ final class InMemoryLeaseStore implements LeaseStore {
                 .count());
     }
 
+    /** Issued leases (reservations are bookkeeping, not leases). */
     List<LeaseRecord> all() {
-        return List.copyOf(records.values());
+        return records.values().stream().filter(r -> !r.fingerprint().startsWith("reservation:")).toList();
     }
 
     Optional<LeaseRecord> get(String fingerprint) {

@@ -45,7 +45,7 @@ class LeaseCacheTest {
     private Grant grant(String path, String id, Duration refreshIn) {
         Instant now = clock.instant();
         Secret secret = new Secret(SecretRef.of("fake", path), SecretValue.ofStrings(Map.of("password", "pw-" + id)),
-                Optional.empty(), Lease.of(id, now, Duration.ofHours(1), true));
+                Optional.empty(), Lease.leased(id, now, Duration.ofHours(1), true));
         return new Grant(secret, now.plus(Duration.ofHours(1)), now.plus(refreshIn));
     }
 
@@ -293,5 +293,43 @@ class LeaseCacheTest {
         assertThat(hit.result()).isEqualTo(Result.HIT);
         assertThat(hit.grant()).isSameAs(replacement);
         assertThat(a.calls).hasValue(1);
+    }
+
+    // ----- values do not outlive their use -----
+
+    @Test
+    void anExpiredGrantLeavesTheCacheAndItsValueIsZeroedAfterRetirement() {
+        Grant expiring = grant("creds/a", "a-1", Duration.ofMinutes(30));
+        cache.replace("a", expiring);
+        assertThat(cache.sweep()).isZero();
+        assertThat(cache.peek("a")).isPresent();
+
+        clock.advance(Duration.ofHours(1)); // its expiry
+        assertThat(cache.sweep()).as("just retired, still readable by a response in flight").isZero();
+        assertThat(cache.peek("a")).isEmpty();
+        assertThat(expiring.secret().value().isClosed()).isFalse();
+
+        clock.advance(LeaseCache.RETIREMENT);
+        assertThat(cache.sweep()).isEqualTo(1);
+        assertThat(expiring.secret().value().isClosed()).isTrue();
+        assertThatThrownBy(() -> expiring.secret().value().reveal()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void evictedAndReplacedGrantsAreZeroedTooButNotTheOnesStillServed() {
+        Grant revoked = grant("creds/a", "a-1", Duration.ofMinutes(30));
+        Grant stale = grant("creds/b", "b-1", Duration.ofMinutes(30));
+        Grant fresh = grant("creds/b", "b-2", Duration.ofMinutes(30));
+        cache.replace("a", revoked);
+        cache.replace("b", stale);
+        cache.evictIf(g -> g == revoked);
+        cache.replace("b", fresh);
+
+        clock.advance(LeaseCache.RETIREMENT);
+        assertThat(cache.sweep()).isEqualTo(2);
+        assertThat(revoked.secret().value().isClosed()).isTrue();
+        assertThat(stale.secret().value().isClosed()).isTrue();
+        assertThat(fresh.secret().value().isClosed()).isFalse();
+        assertThat(cache.peek("b")).contains(fresh);
     }
 }

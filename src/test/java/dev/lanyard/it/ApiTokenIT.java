@@ -1,5 +1,6 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +8,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.lanyard.auth.ApiTokenService;
 import dev.lanyard.auth.ApiTokens;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
@@ -23,14 +23,23 @@ import org.junit.jupiter.api.Test;
 
 /** API tokens through the administrators' API: issue, use, list, revoke for good; and bootstrap tokens across restarts. */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class ApiTokenIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
 
     @Inject
     ApiTokenService tokens;
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
@@ -42,9 +51,9 @@ class ApiTokenIT {
         String token = issued.getString("token");
         String id = issued.getString("id");
         assertThat(token).startsWith("lyt_" + id + "_");
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("operation", "token.issue").containsEntry("status", 201).containsEntry("outcome", "success"));
-        assertThat(Audit.allRows().toString()).doesNotContain(token.substring(token.lastIndexOf('_') + 1));
+        assertThat(audit.allRows().toString()).doesNotContain(token.substring(token.lastIndexOf('_') + 1));
 
         // Authenticated at once (no policy binds it yet, so it may do nothing: 403, not 401).
         given().header("Authorization", "Bearer " + token).get("/v1/secrets/openbao/secret/payments/config")
@@ -59,14 +68,14 @@ class ApiTokenIT {
         String revokeId = "it-token-revoke-" + UUID.randomUUID();
         given().header("Authorization", bearer("admin")).header("X-Request-Id", revokeId).delete("/v1/tokens/" + id)
                 .then().statusCode(204);
-        assertThat(Audit.rowsFor(revokeId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(revokeId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("operation", "token.revoke").containsEntry("status", 204));
         given().header("Authorization", "Bearer " + token).get("/v1/secrets/openbao/secret/payments/config")
                 .then().statusCode(401);
         given().header("Authorization", bearer("admin")).delete("/v1/tokens/" + id)
                 .then().statusCode(404).body("code", equalTo("TOKEN_NOT_FOUND"));
         // Not even the database role the service runs as can bring it back.
-        try (Connection app = LanyardPeers.current().database().app()) {
+        try (Connection app = database.app()) {
             assertThatThrownBy(() -> app.createStatement().execute("update api_token set revoked_at = null where id = '" + id + "'"))
                     .hasMessageContaining("revocation is final");
         }
@@ -87,7 +96,7 @@ class ApiTokenIT {
         String requestId = "it-token-denied-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).contentType(ContentType.JSON)
                 .body(Map.of("name", "sneaky")).post("/v1/tokens").then().statusCode(403).body("code", equalTo("ACCESS_DENIED"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("operation", "token.issue").containsEntry("outcome", "denied"));
         given().header("Authorization", bearer("app")).get("/v1/tokens").then().statusCode(403);
         given().header("Authorization", bearer("app")).delete("/v1/tokens/0123456789abcdef").then().statusCode(403);
@@ -98,7 +107,7 @@ class ApiTokenIT {
 
     @Test
     void aRevokedBootstrapTokenStaysRevokedWhenTheServiceStartsAgain_andANewValueReplacesIt() throws Throwable {
-        String original = LanyardPeers.current().token("rotating");
+        String original = callers.token("rotating");
         String id = original.substring(4, 20);
         assertThat(VertxContextSupport.subscribeAndAwait(() -> tokens.bootstrap("rotating", original)))
                 .isIn(ApiTokenService.Bootstrap.UNCHANGED, ApiTokenService.Bootstrap.REVOKED);

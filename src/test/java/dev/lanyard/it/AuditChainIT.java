@@ -1,13 +1,13 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainVerifier;
-import dev.lanyard.audit.ChainedEvent;
-import io.quarkus.test.common.QuarkusTestResource;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainVerifier;
+import dev.lanyard.audit.chain.ChainedEvent;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.sql.Connection;
@@ -30,12 +30,21 @@ import org.junit.jupiter.api.TestMethodOrder;
  * published outside the database. Every test restores the true log afterwards.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditChainIT {
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
+
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @BeforeEach
@@ -65,7 +74,7 @@ class AuditChainIT {
     @Order(2)
     void aRangeVerificationFindsAChangeInsideIt() {
         long target = head() - 2;
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard"); Statement s = c.createStatement()) {
+        try (Connection c = database.superuser("lanyard"); Statement s = c.createStatement()) {
             s.execute("create table audit_truth as select * from audit_event");
             s.execute("alter table audit_event disable trigger user");
             try {
@@ -108,8 +117,9 @@ class AuditChainIT {
         tamperedWithoutVerifying(s -> {
             s.execute("update audit_event set seq = seq + 1000000 where seq >= " + target);
             s.execute("update audit_event set seq = seq - 1000000 + 1 where seq >= " + (target + 1000000));
-            s.execute("insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
-                    + "select " + target + ", hash, occurred_at, 'forged', 'token:app', 'read', 'success', 200 from audit_event where seq = " + (target + 1));
+            s.execute("insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                    + "target_kind, outcome, status) select 2, " + target + ", hash, occurred_at, 'forged', 'caller', 'token:app', "
+                    + "'read', 'none', 'success', 200 from audit_event where seq = " + (target + 1));
         }, () -> {
             // Every row from the forged one on moved up: the head no longer verifies, so the writer refuses to chain
             // onto it. Nothing is served (not even verification: it could not be audited), and readiness says why.
@@ -158,8 +168,8 @@ class AuditChainIT {
     @Test
     @Order(8)
     void aRollbackToAnOlderBackupIsFoundThroughThePublishedCheckpoint() {
-        Audit.execute("create table audit_old as select * from audit_event");
-        Audit.execute("create table checkpoint_old as select * from audit_checkpoint");
+        audit.execute("create table audit_old as select * from audit_event");
+        audit.execute("create table checkpoint_old as select * from audit_checkpoint");
         try {
             // The log moves on and is signed again; then the database is restored from the old copy.
             given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
@@ -171,8 +181,8 @@ class AuditChainIT {
                 s.execute("insert into audit_checkpoint select * from checkpoint_old");
             }, null, "checkpoint");
         } finally {
-            Audit.execute("drop table audit_old");
-            Audit.execute("drop table checkpoint_old");
+            audit.execute("drop table audit_old");
+            audit.execute("drop table checkpoint_old");
         }
     }
 
@@ -189,7 +199,7 @@ class AuditChainIT {
     }
 
     /** Applies a change with the append-only trigger disabled, verifies, and restores the true log. */
-    private static void tampered(Tamper tamper, Long expectedFirstBad, String reasonContains) {
+    private void tampered(Tamper tamper, Long expectedFirstBad, String reasonContains) {
         tamperedWithoutVerifying(tamper, () -> {
             JsonPath result = verify();
             assertThat(result.getBoolean("valid")).as(result.prettify()).isFalse();
@@ -204,8 +214,8 @@ class AuditChainIT {
     }
 
     /** Applies a change with the database's guards off, runs the checks, and restores the true log. */
-    private static void tamperedWithoutVerifying(Tamper tamper, Runnable checks) {
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard"); Statement s = c.createStatement()) {
+    private void tamperedWithoutVerifying(Tamper tamper, Runnable checks) {
+        try (Connection c = database.superuser("lanyard"); Statement s = c.createStatement()) {
             s.execute("create table audit_truth as select * from audit_event");
             s.execute("create table checkpoint_truth as select * from audit_checkpoint");
             // A superuser can switch the database's own guards off; only the chain and the published checkpoints remain.
@@ -230,9 +240,9 @@ class AuditChainIT {
     }
 
     /** The chain as stored, verified from genesis straight from the database, as an auditor with a dump would. */
-    private static ChainVerifier.Result verifyStoredRows() {
+    private ChainVerifier.Result verifyStoredRows() {
         List<ChainedEvent> rows = new ArrayList<>();
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard");
+        try (Connection c = database.superuser("lanyard");
              ResultSet rs = c.createStatement().executeQuery("select * from audit_event where seq is not null order by seq")) {
             while (rs.next()) {
                 rows.add(row(rs, rs.getBytes("hash")));
@@ -243,15 +253,16 @@ class AuditChainIT {
         return new ChainVerifier().verify(rows, CanonicalForm.GENESIS, 0, List.of(), new byte[32]);
     }
 
-    private static ChainedEvent row(ResultSet rs, byte[] hash) throws SQLException {
+    private ChainedEvent row(ResultSet rs, byte[] hash) throws SQLException {
         return new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
-                rs.getString("request_id"), rs.getString("subject"), rs.getString("operation"), rs.getString("backend"),
-                rs.getString("path"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
-                rs.getInt("status"), rs.getString("error_code"), rs.getString("client_address"), hash);
+                rs.getString("request_id"), rs.getString("actor_kind"), rs.getString("subject"), rs.getString("operation"),
+                rs.getString("target_kind"), rs.getString("backend"), rs.getString("path"), rs.getString("detail"),
+                rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
+                rs.getObject("status", Integer.class), rs.getString("error_code"), rs.getString("client_address"), hash);
     }
 
     /** What a forger with the schema but without the signing key can do: recompute every hash from a row on. */
-    private static void rechainFrom(Connection c, long from) throws SQLException {
+    private void rechainFrom(Connection c, long from) throws SQLException {
         byte[] previous;
         try (ResultSet rs = c.createStatement().executeQuery("select hash from audit_event where seq = " + (from - 1))) {
             rs.next();
@@ -273,11 +284,11 @@ class AuditChainIT {
         }
     }
 
-    private static long head() {
-        return (Long) Audit.query("select max(seq) as head from audit_event").getFirst().get("head");
+    private long head() {
+        return (Long) audit.query("select max(seq) as head from audit_event").getFirst().get("head");
     }
 
-    private static JsonPath verify() {
+    private JsonPath verify() {
         return given().header("Authorization", bearer("auditor")).post("/v1/audit/verify")
                 .then().statusCode(200).extract().jsonPath();
     }
@@ -288,7 +299,7 @@ class AuditChainIT {
         String requestId = "it-verify-denied-" + java.util.UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).post("/v1/audit/verify")
                 .then().statusCode(403).body("code", equalTo("ACCESS_DENIED"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("operation", "audit.verify").containsEntry("outcome", "denied"));
     }
 }

@@ -1,12 +1,12 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lanyard.audit.CanonicalForm;
-import dev.lanyard.audit.ChainedEvent;
-import io.quarkus.test.common.QuarkusTestResource;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainedEvent;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -33,9 +33,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @QuarkusTest
 @TestProfile(OwnPeers.DatabaseEnforcement.class)
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditDatabaseEnforcementIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
 
     private static final List<String> REWRITES = List.of(
             "update audit_event set outcome = 'success'",
@@ -50,10 +59,10 @@ class AuditDatabaseEnforcementIT {
     @BeforeEach
     void someHistoryAndACheckpoint() {
         for (int i = 0; i < 3; i++) {
-            given().header("Authorization", "Bearer " + LanyardPeers.current().token("app"))
+            given().header("Authorization", "Bearer " + callers.token("app"))
                     .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
         }
-        given().header("Authorization", "Bearer " + LanyardPeers.current().token("admin")).post("/v1/audit/checkpoints")
+        given().header("Authorization", "Bearer " + callers.token("admin")).post("/v1/audit/checkpoints")
                 .then().statusCode(200);
     }
 
@@ -121,36 +130,38 @@ class AuditDatabaseEnforcementIT {
             execute(owner, "insert into audit_checkpoint (seq, hash, signed_at, key_id, signature) values (?, ?, now(), "
                     + "'0123456789abcdef', ?) on conflict do nothing", cut, hashAt(cut), new byte[64]);
             long next = head() + 1;
-            ChainedEvent archive = new ChainedEvent(next, Instant.now(), "forged-archive", "token:admin", "audit.archive",
-                    "audit", "archive/" + cut, null, null, "success", 200, null, null, null);
+            ChainedEvent archive = new ChainedEvent(next, MovableClock.now(), "forged-archive", "caller", "token:admin",
+                    "audit.archive", "audit", "audit", "archive/" + cut, null, null, null, "success", 200, null, null, null);
             byte[] hash = CanonicalForm.chain(hashAt(next - 1), archive.canonical());
-            execute(owner, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, "
-                    + "outcome, status) values (?, ?, ?, 'forged-archive', 'token:admin', 'audit.archive', 'audit', ?, 'success', 200)",
+            execute(owner, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                    + "target_kind, backend, path, outcome, status) values (2, ?, ?, ?, 'forged-archive', 'caller', 'token:admin', "
+                    + "'audit.archive', 'audit', 'audit', ?, 'success', 200)",
                     next, hash, archive.occurredAt().atOffset(ZoneOffset.UTC), "archive/" + cut);
             execute(owner, "select audit_prune(?)", cut);
         }
-        assertThat(Audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(cut + 1);
+        assertThat(audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(cut + 1);
         JsonPath after = verify();
         assertThat(after.getBoolean("valid")).as(after.prettify()).isFalse();
         assertThat(after.getLong("first_bad_seq")).isEqualTo(cut + 1);
         assertThat(after.getString("reason")).contains("no signed checkpoint anchors");
     }
 
-    private static JsonPath verify() {
-        return given().header("Authorization", "Bearer " + LanyardPeers.current().token("auditor")).post("/v1/audit/verify")
+    private JsonPath verify() {
+        return given().header("Authorization", "Bearer " + callers.token("auditor")).post("/v1/audit/verify")
                 .then().statusCode(200).extract().jsonPath();
     }
 
-    private static Connection connect(String role) throws SQLException {
-        return role.equals("app") ? LanyardPeers.current().database().app() : LanyardPeers.current().database().owner();
+    private Connection connect(String role) throws SQLException {
+        return role.equals("app") ? database.app() : database.owner();
     }
 
-    private static void insertEvent(Connection c, long seq, byte[] hash) throws SQLException {
-        execute(c, "insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, outcome, status) "
-                + "values (?, ?, now(), 'forged', 'token:app', 'read', 'success', 200)", seq, hash);
+    private void insertEvent(Connection c, long seq, byte[] hash) throws SQLException {
+        execute(c, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                + "target_kind, outcome, status) values (2, ?, ?, now(), 'forged', 'caller', 'token:app', 'read', 'none', "
+                + "'success', 200)", seq, hash);
     }
 
-    private static void execute(Connection c, String sql, Object... params) throws SQLException {
+    private void execute(Connection c, String sql, Object... params) throws SQLException {
         try (PreparedStatement statement = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 statement.setObject(i + 1, params[i]);
@@ -159,20 +170,20 @@ class AuditDatabaseEnforcementIT {
         }
     }
 
-    private static long head() {
-        return (Long) Audit.query("select max(seq) as head from audit_event").getFirst().get("head");
+    private long head() {
+        return (Long) audit.query("select max(seq) as head from audit_event").getFirst().get("head");
     }
 
-    private static long sealedSeq() {
-        return (Long) Audit.query("select max(seq) as seq from audit_checkpoint").getFirst().get("seq");
+    private long sealedSeq() {
+        return (Long) audit.query("select max(seq) as seq from audit_checkpoint").getFirst().get("seq");
     }
 
-    private static long count(String table) {
-        return (Long) Audit.query("select count(*) as n from " + table).getFirst().get("n");
+    private long count(String table) {
+        return (Long) audit.query("select count(*) as n from " + table).getFirst().get("n");
     }
 
-    private static byte[] hashAt(long seq) throws SQLException {
-        try (Connection c = LanyardPeers.current().database().superuser("lanyard");
+    private byte[] hashAt(long seq) throws SQLException {
+        try (Connection c = database.superuser("lanyard");
              PreparedStatement s = c.prepareStatement("select hash from audit_event where seq = ?")) {
             s.setLong(1, seq);
             try (ResultSet rows = s.executeQuery()) {

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.time.Instant;
@@ -18,11 +17,17 @@ import org.junit.jupiter.api.Test;
 
 /** An auditor asks who read what, when, with which outcome, and who held a credential. */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class AuditQueryIT {
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
@@ -47,11 +52,11 @@ class AuditQueryIT {
 
     @Test
     void timeWindowsIncludeExactlyTheirEvents() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = MovableClock.now().minusMillis(1);
         String marker = "it-window-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", marker)
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
-        Instant after = Instant.now().plusMillis(1);
+        Instant after = MovableClock.now().plusMillis(1);
         assertThat(events(Map.of("request_id", marker, "from", before.toString(), "to", after.toString())).getList("events")).hasSize(1);
         assertThat(events(Map.of("request_id", marker, "to", before.toString())).getList("events")).isEmpty();
         assertThat(events(Map.of("request_id", marker, "from", after.toString())).getList("events")).isEmpty();
@@ -92,7 +97,7 @@ class AuditQueryIT {
 
     @Test
     void holdersNameWhoHeldALeaseOnAPath() {
-        Instant before = Instant.now().minusSeconds(1);
+        Instant before = MovableClock.now().minusSeconds(1);
         String leaseId = given().header("Authorization", bearer("app")).post("/v1/creds/openbao/database/creds/app")
                 .then().statusCode(200).extract().path("lease_id");
         JsonPath holders = given().header("Authorization", bearer("auditor"))
@@ -112,7 +117,7 @@ class AuditQueryIT {
         String requestId = "it-audit-denied-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).get("/v1/audit/events")
                 .then().statusCode(403).contentType("application/problem+json").body("code", equalTo("ACCESS_DENIED"));
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("subject", "token:app").containsEntry("operation", "audit.query").containsEntry("outcome", "denied"));
     }
 
@@ -135,7 +140,7 @@ class AuditQueryIT {
                 .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
     }
 
-    private static JsonPath events(Map<String, ?> params) {
+    private JsonPath events(Map<String, ?> params) {
         return given().header("Authorization", bearer("auditor")).queryParams(params).get("/v1/audit/events")
                 .then().statusCode(200).extract().jsonPath();
     }

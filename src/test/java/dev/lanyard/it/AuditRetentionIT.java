@@ -1,14 +1,14 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.lanyard.audit.AuditPrune;
-import dev.lanyard.audit.OfflineVerifierAccess;
-import io.quarkus.test.common.QuarkusTestResource;
+import dev.lanyard.audit.store.AuditPrune;
+import dev.lanyard.audit.chain.OfflineVerifierAccess;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -27,16 +27,25 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(OwnPeers.Retention.class)
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class AuditRetentionIT {
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
+
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
     void archivingAtTheHeadOfAnIdleLogThenPruningKeepsOneVerifiableHistory() throws Exception {
-        assertThat(Audit.query("select min(seq) as first from audit_event").getFirst().get("first"))
+        assertThat(audit.query("select min(seq) as first from audit_event").getFirst().get("first"))
                 .as("this class has a database of its own").isEqualTo(1L);
         for (int i = 0; i < 5; i++) {
             given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
@@ -71,17 +80,17 @@ class AuditRetentionIT {
                 .then().statusCode(200).extract().path("public_key"));
 
         // The service's own role cannot prune; the owner's job can, after checking the segment.
-        try (Connection app = LanyardPeers.current().database().app()) {
+        try (Connection app = database.app()) {
             assertThatThrownBy(() -> app.createStatement().execute("select audit_prune(" + sealed + ")"))
                     .hasMessageContaining("permission denied");
         }
         AuditPrune.Pruned pruned;
-        try (Connection owner = LanyardPeers.current().database().owner()) {
+        try (Connection owner = database.owner()) {
             pruned = AuditPrune.prune(owner, segment, OfflineVerifierAccess.publicKey(publicKey));
         }
         assertThat(pruned.upToSeq()).isEqualTo(sealed);
         assertThat(pruned.removed()).isEqualTo(sealed);
-        assertThat(Audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(sealed + 1);
+        assertThat(audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(sealed + 1);
 
         // The chain goes on from where it was, never from seq 1.
         given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
@@ -92,7 +101,7 @@ class AuditRetentionIT {
         given().header("Authorization", bearer("admin")).post("/v1/audit/checkpoints").then().statusCode(200);
 
         // Offline: the archive alone, the rest of the table alone, and both together as one history from genesis.
-        Path checkpoints = LanyardPeers.current().checkpointFile();
+        Path checkpoints = callers.checkpointFile();
         OfflineVerifierAccess.Outcome archive = OfflineVerifierAccess.run(segment, publicKey, checkpoints);
         assertThat(archive.exitCode()).as(archive.output()).isZero();
         assertThat(archive.output()).startsWith("valid up to " + sealed + ", signed at");
@@ -109,7 +118,7 @@ class AuditRetentionIT {
         assertThat(both.output()).startsWith("valid up to ");
     }
 
-    private static long head() {
-        return (Long) Audit.query("select max(seq) as head from audit_event").getFirst().get("head");
+    private long head() {
+        return (Long) audit.query("select max(seq) as head from audit_event").getFirst().get("head");
     }
 }

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.devstack.EmbeddedDatabase;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
@@ -29,8 +28,17 @@ import org.junit.jupiter.api.Test;
  * its batch; a chain lock held by a frozen replica makes requests fail with 503 within a bound instead of hanging.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class AuditWriterIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
 
     /** AuditChainWriter.CHAIN_LOCK: what another replica's commit holds. */
     private static final long CHAIN_LOCK = 7_413_202_601L;
@@ -43,7 +51,7 @@ class AuditWriterIT {
 
     @Test
     void oneRefusedEventFailsAloneWhileTheRestOfItsBatchIsWritten() throws Exception {
-        try (Connection c = LanyardPeers.current().database().superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement()) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement()) {
             s.execute("create function test_refuse_poison() returns trigger language plpgsql as $$ begin "
                     + "if new.request_id like 'poison-%' then raise exception 'poisoned' using errcode = 'check_violation'; end if; "
                     + "return new; end; $$");
@@ -75,22 +83,22 @@ class AuditWriterIT {
                     }
                 }
                 for (String id : good) {
-                    assertThat(Audit.rowsFor(id)).as(id).hasSize(1);
+                    assertThat(audit.rowsFor(id)).as(id).hasSize(1);
                 }
-                assertThat(Audit.rowsFor(poison)).isEmpty();
+                assertThat(audit.rowsFor(poison)).isEmpty();
             } finally {
                 s.execute("select pg_advisory_unlock_all()");
                 s.execute("drop trigger test_refuse_poison on audit_event");
                 s.execute("drop function test_refuse_poison()");
             }
         }
-        given().header("Authorization", "Bearer " + LanyardPeers.current().token("app"))
+        given().header("Authorization", "Bearer " + callers.token("app"))
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
     }
 
     @Test
     void aFrozenReplicaHoldingTheChainLockMakesRequestsFailFastNotHang() throws Exception {
-        try (Connection c = LanyardPeers.current().database().superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement()) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement()) {
             s.execute("select pg_advisory_lock(" + CHAIN_LOCK + ")");
             try {
                 Instant started = Instant.now();
@@ -109,18 +117,18 @@ class AuditWriterIT {
                 s.execute("select pg_advisory_unlock_all()");
             }
         }
-        given().header("Authorization", "Bearer " + LanyardPeers.current().token("app"))
+        given().header("Authorization", "Bearer " + callers.token("app"))
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
     }
 
     private HttpRequest read(String requestId) {
         return HttpRequest.newBuilder(URI.create(root + "v1/secrets/openbao/secret/payments/config"))
-                .header("Authorization", "Bearer " + LanyardPeers.current().token("app"))
+                .header("Authorization", "Bearer " + callers.token("app"))
                 .header("X-Request-Id", requestId).timeout(Duration.ofSeconds(60)).GET().build();
     }
 
     private void awaitQueueDepth(int depth) throws Exception {
-        Instant giveUp = Instant.now().plusSeconds(3);
+        Instant giveUp = Instant.now().plusSeconds(8); // within the 10 s lock timeout the tests configure
         while (Instant.now().isBefore(giveUp)) {
             String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
             Matcher m = QUEUE_DEPTH.matcher(metrics);

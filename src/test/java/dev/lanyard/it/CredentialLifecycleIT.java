@@ -1,10 +1,10 @@
 package dev.lanyard.it;
 
+import dev.lanyard.devstack.EmbeddedDatabase;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ExtractableResponse;
@@ -24,19 +24,28 @@ import org.junit.jupiter.api.Test;
  * it, renews it, gives it back, and can no longer use it; every step is in the audit log, no password is.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class CredentialLifecycleIT {
 
-    private static final String ISSUE_PATH = "/v1/creds/openbao/database/creds/" + LanyardPeers.ROLE_APP;
+    @InjectPeer
+    TestCallers callers;
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    EmbeddedDatabase database;
+
+    private static final String ISSUE_PATH = "/v1/creds/openbao/database/creds/" + OpenBaoResource.ROLE_APP;
+
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
     void applicationGetsUsesRenewsAndRevokesADatabaseLogin() throws SQLException {
         String issueId = "it-issue-" + UUID.randomUUID();
-        Instant before = Instant.now();
+        Instant before = MovableClock.now();
         ExtractableResponse<Response> issued = given().header("Authorization", bearer("app")).header("X-Request-Id", issueId)
                 .when().post(ISSUE_PATH)
                 .then().statusCode(200).contentType(ContentType.JSON).extract();
@@ -76,9 +85,9 @@ class CredentialLifecycleIT {
         assertThat(single(renewId)).containsEntry("operation", "renew").containsEntry("outcome", "success")
                 .containsEntry("lease_hmac", fingerprint).containsEntry("subject", "token:app");
         assertThat(single(revokeId)).containsEntry("operation", "revoke").containsEntry("outcome", "success")
-                .containsEntry("lease_hmac", fingerprint);
+                .containsEntry("lease_hmac", fingerprint).as("the status actually sent").containsEntry("status", 204);
 
-        for (Map<String, Object> row : Audit.allRows()) {
+        for (Map<String, Object> row : audit.allRows()) {
             assertThat(row.values().toString()).doesNotContain(password).doesNotContain(leaseId);
         }
 
@@ -89,6 +98,16 @@ class CredentialLifecycleIT {
                 .when().post("/v1/leases/renew")
                 .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("LEASE_NOT_FOUND"));
         assertThat(single(lateId)).containsEntry("outcome", "not_found");
+    }
+
+    @Test
+    void aRoleTheBackendDoesNotHaveIsA404NotABackendFault() {
+        // The caller may issue from this role, but OpenBao has no such role (it answers 400 "unknown role").
+        String requestId = "it-no-role-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", requestId)
+                .post("/v1/creds/openbao/database/creds/" + OpenBaoResource.ROLE_MISSING)
+                .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("SECRET_NOT_FOUND"));
+        assertThat(single(requestId)).containsEntry("outcome", "not_found").containsEntry("status", 404);
     }
 
     @Test
@@ -117,7 +136,7 @@ class CredentialLifecycleIT {
 
     @Test
     void perIdentityLeaseCapIsEnforced() {
-        String path = "/v1/creds/openbao/database/creds/" + LanyardPeers.ROLE_CAP;
+        String path = "/v1/creds/openbao/database/creds/" + OpenBaoResource.ROLE_CAP;
         for (int i = 0; i < 3; i++) {
             String lease = given().header("Authorization", bearer("capped")).post(path).then().statusCode(200).extract().path("lease_id");
             // Renewing moves the caller off its cached lease, so the next issue makes a new one while this stays live.
@@ -128,14 +147,14 @@ class CredentialLifecycleIT {
                 .then().statusCode(429).contentType("application/problem+json").body("code", equalTo("LEASE_LIMIT_EXCEEDED"));
     }
 
-    private static Map<String, Object> single(String requestId) {
-        List<Map<String, Object>> rows = Audit.rowsFor(requestId);
+    private Map<String, Object> single(String requestId) {
+        List<Map<String, Object>> rows = audit.rowsFor(requestId);
         assertThat(rows).as("audit rows for " + requestId).hasSize(1);
         return rows.getFirst();
     }
 
-    private static boolean canLogIn(String username, String password) {
-        String url = "jdbc:postgresql://127.0.0.1:" + LanyardPeers.current().database().port() + "/postgres";
+    private boolean canLogIn(String username, String password) {
+        String url = "jdbc:postgresql://127.0.0.1:" + database.port() + "/postgres";
         try (Connection c = DriverManager.getConnection(url, username, password);
              ResultSet rs = c.createStatement().executeQuery("select current_user")) {
             rs.next();

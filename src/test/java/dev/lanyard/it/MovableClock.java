@@ -27,8 +27,13 @@ public class MovableClock implements InstantSource {
         OFFSET.updateAndGet(offset -> offset.plus(by));
     }
 
+    /** What the application's clock reads now: tests compare timestamps against this, not the system clock. */
+    public static Instant now() {
+        return Instant.now().plus(OFFSET.get());
+    }
+
     @Override
     public Instant instant() {
-        return Instant.now().plus(OFFSET.get());
+        return now();
     }
 }

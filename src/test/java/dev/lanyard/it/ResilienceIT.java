@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;
@@ -29,22 +29,35 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /** Lanyard under load and when its peers fail: one backend call per key, no secret without audit, fast failure. */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@TestProfile(OwnPeers.Outage.class)
+@RealPeers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ResilienceIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    VaultPeer openBao;
+
+    @InjectPeer("doomed")
+    VaultPeer doomed;
 
     @TestHTTPResource("/")
     URL root;
 
-    private static String bearer(String name) {
-        return "Bearer " + LanyardPeers.current().token(name);
+    private String bearer(String name) {
+        return callers.bearer(name);
     }
 
     @Test
     @Order(1)
     void twoHundredConcurrentRequestsForOneRoleMakeOneBackendCall() {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(root + "v1/creds/openbao/database/creds/" + LanyardPeers.ROLE_FLIGHT))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(root + "v1/creds/openbao/database/creds/" + OpenBaoResource.ROLE_FLIGHT))
                 .header("Authorization", bearer("flight"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build();
         List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 200)
@@ -55,17 +68,17 @@ class ResilienceIT {
         assertThat(responses.stream().map(r -> io.restassured.path.json.JsonPath.from(r.body()).getString("lease_id")).distinct())
                 .hasSize(1);
         // The backend's own view: OpenBao holds exactly one lease for the role.
-        String leases = LanyardPeers.current().openBao().cli("list", "-format=json",
-                "sys/leases/lookup/database/creds/" + LanyardPeers.ROLE_FLIGHT);
+        String leases = openBao.cli("list", "-format=json",
+                "sys/leases/lookup/database/creds/" + OpenBaoResource.ROLE_FLIGHT);
         assertThat(io.restassured.path.json.JsonPath.from(leases).getList("$")).hasSize(1);
-        assertThat(Audit.query("select count(*) as n from audit_event where subject = 'token:flight' and operation = 'issue'"))
+        assertThat(audit.query("select count(*) as n from audit_event where subject = 'token:flight' and operation = 'issue'"))
                 .singleElement().satisfies(row -> assertThat(row.get("n")).isEqualTo(200L));
     }
 
     @Test
     @Order(2)
     void noSecretLeavesWhenTheAuditLogCannotRecord() {
-        Audit.execute("revoke insert on audit_event from lanyard_app");
+        audit.execute("revoke insert on audit_event from lanyard_app");
         try {
             String requestId = "it-audit-down-" + UUID.randomUUID();
             String body = given().header("Authorization", bearer("app")).header("X-Request-Id", requestId)
@@ -75,9 +88,9 @@ class ResilienceIT {
             assertThat(body).doesNotContain("second-version").doesNotContain("api_key");
             given().header("Authorization", bearer("app")).post("/v1/creds/openbao/database/creds/app")
                     .then().statusCode(503).body("code", equalTo("AUDIT_UNAVAILABLE")).body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("data")));
-            assertThat(Audit.rowsFor(requestId)).isEmpty();
+            assertThat(audit.rowsFor(requestId)).isEmpty();
         } finally {
-            Audit.execute("grant insert on audit_event to lanyard_app");
+            audit.execute("grant insert on audit_event to lanyard_app");
         }
         given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config")
                 .then().statusCode(200);
@@ -88,7 +101,7 @@ class ResilienceIT {
     void whenOpenBaoGoesDownReadinessSaysWhyAndRequestsFailFast() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
 
-        LanyardPeers.current().doomedOpenBao().stop();
+        doomed.stop();
 
         given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'backends' }.data.doomed", startsWith("DOWN: connection refused"))
@@ -102,8 +115,22 @@ class ResilienceIT {
             given().config(bounded).header("Authorization", bearer("app")).get("/v1/secrets/doomed/secret/anything")
                     .then().statusCode(503).contentType("application/problem+json").body("code", equalTo("BACKEND_UNAVAILABLE"));
         }
+        // The circuit opened: after the rolling window's failures, calls fail fast without trying the dead backend.
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(callsTo(metrics, "doomed", "circuit_open")).as("calls failed fast by the open circuit").isPositive();
+        assertThat(callsTo(metrics, "doomed", "BackendUnavailable")).as("calls that reached the dead backend")
+                .isLessThan(12);
         // The healthy backend is unaffected by the other one's open circuit.
         given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+    }
+
+    /** lanyard_backend_call_seconds_count for one backend and outcome, summed over operations. */
+    private double callsTo(String metrics, String backend, String outcome) {
+        return metrics.lines()
+                .filter(line -> line.startsWith("lanyard_backend_call_seconds_count{") && line.contains("backend=\"" + backend + "\"")
+                        && line.contains("outcome=\"" + outcome + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     @Test
@@ -112,6 +139,6 @@ class ResilienceIT {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("lanyard_cache_requests_total").contains("lanyard_backend_call_seconds_count")
                 .contains("http_server_requests_seconds_count");
-        assertThat(metrics).doesNotContain(LanyardPeers.current().token("app"));
+        assertThat(metrics).doesNotContain(callers.token("app"));
     }
 }

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,13 +18,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * credentials are refused before any call. OpenBao's own audit log shows that no request reached it.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LanyardPeers.class, restrictToAnnotatedClass = false)
+@RealPeers
 class VaultReadBoundaryIT {
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    VaultPeer openBao;
 
     /** Lanyard logs in (looking up its own token) on its first call; make that happen before anything is counted. */
     @BeforeEach
     void lanyardHasLoggedIn() {
-        given().header("Authorization", "Bearer " + LanyardPeers.current().token("admin"))
+        given().header("Authorization", "Bearer " + callers.token("admin"))
                 .get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
     }
 
@@ -36,26 +44,26 @@ class VaultReadBoundaryIT {
     void readsOutsideSecretsMountsAreRefusedWithoutReachingOpenBao(String path) throws IOException {
         String requestId = "it-boundary-" + UUID.randomUUID();
         long openBaoLinesBefore = openBaoRequestsFor(path);
-        String body = given().header("Authorization", "Bearer " + LanyardPeers.current().token("admin"))
+        String body = given().header("Authorization", "Bearer " + callers.token("admin"))
                 .header("X-Request-Id", requestId)
                 .get("/v1/secrets/openbao/" + path)
                 .then().statusCode(422).contentType("application/problem+json")
                 .body("code", equalTo("OPERATION_NOT_SUPPORTED")).extract().asString();
 
-        assertThat(body).doesNotContain(LanyardPeers.current().openBao().rootToken());
+        assertThat(body).doesNotContain(openBao.rootToken());
         assertThat(openBaoRequestsFor(path)).as("requests OpenBao received for " + path).isEqualTo(openBaoLinesBefore);
-        assertThat(Audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("subject", "token:admin").containsEntry("operation", "read")
                 .containsEntry("backend", "openbao").containsEntry("path", path)
                 .containsEntry("outcome", "invalid").containsEntry("status", 422));
     }
 
     /** Lines of OpenBao's audit log that name this path (requests and responses). */
-    private static long openBaoRequestsFor(String path) throws IOException {
-        if (!Files.exists(LanyardPeers.current().openBaoAuditLog())) {
+    private long openBaoRequestsFor(String path) throws IOException {
+        if (!Files.exists(openBao.auditLog())) {
             return 0;
         }
-        try (var lines = Files.lines(LanyardPeers.current().openBaoAuditLog())) {
+        try (var lines = Files.lines(openBao.auditLog())) {
             return lines.filter(line -> line.contains("\"path\":\"" + path + "\"")).count();
         }
     }

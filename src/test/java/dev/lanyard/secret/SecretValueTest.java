@@ -41,7 +41,7 @@ class SecretValueTest {
     @Test
     void secretToStringDoesNotRevealTheValueOrLeaseId() {
         Secret secret = new Secret(SecretRef.of("vault", "database/creds/app"), credentials(), Optional.empty(),
-                Lease.of("database/creds/app/AbCdEf123", Instant.parse("2030-01-01T00:00:00Z"), Duration.ofHours(1), true));
+                Lease.leased("database/creds/app/AbCdEf123", Instant.parse("2030-01-01T00:00:00Z"), Duration.ofHours(1), true));
 
         assertThat(secret.toString()).doesNotContain("hunter2-s3cret").doesNotContain("AbCdEf123").contains("(masked)");
     }

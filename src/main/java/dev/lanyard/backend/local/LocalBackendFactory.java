@@ -14,12 +14,13 @@ import java.util.Set;
 
 /**
  * Creates {@code local} backends: the built-in encrypted store (see {@link LocalSecretBackend}). Static secrets
- * with versions only; it issues no leased credentials.
+ * with versions and stages, written through the SPI; it issues no credentials.
  */
 @ApplicationScoped
 public class LocalBackendFactory implements SecretBackendFactory {
 
-    static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.READ, BackendCapability.VERSIONS);
+    static final Set<BackendCapability> CAPABILITIES = Set.of(BackendCapability.READ, BackendCapability.VERSIONS,
+            BackendCapability.WRITE, BackendCapability.STAGES);
 
     private final LocalConfig config;
     private final InstantSource clock;

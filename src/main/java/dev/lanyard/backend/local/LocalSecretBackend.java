@@ -3,20 +3,25 @@ package dev.lanyard.backend.local;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.backend.BlockingCalls;
+import dev.lanyard.backend.NumberedStages;
+import dev.lanyard.backend.NumberedVersions;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
-import dev.lanyard.secret.SecretVersion;
+import dev.lanyard.secret.Stage;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
-import dev.lanyard.spi.BackendException;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendUnavailableException;
-import dev.lanyard.spi.BlockingCalls;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretNotFoundException;
-import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.StageMove;
+import dev.lanyard.spi.VersionInfo;
+import dev.lanyard.spi.WriteConflictException;
 import io.smallrye.mutiny.Uni;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,28 +39,34 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.jboss.logging.Logger;
 
 /**
- * The built-in encrypted store: static secrets with numbered versions (1, 2, 3, ...), like Vault's KV v2, kept
- * on local disk and encrypted with AES-256-GCM, so Lanyard runs with no external backend.
+ * The built-in encrypted store: static secrets with numbered versions (1, 2, 3, ...) and stages, like Vault's KV v2,
+ * kept on local disk and encrypted with AES-256-GCM, so Lanyard runs with no external backend.
  *
  * <h2>Store layout</h2>
  * <pre>
- *   &lt;store-dir&gt;/.lock                              held while a version is written
- *   &lt;store-dir&gt;/&lt;sha256-hex of the path&gt;/&lt;n&gt;.enc    version n of that path: {@link LocalKey} sealed format
+ *   &lt;store-dir&gt;/.lock                                 held while a version or the stage index is written
+ *   &lt;store-dir&gt;/&lt;sha256-hex of the path&gt;/&lt;n&gt;.enc       version n of that path: {@link LocalKey} sealed format
+ *   &lt;store-dir&gt;/&lt;sha256-hex of the path&gt;/stages.enc    the path's stage index, once it has one (same format)
  * </pre>
  * One file per version rather than one file for the whole store: writing a version never rewrites (and so can
  * never corrupt) existing versions or other secrets, a write costs one small file whatever the store size, and
@@ -67,10 +78,16 @@ import org.jboss.logging.Logger;
  * data {@code "lanyard-local:v1:<path>:<n>"}, so a file copied to another path's directory or renamed to
  * another version number fails authentication instead of being served as that secret.
  *
+ * <p>Stages follow {@link NumberedStages}: a path written only by plain writes has no index (current is the latest
+ * version, previous the one before); the first staged put, token or stage move writes {@code stages.enc}, sealed
+ * with associated data {@code "lanyard-local:v1:<path>:stages"} so an index cannot be moved to another path, and
+ * authenticated like a version so nobody can point current at an old version by editing a file.
+ *
  * <p>Files are written to a temporary file in the same directory, flushed to disk, then moved into place with
- * {@link StandardCopyOption#ATOMIC_MOVE}: a reader sees a complete version or none. Files are mode 0600 and
- * directories 0700 where the filesystem supports POSIX permissions. Version numbers are assigned under an
- * in-process lock plus a file lock on {@code .lock}, so concurrent writers never reuse or overwrite a version.
+ * {@link StandardCopyOption#ATOMIC_MOVE}: a reader sees a complete version or index or none. Files are mode 0600
+ * and directories 0700 where the filesystem supports POSIX permissions. Every write (version numbers, the stage
+ * index) happens under an in-process lock plus a file lock on {@code .lock}, so concurrent writers never reuse or
+ * overwrite a version and a stage move never races another.
  *
  * <p>File IO is blocking, so every operation runs on a <b>virtual thread</b> from this backend's own executor,
  * as in the Vault backend: the Vert.x event loop is never blocked.
@@ -85,6 +102,7 @@ public final class LocalSecretBackend implements SecretBackend {
     private static final int MAX_VERSION = 999_999_999;
     private static final String SUFFIX = ".enc";
     private static final String LOCK_FILE = ".lock";
+    private static final String STAGE_INDEX = "stages" + SUFFIX;
 
     private final String name;
     private final Path storeDir;
@@ -133,62 +151,138 @@ public final class LocalSecretBackend implements SecretBackend {
     }
 
     @Override
-    public Uni<Secret> read(SecretPath path, Optional<String> version) {
-        OptionalInt number;
+    public Uni<Secret> read(SecretPath path, VersionSelector selector) {
+        OptionalInt requested;
         try {
-            number = version.isPresent() ? OptionalInt.of(SecretVersion.parse(version.get())) : OptionalInt.empty();
+            requested = selector instanceof VersionSelector.ById byId
+                    ? OptionalInt.of(NumberedVersions.parse(byId.id())) : OptionalInt.empty();
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().failure(e);
         }
         return blocking("read", path, () -> {
-            int actual = number.isPresent() ? number.getAsInt()
-                    : latestVersion(secretDir(path)).orElseThrow(() -> new SecretNotFoundException(name, "read", path.value()));
-            byte[] sealed;
-            try {
-                sealed = Files.readAllBytes(versionFile(path, actual));
-            } catch (NoSuchFileException e) {
-                throw new SecretNotFoundException(name, "read", path.value());
-            }
-            SecretValue value = unseal(path, actual, sealed);
-            // Static values carry no lease; the broker decides how long to cache them.
-            Lease lease = Lease.of(null, clock.instant(), Duration.ZERO, false);
-            return new Secret(new SecretRef(name, path), value, Optional.of(String.valueOf(actual)), lease);
+            requireStore("read", path);
+            int version = requested.isPresent() ? requested.getAsInt() : holder(path, selector, "read");
+            return new Secret(new SecretRef(name, path), readVersion(path, version, "read"),
+                    Optional.of(String.valueOf(version)), Lease.ofStaticValue(clock.instant()));
         });
     }
 
+    /** The version the selector (current or a stage) points at now. */
+    private int holder(SecretPath path, VersionSelector selector, String operation) throws IOException {
+        Stage stage = selector instanceof VersionSelector.ByStage byStage ? byStage.stage() : Stage.CURRENT;
+        int latest = latestVersion(secretDir(path)).orElse(0);
+        return stages(path, operation).holder(stage, latest)
+                .orElseThrow(() -> new SecretNotFoundException(name, operation, path.value()));
+    }
+
     /**
-     * Stores {@code data} as the next version of {@code path} (version 1 for a new path).
-     *
-     * @return the new version id
+     * Stores a new version (see {@link NewVersion}). Version 1 for a new path; a stage other than current needs the
+     * path to exist already.
      */
-    public Uni<String> write(SecretPath path, Map<String, String> data) {
+    @Override
+    public Uni<String> put(SecretPath path, NewVersion version) {
         Objects.requireNonNull(path, "path");
-        Objects.requireNonNull(data, "data");
-        // Copied now, on the caller's thread, so later changes to the caller's map cannot race the write.
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (Map.Entry<String, String> field : data.entrySet()) {
-            if (field.getKey() == null || field.getValue() == null) {
-                return Uni.createFrom().failure(new IllegalArgumentException("field names and values must not be null"));
+        Objects.requireNonNull(version, "version");
+        // Copied now, on the caller's thread: the caller may close its value once the put completes.
+        Map<String, String> fields = version.value().reveal();
+        return blocking("put", path, () -> {
+            byte[] plaintext = serialise(path, fields);
+            try {
+                return String.valueOf(locked(() -> putLocked(path, version, fields, plaintext)));
+            } finally {
+                Arrays.fill(plaintext, (byte) 0);
             }
-            fields.put(field.getKey(), field.getValue());
+        });
+    }
+
+    private int putLocked(SecretPath path, NewVersion version, Map<String, String> fields, byte[] plaintext) throws IOException {
+        Path dir = secretDir(path);
+        int latest = latestVersion(dir).orElse(0);
+        NumberedStages stages = stages(path, "put");
+        OptionalInt earlier = version.token().map(stages::versionPutWith).orElse(OptionalInt.empty());
+        if (earlier.isPresent() && Files.exists(versionFile(path, earlier.getAsInt()))) {
+            // A retry of a put that wrote its version: the same value is the same put; finish its records.
+            int number = earlier.getAsInt();
+            try (SecretValue stored = readVersion(path, number, "put")) {
+                if (!stored.reveal().equals(fields)) {
+                    throw new WriteConflictException(name, "put", path.value(), WriteConflictException.Reason.TOKEN_REUSED);
+                }
+            }
+            if (!stages.putApplied(number, version.stage())) {
+                writeStages(path, stages.afterPut(number, version.stage()));
+            }
+            return number;
         }
-        return blocking("write", path, () -> String.valueOf(writeVersion(path, fields)));
+        stages.checkPut(version.stage(), latest, "put");
+        int number = latest + 1;
+        if (number > MAX_VERSION) {
+            throw new BackendUnavailableException(name, "put", path.value(), "no versions left for this path", null);
+        }
+        createPrivateDirectories(dir);
+        boolean recorded = stages.putNeedsRecords(version.stage(), version.token());
+        NumberedStages prepared = stages.prepared(latest, version.token());
+        if (recorded) {
+            writeStages(path, prepared);
+        }
+        Path target = versionFile(path, number);
+        if (Files.exists(target)) {
+            // Unreachable while the lock holds; refuse rather than replace an existing version.
+            throw new FileAlreadyExistsException(target.toString());
+        }
+        writeAtomically(dir, target, key.seal(plaintext, associatedData(path, number)));
+        if (recorded) {
+            writeStages(path, prepared.afterPut(number, version.stage()));
+        }
+        return number;
     }
 
     @Override
-    public Uni<Secret> issue(SecretPath rolePath) {
-        return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "issue", rolePath.value()));
+    public Uni<Void> moveStage(SecretPath path, StageMove move) {
+        try {
+            move.from().ifPresent(NumberedVersions::parse);
+            move.to().ifPresent(NumberedVersions::parse);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return blocking("move a stage of", path, () -> {
+            requireStore("move a stage of", path);
+            return locked(() -> {
+                int latest = latestVersion(secretDir(path)).orElse(0);
+                if (latest == 0) {
+                    throw new SecretNotFoundException(name, "move a stage of", path.value());
+                }
+                Optional<NumberedStages> moved = stages(path, "move a stage of").moved(move, latest,
+                        n -> Files.exists(versionFile(path, n)), "move a stage of");
+                if (moved.isPresent()) {
+                    writeStages(path, moved.get());
+                }
+                return null;
+            });
+        });
     }
 
     @Override
-    public Uni<Lease> renew(String leaseId, Duration increment) {
-        // The local store issues no leases; the id is a bearer handle, so it is not echoed.
-        return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "renew", "lease:?"));
-    }
-
-    @Override
-    public Uni<Void> revoke(String leaseId) {
-        return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "revoke", "lease:?"));
+    public Uni<List<VersionInfo>> versions(SecretPath path) {
+        return blocking("list versions of", path, () -> {
+            requireStore("list versions of", path);
+            Path dir = secretDir(path);
+            TreeSet<Integer> numbers = versionNumbers(dir);
+            if (numbers.isEmpty()) {
+                throw new SecretNotFoundException(name, "list versions of", path.value());
+            }
+            NumberedStages stages = stages(path, "list versions of");
+            List<VersionInfo> versions = new ArrayList<>();
+            for (int number : numbers) {
+                Optional<Instant> created;
+                try {
+                    created = Optional.of(Files.getLastModifiedTime(versionFile(path, number)).toInstant());
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                versions.add(new VersionInfo(String.valueOf(number), created, stages.stagesOf(number, numbers.last())));
+            }
+            return versions;
+        });
     }
 
     @Override
@@ -222,12 +316,22 @@ public final class LocalSecretBackend implements SecretBackend {
         return "LocalSecretBackend[name=" + name + ", storeDir=" + storeDir + ", key=(masked)]";
     }
 
+    /**
+     * A store directory that is gone or is not a directory is a broken store, not an empty one: reads fail as
+     * unavailable (as health reports) rather than answering that nothing exists.
+     */
+    private void requireStore(String operation, SecretPath path) {
+        if (!Files.isDirectory(storeDir)) {
+            throw new BackendUnavailableException(name, operation, path.value(), "the store directory is missing", null);
+        }
+    }
+
     // ---- layout --------------------------------------------------------------------------------------------
 
     Path secretDir(SecretPath path) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(path.value().getBytes(StandardCharsets.UTF_8));
-            return storeDir.resolve(java.util.HexFormat.of().formatHex(digest));
+            return storeDir.resolve(HexFormat.of().formatHex(digest));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
         }
@@ -243,77 +347,116 @@ public final class LocalSecretBackend implements SecretBackend {
     }
 
     private static OptionalInt latestVersion(Path dir) throws IOException {
+        TreeSet<Integer> numbers = versionNumbers(dir);
+        return numbers.isEmpty() ? OptionalInt.empty() : OptionalInt.of(numbers.last());
+    }
+
+    private static TreeSet<Integer> versionNumbers(Path dir) throws IOException {
+        TreeSet<Integer> numbers = new TreeSet<>();
         if (!Files.isDirectory(dir)) {
-            return OptionalInt.empty();
+            return numbers;
         }
-        int latest = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 Matcher matcher = VERSION_FILE.matcher(entry.getFileName().toString());
                 if (matcher.matches()) {
-                    latest = Math.max(latest, Integer.parseInt(matcher.group(1)));
+                    numbers.add(Integer.parseInt(matcher.group(1)));
                 }
             }
         } catch (NoSuchFileException e) {
-            return OptionalInt.empty();
+            return numbers;
         }
-        return latest == 0 ? OptionalInt.empty() : OptionalInt.of(latest);
+        return numbers;
     }
 
-    /** Versions are positive decimal integers; anything else is a malformed request, as for the Vault backend. */
-    // ---- read / write --------------------------------------------------------------------------------------
+    /** Binds a stage index to its path, as {@link #associatedData(SecretPath, int)} binds a version. */
+    static byte[] stageIndexAssociatedData(SecretPath path) {
+        return ("lanyard-local:v1:" + path.value() + ":stages").getBytes(StandardCharsets.UTF_8);
+    }
 
-    private SecretValue unseal(SecretPath path, int version, byte[] sealed) {
-        byte[] plaintext;
+    Path stageIndexFile(SecretPath path) {
+        return secretDir(path).resolve(STAGE_INDEX);
+    }
+
+    private NumberedStages stages(SecretPath path, String operation) throws IOException {
+        byte[] sealed;
         try {
-            plaintext = key.open(sealed, associatedData(path, version));
-        } catch (LocalKey.UnknownFormatException e) {
-            throw new BackendUnavailableException(name, "read", path.value(), "stored value has an unknown format version", null);
-        } catch (org.bouncycastle.crypto.InvalidCipherTextException e) {
-            // Wrong key, altered file, or a file moved from another path or version. No cause: nothing to add.
-            throw new BackendUnavailableException(name, "read", path.value(), "stored value failed authentication", null);
+            sealed = Files.readAllBytes(stageIndexFile(path));
+        } catch (NoSuchFileException e) {
+            return NumberedStages.of(name, path, Map.of(), operation);
         }
+        byte[] plaintext = open(path, operation, sealed, stageIndexAssociatedData(path));
         try {
-            return SecretValue.ofStrings(JSON.readValue(plaintext, FIELDS));
+            return NumberedStages.of(name, path, JSON.readValue(plaintext, FIELDS), operation);
         } catch (IOException e) {
-            // Authenticated but not parseable: a bug, not an attack. Jackson's message quotes input, so it is dropped.
-            throw new BackendUnavailableException(name, "read", path.value(), "stored value is not readable", null);
+            throw new BackendUnavailableException(name, operation, path.value(), "stage index is not readable", null);
         } finally {
             Arrays.fill(plaintext, (byte) 0);
         }
     }
 
-    private int writeVersion(SecretPath path, Map<String, String> fields) throws IOException {
-        byte[] plaintext;
+    /** Called with the store locked. */
+    private void writeStages(SecretPath path, NumberedStages stages) throws IOException {
+        byte[] plaintext = JSON.writeValueAsBytes(stages.entries());
         try {
-            plaintext = JSON.writeValueAsBytes(fields);
-        } catch (JsonProcessingException e) {
-            throw new BackendUnavailableException(name, "write", path.value(), "value could not be serialised", null);
+            writeAtomically(secretDir(path), stageIndexFile(path), key.seal(plaintext, stageIndexAssociatedData(path)));
+        } finally {
+            Arrays.fill(plaintext, (byte) 0);
         }
+    }
+
+    // ---- read / write --------------------------------------------------------------------------------------
+
+    private SecretValue readVersion(SecretPath path, int version, String operation) throws IOException {
+        byte[] sealed;
+        try {
+            sealed = Files.readAllBytes(versionFile(path, version));
+        } catch (NoSuchFileException e) {
+            throw new SecretNotFoundException(name, operation, path.value());
+        }
+        byte[] plaintext = open(path, operation, sealed, associatedData(path, version));
+        try {
+            return SecretValue.ofStrings(JSON.readValue(plaintext, FIELDS));
+        } catch (IOException | IllegalArgumentException e) {
+            // Authenticated but not parseable: a bug, not an attack. Jackson's message quotes input, so it is dropped.
+            throw new BackendUnavailableException(name, operation, path.value(), "stored value is not readable", null);
+        } finally {
+            Arrays.fill(plaintext, (byte) 0);
+        }
+    }
+
+    /** Verifies and decrypts a version or the stage index; the caller zeroes the result. */
+    private byte[] open(SecretPath path, String operation, byte[] sealed, byte[] associatedData) {
+        try {
+            return key.open(sealed, associatedData);
+        } catch (LocalKey.UnknownFormatException e) {
+            throw new BackendUnavailableException(name, operation, path.value(), "stored value has an unknown format version", null);
+        } catch (InvalidCipherTextException e) {
+            // Wrong key, altered file, or a file moved from another path or version. No cause: nothing to add.
+            throw new BackendUnavailableException(name, operation, path.value(), "stored value failed authentication", null);
+        }
+    }
+
+    private byte[] serialise(SecretPath path, Map<String, String> fields) {
+        try {
+            return JSON.writeValueAsBytes(fields);
+        } catch (JsonProcessingException e) {
+            throw new BackendUnavailableException(name, "put", path.value(), "value could not be serialised", null);
+        }
+    }
+
+    /** Runs {@code write} holding the in-process lock and the store's file lock. */
+    private <T> T locked(BlockingCalls.Call<T> write) throws Exception {
         writeLock.lock();
         try {
             createPrivateDirectories(storeDir);
             try (FileChannel lockChannel = FileChannel.open(storeDir.resolve(LOCK_FILE), Set.of(
                             StandardOpenOption.CREATE, StandardOpenOption.WRITE), privateFile());
                     FileLock ignored = lockChannel.lock()) {
-                Path dir = secretDir(path);
-                createPrivateDirectories(dir);
-                int version = latestVersion(dir).orElse(0) + 1;
-                if (version > MAX_VERSION) {
-                    throw new BackendUnavailableException(name, "write", path.value(), "no versions left for this path", null);
-                }
-                byte[] sealed = key.seal(plaintext, associatedData(path, version));
-                Path target = dir.resolve(version + SUFFIX);
-                if (Files.exists(target)) {
-                    // Unreachable while the lock holds; refuse rather than replace an existing version.
-                    throw new FileAlreadyExistsException(target.toString());
-                }
-                writeAtomically(dir, target, sealed);
-                return version;
+                return write.call();
             }
         } finally {
             writeLock.unlock();
-            Arrays.fill(plaintext, (byte) 0);
         }
     }
 
@@ -357,7 +500,7 @@ public final class LocalSecretBackend implements SecretBackend {
             // Exception messages here are file paths at most, but a reason is all the caller needs.
             LOG.debugf("backend %s: %s %s failed: %s", name, operation, path, e.getClass().getSimpleName());
             return new BackendUnavailableException(name, operation, path.value(),
-                    "store " + (operation.equals("write") ? "could not be written" : "could not be read")
+                    "store " + (operation.equals("read") || operation.startsWith("list") ? "could not be read" : "could not be written")
                             + " (" + e.getClass().getSimpleName() + ")", null);
         });
     }

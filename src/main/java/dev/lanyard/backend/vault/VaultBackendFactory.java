@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -30,9 +31,8 @@ public class VaultBackendFactory implements SecretBackendFactory {
         }
     };
 
-    static final Set<BackendCapability> CAPABILITIES = Set.of(
-            BackendCapability.READ, BackendCapability.VERSIONS, BackendCapability.ISSUE,
-            BackendCapability.RENEW, BackendCapability.REVOKE);
+    /** What an instance can declare; one without a KV v2 mount declares neither writes nor stages. */
+    static final Set<BackendCapability> CAPABILITIES = EnumSet.allOf(BackendCapability.class);
 
     private final VaultBackendConfig config;
     private final InstantSource clock;

@@ -1,38 +1,35 @@
 package dev.lanyard.backend.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.backend.BlockingCalls;
+import dev.lanyard.backend.NumberedVersions;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
 import dev.lanyard.secret.SecretRef;
-import dev.lanyard.secret.SecretValue;
-import dev.lanyard.secret.SecretVersion;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
-import dev.lanyard.spi.BackendException;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendRejectedException;
 import dev.lanyard.spi.BackendUnavailableException;
-import dev.lanyard.spi.BlockingCalls;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
-import dev.lanyard.spi.SecretNotFoundException;
+import dev.lanyard.spi.StageMove;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
-import io.github.jopenlibs.vault.Vault;
+import dev.lanyard.spi.VersionInfo;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.response.HealthResponse;
 import io.github.jopenlibs.vault.response.LogicalResponse;
 import io.github.jopenlibs.vault.response.VaultResponse;
 import io.smallrye.mutiny.Uni;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,19 +37,23 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Vault / OpenBao through the Vault Java driver.
+ * Vault / OpenBao through the Vault Java driver: static secrets on KV v2 mounts ({@link KvV2Secrets}: versions,
+ * stages, writes), plain reads on KV v1 and read-only mounts, and leased credentials from dynamic mounts.
  *
  * <p>The driver is blocking (HTTP calls on the calling thread), so every call runs on a <b>virtual thread</b>
- * through {@link BlockingCalls}. Timeouts on the driver keep an unreachable Vault from holding requests.
+ * through {@link BlockingCalls}. Timeouts on the driver keep an unreachable Vault from holding requests. Which
+ * paths may be touched at all is {@link VaultMounts}' decision, made before any call.
  */
 final class VaultSecretBackend implements SecretBackend {
 
     private static final Logger LOG = Logger.getLogger(VaultSecretBackend.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private final VaultMounts mounts;
+    private final Set<BackendCapability> capabilities;
     private final VaultSession session;
+    private final VaultFailures failures;
+    private final KvV2Secrets kv;
     private final InstantSource clock;
     private final BlockingCalls calls = new BlockingCalls("vault-call-");
     private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
@@ -61,10 +62,24 @@ final class VaultSecretBackend implements SecretBackend {
     VaultSecretBackend(String name, VaultBackendConfig.Instance config, VaultSession session, InstantSource clock) {
         this.name = name;
         this.mounts = VaultMounts.of(config);
+        this.capabilities = capabilities(config);
         this.session = session;
+        this.failures = new VaultFailures(name);
+        this.kv = new KvV2Secrets(name, session, failures, clock);
         this.clock = clock;
         long interval = config.auth().checkInterval().toMillis();
         tokenMaintenance.scheduleWithFixedDelay(this::maintainToken, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Writes and stages exist only on KV v2; an instance without a KV v2 mount does not declare them. */
+    static Set<BackendCapability> capabilities(VaultBackendConfig.Instance config) {
+        Set<BackendCapability> declared = EnumSet.of(BackendCapability.READ, BackendCapability.VERSIONS,
+                BackendCapability.ISSUE, BackendCapability.RENEW, BackendCapability.REVOKE);
+        if (!config.kvV2Mounts().isEmpty()) {
+            declared.add(BackendCapability.WRITE);
+            declared.add(BackendCapability.STAGES);
+        }
+        return Set.copyOf(declared);
     }
 
     @Override
@@ -74,51 +89,80 @@ final class VaultSecretBackend implements SecretBackend {
 
     @Override
     public Set<BackendCapability> capabilities() {
-        return VaultBackendFactory.CAPABILITIES;
+        return capabilities;
     }
 
     @Override
-    public Uni<Secret> read(SecretPath path, Optional<String> version) {
+    public Uni<Secret> read(SecretPath path, VersionSelector selector) {
+        OptionalInt requested;
+        try {
+            // Parsed first, as the HTTP edge did when ids were integers everywhere: a malformed id is a 400 on any path.
+            requested = selector instanceof VersionSelector.ById byId
+                    ? OptionalInt.of(NumberedVersions.parse(byId.id())) : OptionalInt.empty();
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(e);
+        }
         VaultMounts.Read route = mounts.read(path);
         if (route == VaultMounts.Read.REFUSED) {
             // Not a declared secrets mount: Vault's own API, a dynamic engine (a read there would mint a credential
             // nobody tracks, caps or can revoke), or an engine nobody vouched for. Refused without a call.
             return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read", path.value()));
         }
-        if (version.isPresent() && route != VaultMounts.Read.KV_V2) {
-            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "read a version of", path.value()));
+        if (route == VaultMounts.Read.KV_V2) {
+            return blocking("read", path.value(), () -> kv.read(path, selector, requested));
         }
-        Optional<Integer> number;
-        try {
-            number = version.map(SecretVersion::parse);
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().failure(e);
+        if (!(selector instanceof VersionSelector.Current)) {
+            String operation = selector instanceof VersionSelector.ById ? "read a version of" : "read a stage of";
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, operation, path.value()));
         }
         return blocking("read", path.value(), () -> {
-            String apiPath = route == VaultMounts.Read.KV_V2
-                    ? kvV2DataPath(path) + number.map(n -> "?version=" + n).orElse("") : path.value();
-            LogicalResponse response = session.client().logical().read(apiPath);
-            checkStatus(response, "read", path.value());
+            LogicalResponse response = session.client().logical().read(path.value());
+            failures.checkStatus(response, "read", path.value());
             if (response.getLeaseId() != null && !response.getLeaseId().isEmpty()) {
                 // A read-only mount that answered with a lease minted something: give it back and serve nothing.
                 revokeQuietly(response.getLeaseId());
                 throw new UnsupportedBackendOperationException(name, "read", path.value());
             }
-            JsonNode data = parse(response).path("data");
-            Optional<String> actualVersion = Optional.empty();
-            if (route == VaultMounts.Read.KV_V2) {
-                JsonNode metadata = data.path("metadata");
-                // KV v2 answers a deleted or destroyed version with null data: for a reader it does not exist.
-                if (data.path("data").isNull() || metadata.path("deletion_time").asText("").length() > 0 || metadata.path("destroyed").asBoolean()) {
-                    throw new SecretNotFoundException(name, "read", path.value());
-                }
-                actualVersion = Optional.of(metadata.path("version").asText());
-                data = data.path("data");
-            }
+            JsonNode data = VaultResponses.parse(response).path("data");
             // Static values carry no lease; the broker decides how long to cache them.
-            Lease lease = Lease.of(null, clock.instant(), Duration.ZERO, false);
-            return new Secret(new SecretRef(name, path), fields(data), actualVersion, lease);
+            return new Secret(new SecretRef(name, path), VaultResponses.fields(data), Optional.empty(),
+                    Lease.ofStaticValue(clock.instant()));
         });
+    }
+
+    @Override
+    public Uni<String> put(SecretPath path, NewVersion version) {
+        if (mounts.read(path) != VaultMounts.Read.KV_V2) {
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "put", path.value()));
+        }
+        // Copied now, on the caller's thread: the caller may close its value once the put completes.
+        Map<String, String> fields = version.value().reveal();
+        return blocking("put", path.value(), () -> String.valueOf(kv.put(path, fields, version)));
+    }
+
+    @Override
+    public Uni<Void> moveStage(SecretPath path, StageMove move) {
+        try {
+            move.from().ifPresent(NumberedVersions::parse);
+            move.to().ifPresent(NumberedVersions::parse);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(e);
+        }
+        if (mounts.read(path) != VaultMounts.Read.KV_V2) {
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "move a stage of", path.value()));
+        }
+        return blocking("move a stage of", path.value(), () -> {
+            kv.move(path, move);
+            return null;
+        });
+    }
+
+    @Override
+    public Uni<List<VersionInfo>> versions(SecretPath path) {
+        if (mounts.read(path) != VaultMounts.Read.KV_V2) {
+            return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "list versions of", path.value()));
+        }
+        return blocking("list versions of", path.value(), () -> kv.versions(path));
     }
 
     private void revokeQuietly(String leaseId) {
@@ -126,20 +170,8 @@ final class VaultSecretBackend implements SecretBackend {
             session.client().leases().revoke(leaseId);
         } catch (VaultException | RuntimeException e) {
             LOG.warnf("backend %s: a lease returned by a read could not be revoked (%s); it expires with its TTL",
-                    name, describeFailure(e));
+                    name, VaultFailures.describe(e));
         }
-    }
-
-    /** KV v2 serves values under {@code <mount>/data/<path>}; the driver's own rewriting matches exact paths only. */
-    private static String kvV2DataPath(SecretPath path) {
-        return path.mount() + "/data/" + path.withinMount();
-    }
-
-    /** Field values as text: strings as they are, anything else (numbers, objects) as its JSON. */
-    private static SecretValue fields(JsonNode data) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        data.properties().forEach(e -> fields.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
-        return SecretValue.ofStrings(fields);
     }
 
     @Override
@@ -150,13 +182,14 @@ final class VaultSecretBackend implements SecretBackend {
         return blocking("issue", rolePath.value(), () -> {
             Instant issuedAt = clock.instant();
             LogicalResponse response = session.client().logical().read(rolePath.value());
-            checkStatus(response, "issue", rolePath.value());
+            failures.checkStatus(response, "issue", rolePath.value());
             if (response.getLeaseId() == null || response.getLeaseId().isEmpty()) {
                 throw new BackendRejectedException(name, "issue", rolePath.value(), response.getRestResponse().getStatus());
             }
-            Lease lease = Lease.of(response.getLeaseId(), issuedAt, Duration.ofSeconds(response.getLeaseDuration()),
+            Lease lease = Lease.leased(response.getLeaseId(), issuedAt, Duration.ofSeconds(response.getLeaseDuration()),
                     Boolean.TRUE.equals(response.getRenewable()));
-            return new Secret(new SecretRef(name, rolePath), fields(parse(response).path("data")), Optional.empty(), lease);
+            return new Secret(new SecretRef(name, rolePath), VaultResponses.fields(VaultResponses.parse(response).path("data")),
+                    Optional.empty(), lease);
         });
     }
 
@@ -165,9 +198,9 @@ final class VaultSecretBackend implements SecretBackend {
         return blocking("renew", leasePath(leaseId), () -> {
             Instant now = clock.instant();
             VaultResponse response = session.client().leases().renew(leaseId, increment.toSeconds());
-            checkStatus(response, "renew", leasePath(leaseId));
-            JsonNode body = parse(response);
-            return Lease.of(body.path("lease_id").asText(leaseId), now,
+            failures.checkStatus(response, "renew", leasePath(leaseId));
+            JsonNode body = VaultResponses.parse(response);
+            return Lease.leased(body.path("lease_id").asText(leaseId), now,
                     Duration.ofSeconds(body.path("lease_duration").asLong()), body.path("renewable").asBoolean());
         });
     }
@@ -176,7 +209,7 @@ final class VaultSecretBackend implements SecretBackend {
     public Uni<Void> revoke(String leaseId) {
         return blocking("revoke", leasePath(leaseId), () -> {
             VaultResponse response = session.client().leases().revoke(leaseId);
-            checkStatus(response, "revoke", leasePath(leaseId));
+            failures.checkStatus(response, "revoke", leasePath(leaseId));
             return null;
         });
     }
@@ -195,7 +228,7 @@ final class VaultSecretBackend implements SecretBackend {
                 }
                 return BackendHealth.healthy();
             } catch (VaultException e) {
-                return BackendHealth.unhealthy(describeFailure(e));
+                return BackendHealth.unhealthy(VaultFailures.describe(e));
             } catch (RuntimeException e) {
                 return BackendHealth.unhealthy("health check failed: " + e.getClass().getSimpleName());
             }
@@ -216,7 +249,7 @@ final class VaultSecretBackend implements SecretBackend {
         try {
             session.renewIfDue();
         } catch (VaultException | RuntimeException e) {
-            LOG.warnf("backend %s: keeping Lanyard's Vault token alive failed: %s", name, describeFailure(e));
+            LOG.warnf("backend %s: keeping Lanyard's Vault token alive failed: %s", name, VaultFailures.describe(e));
         }
     }
 
@@ -226,48 +259,9 @@ final class VaultSecretBackend implements SecretBackend {
         return "lease:" + (lastSlash < 0 ? "?" : leaseId.substring(0, lastSlash) + "/…");
     }
 
-    private void checkStatus(VaultResponse response, String operation, String path) {
-        int status = response.getRestResponse().getStatus();
-        if (status >= 200 && status < 300) {
-            return;
-        }
-        throw translate(status, operation, path, null);
-    }
-
-    private BackendException translate(int status, String operation, String path, Throwable cause) {
-        if (status == 404 || (status == 400 && (operation.equals("renew") || operation.equals("revoke")))) {
-            return new SecretNotFoundException(name, operation, path);
-        }
-        if (status == 0 || status >= 500 || status == 429) {
-            return new BackendUnavailableException(name, operation, path,
-                    status == 0 ? describeFailure(cause) : "backend answered " + status, cause);
-        }
-        return new BackendRejectedException(name, operation, path, status);
-    }
-
-    private static JsonNode parse(VaultResponse response) throws IOException {
-        byte[] body = response.getRestResponse().getBody();
-        return body == null || body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
-    }
-
-    private static String describeFailure(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                return "connection refused";
-            }
-            if (t instanceof HttpTimeoutException || t instanceof SocketTimeoutException) {
-                return "timed out";
-            }
-        }
-        if (failure instanceof VaultException e && e.getHttpStatusCode() > 0) {
-            return "backend answered " + e.getHttpStatusCode();
-        }
-        return "unreachable";
-    }
-
     private <T> Uni<T> blocking(String operation, String path, BlockingCalls.Call<T> call) {
         return calls.run(call, failure -> failure instanceof VaultException e
-                ? translate(e.getHttpStatusCode(), operation, path, e)
+                ? failures.translate(e.getHttpStatusCode(), operation, path, e)
                 : new BackendUnavailableException(name, operation, path, "unexpected reply", null));
     }
 

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.secret.SecretPath;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.InvalidBackendConfigException;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +20,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +50,8 @@ class LocalBackendFactoryTest {
     void declaresTypeAndCapabilities() {
         LocalBackendFactory factory = factory(Map.of());
         assertThat(factory.type()).isEqualTo("local");
-        assertThat(factory.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS);
+        assertThat(factory.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS,
+                BackendCapability.WRITE, BackendCapability.STAGES);
     }
 
     @Test
@@ -115,13 +118,13 @@ class LocalBackendFactoryTest {
         Path store = tmp.resolve("store");
         String key = keyFile(LocalKey.generate());
         try (LocalSecretBackend seeder = LocalSecretBackend.open("local", store, key)) {
-            assertThat(seeder.write(SecretPath.of("demo/hello"), Map.of("greeting", "hello")).await().atMost(Duration.ofSeconds(10)))
+            assertThat(seeder.put(SecretPath.of("demo/hello"), NewVersion.current(SecretValue.ofStrings(Map.of("greeting", "hello")))).await().atMost(Duration.ofSeconds(10)))
                     .isEqualTo("1");
         }
         LocalBackendFactory factory = factory("local", new Settings(true, store, key));
         assertThat(factory.validate("local")).isEmpty();
         try (SecretBackend backend = factory.create("local")) {
-            assertThat(backend.read(SecretPath.of("demo/hello"), Optional.empty()).await().atMost(Duration.ofSeconds(10))
+            assertThat(backend.read(SecretPath.of("demo/hello"), VersionSelector.current()).await().atMost(Duration.ofSeconds(10))
                     .value().field("greeting")).contains("hello");
         }
         assertThatThrownBy(() -> LocalSecretBackend.open("local", store, LocalKey.generate()))
@@ -146,10 +149,9 @@ class LocalBackendFactoryTest {
         try (BackendRegistry registry = BackendRegistry.build(List.of(factory))) {
             SecretBackend backend = registry.find("main").orElseThrow();
             assertThat(store).isDirectory();
-            LocalSecretBackend local = (LocalSecretBackend) backend;
-            assertThat(local.write(SecretPath.of("demo/hello"), Map.of("greeting", "hi")).await().atMost(Duration.ofSeconds(10)))
+            assertThat(backend.put(SecretPath.of("demo/hello"), NewVersion.current(SecretValue.ofStrings(Map.of("greeting", "hi")))).await().atMost(Duration.ofSeconds(10)))
                     .isEqualTo("1");
-            assertThat(backend.read(SecretPath.of("demo/hello"), Optional.empty()).await().atMost(Duration.ofSeconds(10))
+            assertThat(backend.read(SecretPath.of("demo/hello"), VersionSelector.current()).await().atMost(Duration.ofSeconds(10))
                     .value().field("greeting")).contains("hi");
         }
     }

@@ -7,9 +7,13 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.secret.Secret;
 import dev.lanyard.secret.SecretPath;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.Stage;
+import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendHealth;
 import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import java.io.IOException;
@@ -23,10 +27,10 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -72,11 +76,12 @@ class LocalSecretBackendTest {
     }
 
     private String write(String path, Map<String, String> data) {
-        return backend.write(SecretPath.of(path), data).await().atMost(WAIT);
+        return backend.put(SecretPath.of(path), NewVersion.current(SecretValue.ofStrings(data))).await().atMost(WAIT);
     }
 
     private Secret read(LocalSecretBackend from, String path, String version) {
-        return from.read(SecretPath.of(path), Optional.ofNullable(version)).await().atMost(WAIT);
+        return from.read(SecretPath.of(path), version == null ? VersionSelector.current() : VersionSelector.id(version))
+                .await().atMost(WAIT);
     }
 
     private Secret read(String path, String version) {
@@ -256,6 +261,58 @@ class LocalSecretBackendTest {
         assertThat(read("team-a/db", "1").value().field("password")).contains(SECRET);
     }
 
+    /** Stages of two secrets, each with its index: the first staged put, token or move writes one. */
+    private void stagePending(String path, String token) {
+        write(path, Map.of("password", "current-" + path));
+        backend.put(SecretPath.of(path), NewVersion.staged(SecretValue.ofStrings(Map.of("password", SECRET)), Stage.PENDING, token))
+                .await().atMost(WAIT);
+    }
+
+    @Test
+    void theStageIndexIsSealedLikeTheVersionsAndWrittenOnlyWhenStagesAreRecorded() throws IOException {
+        write("plain/db", Map.of("password", "p1"));
+        assertThat(backend.stageIndexFile(SecretPath.of("plain/db"))).as("plain writes need no index").doesNotExist();
+
+        String token = "6f1c2d3e-4b5a-4978-8c9d-0e1f2a3b4c5d";
+        stagePending("staged/db", token);
+        Path index = backend.stageIndexFile(SecretPath.of("staged/db"));
+        assertThat(index).exists();
+        String content = new String(Files.readAllBytes(index), StandardCharsets.ISO_8859_1);
+        assertThat(content).doesNotContain("pending").doesNotContain("lanyard-").doesNotContain(token).doesNotContain(SECRET);
+        if (storeDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(index))).isEqualTo("rw-------");
+        }
+        try (Stream<Path> entries = Files.list(index.getParent())) {
+            assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("1.enc", "2.enc", "stages.enc");
+        }
+        assertThat(read("staged/db", null).version()).contains("1");
+    }
+
+    @Test
+    void aStageIndexCopiedFromAnotherSecretFailsAuthentication() throws IOException {
+        stagePending("team-a/db", "6f1c2d3e-4b5a-4978-8c9d-0e1f2a3b4c5d");
+        stagePending("team-b/db", "7a2b3c4d-5e6f-4a1b-9c8d-7e6f5a4b3c2d");
+        Files.copy(backend.stageIndexFile(SecretPath.of("team-a/db")), backend.stageIndexFile(SecretPath.of("team-b/db")),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        assertThatThrownBy(() -> read("team-b/db", null))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("stored value failed authentication")
+                .hasMessageNotContaining(SECRET);
+        assertThat(read("team-a/db", null).version()).contains("1");
+    }
+
+    @Test
+    void aBrokenStoreIsUnavailableNotEmpty() throws IOException {
+        write("app/db", Map.of("password", SECRET));
+        try (Stream<Path> everything = Files.walk(storeDir)) {
+            everything.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertThat(storeDir).doesNotExist();
+        assertThatThrownBy(() -> read("app/db", null)).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("store directory is missing");
+    }
+
     @Test
     void aVersionFileCopiedToAPathWithNoSecretYetFailsAuthentication() throws IOException {
         write("team-a/db", Map.of("password", SECRET));
@@ -361,7 +418,8 @@ class LocalSecretBackendTest {
         int writers = 16;
         // Subscribe to every write before waiting for any, so they really run at the same time.
         List<CompletableFuture<String>> pending = IntStream.range(0, writers)
-                .mapToObj(i -> backend.write(SecretPath.of("app/counter"), Map.of("n", String.valueOf(i)))
+                .mapToObj(i -> backend.put(SecretPath.of("app/counter"),
+                                NewVersion.current(SecretValue.ofStrings(Map.of("n", String.valueOf(i)))))
                         .subscribeAsCompletionStage())
                 .toList();
         List<String> versions = pending.stream().map(CompletableFuture::join).toList();
@@ -379,7 +437,8 @@ class LocalSecretBackendTest {
         write("app/db", Map.of("password", "p1"));
         LocalSecretBackend reopened = open(keyBase64);
         assertThat(read(reopened, "app/db", null).value().field("password")).contains("p1");
-        assertThat(reopened.write(SecretPath.of("app/db"), Map.of("password", "p2")).await().atMost(WAIT)).isEqualTo("2");
+        assertThat(reopened.put(SecretPath.of("app/db"), NewVersion.current(SecretValue.ofStrings(Map.of("password", "p2"))))
+                .await().atMost(WAIT)).isEqualTo("2");
         assertThat(read("app/db", null).version()).contains("2");
     }
 
@@ -393,7 +452,8 @@ class LocalSecretBackendTest {
 
     @Test
     void leasedOperationsAreUnsupported() {
-        assertThat(backend.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS);
+        assertThat(backend.capabilities()).containsExactlyInAnyOrder(BackendCapability.READ, BackendCapability.VERSIONS,
+                BackendCapability.WRITE, BackendCapability.STAGES);
         assertThatThrownBy(() -> backend.issue(SecretPath.of("database/creds/app")).await().atMost(WAIT))
                 .isInstanceOf(UnsupportedBackendOperationException.class);
         assertThatThrownBy(() -> backend.renew("database/creds/app/lease-abc123", Duration.ofMinutes(5)).await().atMost(WAIT))

