@@ -1,4 +1,4 @@
-"""Scans a container image's filesystem for secret material and for PostgreSQL server binaries.
+"""Scans a container image's filesystem for secret material, PostgreSQL server binaries and the dev stack.
 
 Reads the image's files as a tar stream (`podman export` of a created container, or `podman image save`'s
 flattened rootfs) and looks into every file, and into every entry of every jar/zip inside it, recursively:
@@ -7,7 +7,9 @@ flattened rootfs) and looks into every file, and into every entry of every jar/z
     named like key or token material, and the canaries given with --canary (values the check generated and
     put where a careless build would pick them up; none may appear in any file);
   * PostgreSQL: server binaries (postgres, initdb, pg_ctl), their packaged archives (the zonky
-    embedded-postgres-binaries jars hold postgres-*.txz) and a PostgreSQL lib directory.
+    embedded-postgres-binaries jars hold postgres-*.txz) and a PostgreSQL lib directory;
+  * the dev stack: its classes (src/dev/java, package dev.lanyard.devstack, compiled with the tests only) and the
+    libraries only it and the tests use (zonky embedded-postgres, Testcontainers).
 
 Exits 1 and lists every finding when there is one. Usage:
     podman export <ctr> | python3 scan-image.py [--canary VALUE]... -
@@ -30,6 +32,10 @@ POSTGRES_NAME = re.compile(
     r"|(^|/)postgres-[^/]*\.txz$"
     r"|embedded-postgres-binaries"
     r"|(^|/)usr/lib/postgresql/")
+# The dev stack's classes, wherever they are, and the test-scoped libraries it runs on.
+DEV_STACK_NAME = re.compile(
+    r"(^|/)dev/lanyard/devstack/[^/]+\.class$"
+    r"|(^|/)(io\.zonky\.test\.|org\.testcontainers\.)[^/]*\.jar$")
 # Private keys that libraries ship on purpose, in public, and never use to protect anything: Netty's OpenSSL
 # probe key (io.netty.handler.ssl.OpenSsl and friends) and GnuTLS's FIPS self-test keys. Matched by where they
 # are, so a key anywhere else, even the same one, is still a finding.
@@ -54,6 +60,8 @@ class Scan:
             self.findings.append(f"secret-like file name: {path}")
         if POSTGRES_NAME.search(own_name):
             self.findings.append(f"PostgreSQL binary or archive: {path}")
+        if DEV_STACK_NAME.search(own_name):
+            self.findings.append(f"dev-stack class or library: {path}")
 
     def content(self, path, data):
         self.files += 1

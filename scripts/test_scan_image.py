@@ -85,6 +85,18 @@ class ScanImageTest(unittest.TestCase):
         self.assertIn("PostgreSQL binary or archive: usr/lib/postgresql/15/bin/postgres", findings)
         self.assertIn("PostgreSQL binary or archive: opt/lanyard/lib/main/binaries.jar!/postgres-linux-x86_64.txz", findings)
 
+    def test_dev_stack_classes_and_libraries(self):
+        findings = scan({**CLEAN,
+                         "opt/lanyard/app/lanyard.jar": jar({"dev/lanyard/devstack/DevStackLauncher.class": b"\xca\xfe",
+                                                            "dev/lanyard/rest/SecretResource.class": b"\xca\xfe"}),
+                         "opt/lanyard/lib/main/io.zonky.test.embedded-postgres-2.2.2.jar": jar({"x": b"y"}),
+                         "opt/lanyard/lib/main/org.testcontainers.testcontainers-2.0.5.jar": jar({"x": b"y"})})
+        self.assertEqual(sorted([
+            "dev-stack class or library: opt/lanyard/app/lanyard.jar!/dev/lanyard/devstack/DevStackLauncher.class",
+            "dev-stack class or library: opt/lanyard/lib/main/io.zonky.test.embedded-postgres-2.2.2.jar",
+            "dev-stack class or library: opt/lanyard/lib/main/org.testcontainers.testcontainers-2.0.5.jar"]),
+            sorted(f for f in findings if f.startswith("dev-stack")))
+
     def test_a_library_probe_key_passes_only_where_the_library_keeps_it(self):
         netty = "opt/lanyard/lib/main/io.netty.netty-handler-4.1.130.Final.jar"
         self.assertEqual([], scan({**CLEAN, netty: jar({"io/netty/handler/ssl/OpenSsl.class": PEM})}))
