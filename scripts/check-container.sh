@@ -5,8 +5,9 @@
 # app roles of docs/configuration.md): first the migration step (`migrate`, the owner's credentials only), then
 # the service (the app role's only). It waits for /q/health/ready, writes a secret into the built-in local
 # backend through the write API (PUT /v1/secrets/...) and reads it back with an API token, checks the UID of the
-# running process and the image's labels, and scans every file of the image (jar entries included) for secret
-# material and PostgreSQL binaries.
+# running process and the image's labels, stops it with SIGTERM within the Deployment's grace period (a clean exit,
+# the audit chain's head signed by the final checkpoint), and scans every file of the image (jar entries included)
+# for secret material, PostgreSQL binaries and dev-stack classes.
 #
 # Needs root (podman, Debian packages) and the packaged application (target/quarkus-app; built if missing).
 # Prints the image size and the time from `podman run` to ready. With LANYARD_METRICS_SCRAPE set, saves the
@@ -189,6 +190,19 @@ if lanyard_podman exec "$CONTAINER" /bin/sh -c 'echo x > /opt/lanyard/probe' 2>/
   fail "the root filesystem is writable"
 fi
 log "process UID 10001, no capabilities, root filesystem read-only"
+# ---- SIGTERM, as Kubernetes stops a pod (after the preStop drain) ------------------------------------------
+# The budget deploy/k8s gives it: quarkus.shutdown.timeout (config/application.properties) for in-flight
+# requests, then the audit queue's commit and a final signed checkpoint, within terminationGracePeriodSeconds.
+GRACE=$(sed -n 's/^ *terminationGracePeriodSeconds: *\([0-9]*\).*/\1/p' deploy/k8s/base/deployment.yaml)
+stop_started=$(date +%s%3N)
+podman stop --time "$GRACE" "$CONTAINER" >/dev/null
+stop_ms=$(( $(date +%s%3N) - stop_started ))
+exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$CONTAINER")
+# 143 = 128 + SIGTERM (the JVM's exit status after its shutdown hooks ran); 137 would mean podman had to kill it.
+case "$exit_code" in 0|143) ;; *) podman logs "$CONTAINER" 2>&1 | tail -20 >&2; fail "SIGTERM ended Lanyard with status $exit_code" ;; esac
+signed=$(psql_super -d lanyard -At -c 'select (select max(seq) from audit_checkpoint) = (select max(seq) from audit_event)')
+[ "$signed" = t ] || fail "after SIGTERM the audit chain's head is not signed by a final checkpoint"
+log "SIGTERM: stopped in $stop_ms ms (grace ${GRACE}s), status $exit_code, the audit head signed by the final checkpoint"
 podman logs "$CONTAINER" > "$WORK/lanyard.log" 2>&1
 for value in "$SECRET_VALUE" "$TOKEN" "$APP_PASSWORD" "$OWNER_PASSWORD"; do
   ! grep -qF "$value" "$WORK/lanyard.log" || fail "a secret value appears in the container's log"

@@ -14,6 +14,10 @@ template; a Rollout with a workloadRef is checked through the Deployment it refe
   digest          pull every image by digest (name@sha256:<64 hex>)
   host            use no host network, PID, IPC or hostPath volume
   network-policy  be selected by NetworkPolicies that restrict both its ingress and its egress
+  termination     (long-running workloads) let Lanyard stop gracefully: its mounted configuration sets
+                  quarkus.shutdown.timeout, and the preStop sleep + lanyard.shutdown.drain-delay +
+                  quarkus.shutdown.timeout + a margin for the audit commit and final checkpoint fit in
+                  terminationGracePeriodSeconds
 
 Usage: python3 check-manifests.py rendered.yaml...   (exits 1 and lists each violation as "rule: where: why")
 """
@@ -24,6 +28,11 @@ import yaml
 
 DIGEST = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 RUN_TO_COMPLETION = {"Job", "CronJob"}
+# After in-flight requests: the audit queue's commit and the final signed checkpoint (one database round trip each).
+SHUTDOWN_MARGIN_SECONDS = 10
+# Kubernetes' default when a pod sets none.
+DEFAULT_GRACE_SECONDS = 30
+DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h)?|PT(\d+(?:\.\d+)?)S)$", re.IGNORECASE)
 POD_TEMPLATE_PATHS = {
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
@@ -41,6 +50,28 @@ def dig(obj, *path):
             return None
         obj = obj[key]
     return obj
+
+
+def seconds(text):
+    """A Quarkus duration (20s, 500ms, 2m, PT20S, or a bare number of seconds) in seconds; None if unreadable."""
+    match = DURATION.match(text.strip())
+    if not match:
+        return None
+    if match.group(3):
+        return float(match.group(3))
+    unit = (match.group(2) or "s").lower()
+    return float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+
+
+def properties(text):
+    """key=value lines of a .properties file (no continuation lines: Lanyard's files have none)."""
+    result = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "!")) and "=" in line:
+            key, value = line.split("=", 1)
+            result[key.strip()] = value.strip()
+    return result
 
 
 def selector_matches(selector, labels):
@@ -97,6 +128,8 @@ class Checker:
         for where, kind, namespace, template in self.workloads():
             found = True
             self.check_pod(where, template.get("spec") or {}, probes=kind not in RUN_TO_COMPLETION)
+            if kind not in RUN_TO_COMPLETION:
+                self.check_termination(where, namespace, template.get("spec") or {})
             self.check_network_policy(where, namespace, (template.get("metadata") or {}).get("labels") or {}, policies)
         if not found:
             self.violation("workload", "(input)", "no workload found to check")
@@ -152,6 +185,38 @@ class Checker:
         image = container.get("image") or ""
         if not DIGEST.match(image):
             self.violation("digest", where, f"image {image!r} is not pinned by digest")
+
+    def mounted_configuration(self, namespace, spec):
+        """The Quarkus properties of every ConfigMap the pod mounts, later files winning as quarkus.config.locations does."""
+        merged = {}
+        for volume in spec.get("volumes") or []:
+            name = dig(volume, "configMap", "name")
+            config_map = next((d for d in self.documents if d["kind"] == "ConfigMap" and name
+                               and d["metadata"].get("name") == name and d["metadata"].get("namespace") == namespace), None)
+            data = (config_map or {}).get("data") or {}
+            for key in sorted(data, key=lambda k: k != "application.properties"):
+                if key.endswith(".properties"):
+                    merged.update(properties(data[key]))
+        return merged
+
+    def check_termination(self, where, namespace, spec):
+        config = self.mounted_configuration(namespace, spec)
+        timeout = seconds(config.get("quarkus.shutdown.timeout", ""))
+        if timeout is None:
+            self.violation("termination", where, "its configuration sets no readable quarkus.shutdown.timeout: SIGTERM would cut in-flight requests")
+            return
+        drain = seconds(config.get("lanyard.shutdown.drain-delay", "0s"))
+        if drain is None:
+            self.violation("termination", where, "lanyard.shutdown.drain-delay is not a duration")
+            return
+        grace = spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
+        for container in spec.get("containers") or []:
+            pre_stop = dig(container, "lifecycle", "preStop", "sleep", "seconds") or 0
+            needed = pre_stop + drain + timeout + SHUTDOWN_MARGIN_SECONDS
+            if needed > grace:
+                self.violation("termination", f"{where}/{container.get('name')}",
+                               f"preStop {pre_stop:g}s + drain-delay {drain:g}s + shutdown timeout {timeout:g}s + "
+                               f"{SHUTDOWN_MARGIN_SECONDS}s margin exceed terminationGracePeriodSeconds {grace}")
 
     def check_network_policy(self, where, namespace, labels, policies):
         covered = set()

@@ -19,7 +19,7 @@ check_manifests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check_manifests)
 
 RULES = {"non-root", "no-escalation", "capabilities", "seccomp", "read-only-root", "resources", "probes",
-         "digest", "host", "network-policy"}
+         "digest", "host", "network-policy", "termination"}
 RENDERED, FIXTURE = sys.argv[1], sys.argv[2]
 
 
@@ -54,6 +54,19 @@ def egress_only_policies(documents):
     for d in documents:
         if d["kind"] == "NetworkPolicy":
             d["spec"]["policyTypes"] = ["Egress"]
+
+
+def lanyard_config(documents):
+    return next(d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("lanyard-config"))
+
+
+def set_property(documents, key, value):
+    """Sets key in the shared application.properties, replacing the line if it is there."""
+    data = lanyard_config(documents)["data"]
+    lines = [line for line in data["application.properties"].splitlines() if not line.startswith(key + "=")]
+    if value is not None:
+        lines.append(f"{key}={value}")
+    data["application.properties"] = "\n".join(lines) + "\n"
 
 
 MUTATIONS = {
@@ -97,6 +110,13 @@ MUTATIONS = {
         lambda docs: pod_spec(docs)["volumes"].append({"name": "docker", "hostPath": {"path": "/var/run"}}),
     ],
     "network-policy": [drop_network_policies, egress_only_policies],
+    "termination": [
+        lambda docs: pod_spec(docs).update(terminationGracePeriodSeconds=25),
+        lambda docs: pod_spec(docs).pop("terminationGracePeriodSeconds"),
+        lambda docs: set_property(docs, "quarkus.shutdown.timeout", None),
+        lambda docs: set_property(docs, "lanyard.shutdown.drain-delay", "15s"),
+        lambda docs: container(docs)["lifecycle"]["preStop"]["sleep"].update(seconds=20),
+    ],
 }
 
 
