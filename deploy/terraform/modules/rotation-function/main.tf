@@ -12,6 +12,12 @@ locals {
   # The function itself; an ARN is needed before it exists, for the role's conditions.
   function_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.name}"
   secret_arn_pattern = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${var.secret_name_prefix}*"
+  # C1 only: about half the cold start (rotation-lambdas/README.md, bench/lambda-cold-start.sh); a rotation never
+  # runs long enough for C2's code to pay off. The same default as rotation-lambdas/template.yaml; var.environment
+  # may replace it.
+  default_environment = {
+    JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+  }
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -181,7 +187,7 @@ resource "aws_lambda_function" "function" {
   kms_key_arn      = var.kms_key_arn
 
   environment {
-    variables = merge(var.environment, {
+    variables = merge(local.default_environment, var.environment, {
       # The VPC endpoint's private DNS name resolves to the endpoint; said explicitly, as AWS's templates do.
       SECRETS_MANAGER_ENDPOINT = "https://secretsmanager.${local.region}.amazonaws.com"
     })
