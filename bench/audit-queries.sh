@@ -9,6 +9,7 @@ ROWS="${ROWS:-10000000}"
 PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
 
+mkdir -p .cache
 LANYARD_PORT="$PORT" scripts/run.sh > .cache/bench-queries-lanyard.log 2>&1 &
 LANYARD_PID=$!
 trap 'kill $LANYARD_PID 2>/dev/null; wait $LANYARD_PID 2>/dev/null || true' EXIT
