@@ -13,7 +13,7 @@ mkdir -p .cache
 LANYARD_PORT="$PORT" scripts/run.sh > .cache/bench-queries-lanyard.log 2>&1 &
 LANYARD_PID=$!
 trap 'kill $LANYARD_PID 2>/dev/null; wait $LANYARD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
+for _ in $(seq "${READY_POLLS:-1200}"); do
   curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.5
 done
