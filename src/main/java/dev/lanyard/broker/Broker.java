@@ -135,7 +135,7 @@ public class Broker {
             if (reservation.isEmpty()) {
                 return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
             }
-            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path(), owner))
                     .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
                                     recordKey(secret), owner, ref.backend(), ref.path().value(),
                                     secret.lease().issuedAt(), secret.lease().expiresAt(), null))
