@@ -303,6 +303,29 @@ class SecretsManagerBackendContractIT extends SecretBackendContract {
     }
 
     @Test
+    void throttlingIsRetriedWithinTheDeadline() {
+        SecretPath path = freshPath();
+        seed(path, List.of(Map.of("password", "patient")));
+        try (ThrottlingProxy proxy = new ThrottlingProxy(moto.endpoint(), 2);
+             SecretBackend throttled = backend(TestAwsConfig.Instance.at(proxy.endpoint(), keyFiles(work), Map.of()), List.of())) {
+            assertThat(await(throttled.read(path, VersionSelector.current())).value().field("password")).contains("patient");
+            assertThat(proxy.requests()).as("two throttled attempts, then the one served").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void throttlingThatOutlastsTheRetriesIsUnavailableNeverAHang() {
+        SecretPath path = freshPath();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(moto.endpoint(), Integer.MAX_VALUE);
+             SecretBackend throttled = backend(TestAwsConfig.Instance.at(proxy.endpoint(), keyFiles(work), Map.of()), List.of())) {
+            Throwable failure = failure(throttled.read(path, VersionSelector.current()));
+            assertThat(failure).isInstanceOf(BackendUnavailableException.class);
+            assertSafe(failure);
+            assertThat(proxy.requests()).as("retried, and no more than the configured attempts").isBetween(2, 3);
+        }
+    }
+
+    @Test
     void aStoppedPeerIsDownWithAReasonAndReadsAreUnavailable() throws IOException {
         Path binary = MotoServer.findBinary().orElseThrow();
         try (MotoServer doomed = MotoServer.start(binary, work.resolve("doomed"));
