@@ -60,6 +60,7 @@ public class MotoResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("lanyard.aws.aws.region", MotoServer.REGION);
         config.put("lanyard.aws.aws.endpoint-override", moto.endpoint().toString());
+        config.put("lanyard.aws.aws.sts.endpoint-override", moto.endpoint().toString());
         config.put("lanyard.aws.aws.credentials.source", "static");
         config.put("lanyard.aws.aws.credentials.access-key-id", "file:" + file(work, "access-key-id", "lanyard"));
         config.put("lanyard.aws.aws.credentials.secret-access-key", "file:" + file(work, "secret-access-key", "lanyard-secret"));

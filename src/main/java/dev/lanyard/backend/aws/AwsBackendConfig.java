@@ -28,8 +28,8 @@ public interface AwsBackendConfig {
         String region();
 
         /**
-         * Where to send Secrets Manager and STS calls instead of the region's public endpoints: a VPC endpoint, or a
-         * local AWS stand-in such as moto ({@code http://127.0.0.1:5000}).
+         * Where to send Secrets Manager calls instead of the region's public endpoint: a VPC endpoint, or a local AWS
+         * stand-in such as moto ({@code http://127.0.0.1:5000}). STS has its own, {@code sts.endpoint-override}.
          */
         Optional<URI> endpointOverride();
 
@@ -96,6 +96,12 @@ public interface AwsBackendConfig {
     }
 
     interface Sts {
+        /**
+         * Where to send STS calls (issued credentials, and the base role) instead of the region's STS endpoint: an
+         * STS VPC endpoint, or the same local stand-in as Secrets Manager.
+         */
+        Optional<URI> endpointOverride();
+
         /** Role name in Lanyard's paths ({@code sts/<role>}) to the IAM role it assumes. */
         Map<String, Role> roles();
     }

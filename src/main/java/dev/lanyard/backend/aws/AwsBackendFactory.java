@@ -5,6 +5,7 @@ import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretBackendFactory;
 import dev.lanyard.support.SecretReference;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -54,11 +55,8 @@ public class AwsBackendFactory implements SecretBackendFactory {
         if (!REGION.matcher(settings.region()).matches()) {
             problems.add("region must be an AWS region such as eu-west-1");
         }
-        settings.endpointOverride().ifPresent(endpoint -> {
-            if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme()) || endpoint.getHost() == null) {
-                problems.add("endpoint-override must be an http(s) URL");
-            }
-        });
+        settings.endpointOverride().ifPresent(endpoint -> checkEndpoint(problems, "endpoint-override", endpoint));
+        settings.sts().endpointOverride().ifPresent(endpoint -> checkEndpoint(problems, "sts.endpoint-override", endpoint));
         AwsBackendConfig.Credentials credentials = settings.credentials();
         if (credentials.source() == AwsBackendConfig.Source.STATIC) {
             requireReference(problems, "credentials.access-key-id", credentials.accessKeyId().orElse(null));
@@ -98,6 +96,12 @@ public class AwsBackendFactory implements SecretBackendFactory {
             }
         });
         return problems;
+    }
+
+    private static void checkEndpoint(List<String> problems, String property, URI endpoint) {
+        if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme()) || endpoint.getHost() == null) {
+            problems.add(property + " must be an http(s) URL");
+        }
     }
 
     private static void positive(List<String> problems, String property, Duration value) {

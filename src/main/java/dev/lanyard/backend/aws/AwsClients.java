@@ -47,7 +47,8 @@ final class AwsClients implements AutoCloseable {
     AwsClients(AwsBackendConfig.Instance settings, List<ExecutionInterceptor> interceptors) {
         Region region = Region.of(settings.region());
         this.http = NettyNioAsyncHttpClient.builder()
-                .eventLoopGroup(SdkEventLoopGroup.builder().numberOfThreads(1).build())
+                // Built by the client from this builder, so closing the client stops its thread.
+                .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(1))
                 .connectionTimeout(settings.connectTimeout())
                 .build();
         this.credentialsHttp = UrlConnectionHttpClient.builder()
@@ -57,7 +58,7 @@ final class AwsClients implements AutoCloseable {
         AwsCredentialsProvider signIn = signIn(settings.credentials());
         if (settings.credentials().assumeRoleArn().isPresent()) {
             var stsBuilder = StsClient.builder().region(region).httpClient(credentialsHttp).credentialsProvider(signIn);
-            settings.endpointOverride().ifPresent(stsBuilder::endpointOverride);
+            settings.sts().endpointOverride().ifPresent(stsBuilder::endpointOverride);
             this.baseRoleSts = stsBuilder.build();
             this.credentials = StsAssumeRoleCredentialsProvider.builder()
                     .stsClient(baseRoleSts)
@@ -83,7 +84,7 @@ final class AwsClients implements AutoCloseable {
         this.secretsManager = secrets.build();
         StsAsyncClientBuilder stsBuilder = StsAsyncClient.builder()
                 .region(region).httpClient(http).credentialsProvider(credentials).overrideConfiguration(override.build());
-        settings.endpointOverride().ifPresent(stsBuilder::endpointOverride);
+        settings.sts().endpointOverride().ifPresent(stsBuilder::endpointOverride);
         this.sts = stsBuilder.build();
     }
 

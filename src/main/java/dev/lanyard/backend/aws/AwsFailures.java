@@ -100,6 +100,10 @@ final class AwsFailures {
                 return "timed out";
             }
         }
+        if (cause instanceof SdkClientException && cause.getMessage() != null && cause.getMessage().startsWith("Unable to load credentials")) {
+            // The default chain found nothing (no environment, web identity, container or instance profile).
+            return "no AWS credentials found";
+        }
         if (cause instanceof SdkClientException) {
             return "unreachable";
         }

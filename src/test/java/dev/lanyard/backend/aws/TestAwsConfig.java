@@ -47,6 +47,11 @@ final class TestAwsConfig {
         @Override public String region() { return "us-east-1"; }
         @Override public Duration connectTimeout() { return Duration.ofSeconds(1); }
         @Override public Duration attemptTimeout() { return Duration.ofSeconds(2); }
-        @Override public AwsBackendConfig.Sts sts() { return () -> roles; }
+        @Override public AwsBackendConfig.Sts sts() {
+            return new AwsBackendConfig.Sts() {
+                @Override public Optional<URI> endpointOverride() { return endpointOverride; }
+                @Override public Map<String, AwsBackendConfig.Role> roles() { return roles; }
+            };
+        }
     }
 }
