@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Lanyard on the embedded defaults: embedded PostgreSQL, an OpenBao dev server (installed into .cache/venv when
 # Python is available, else the built-in encrypted local store), moto as AWS when it can be installed, a demo token and
-# policy. The production jar runs
-# unchanged; the demo around it is a launcher compiled with the tests (src/dev/java), never part of the jar.
+# policy. The production jar runs unchanged; the demo around it is a launcher compiled with the tests (src/dev/java),
+# never part of the jar.
 # Prints the commands that fetch a credential once Lanyard is ready. Ctrl-C stops everything it started.
 # LANYARD_PORT (default 8200) picks the port; LANYARD_JAVA_OPTS adds JVM options.
 set -euo pipefail
