@@ -20,12 +20,14 @@ import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -83,14 +85,32 @@ public class Broker {
 
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
     public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version) {
+        return read(access, ref, version, Optional.empty());
+    }
+
+    /**
+     * Reads a static secret, and of it only the field {@code property} when one is given (as External Secrets'
+     * {@code property} does): a secret without that field is not found, and audited so. The cache holds the whole
+     * secret, so reads of different properties share one backend call.
+     */
+    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property) {
         return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
             BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
             CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
-            return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
+            Uni<Grant> whole = lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
+            return property.isEmpty() ? whole : whole.map(grant -> onlyField(grant, property.get()));
         }));
+    }
+
+    private static Grant onlyField(Grant grant, String property) {
+        Secret secret = grant.secret();
+        String value = secret.value().field(property).orElseThrow(() -> new SecretNotFoundException(
+                secret.ref().backend(), "read a property of", secret.ref().path().value()));
+        Secret projected = new Secret(secret.ref(), SecretValue.ofStrings(Map.of(property, value)), secret.version(), secret.lease());
+        return new Grant(projected, grant.expiresAt(), grant.refreshAfter());
     }
 
     /**
@@ -135,7 +155,7 @@ public class Broker {
             if (reservation.isEmpty()) {
                 return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
             }
-            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path(), owner))
                     .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
                                     recordKey(secret), owner, ref.backend(), ref.path().value(),
                                     secret.lease().issuedAt(), secret.lease().expiresAt(), null))

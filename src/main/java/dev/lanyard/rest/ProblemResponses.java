@@ -34,8 +34,9 @@ public class ProblemResponses implements OASFilter {
 
     private static final Map<String, Map<String, String>> BY_OPERATION = Map.of(
             "GET /v1/secrets/{backend}/{path}", Map.of(
-                    "400", "INVALID_PATH: the path, backend name or version is not valid",
-                    "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND",
+                    "400", "INVALID_PATH: the path, backend name, version or stage is not valid;"
+                            + " INVALID_QUERY: both version and stage, or a property that is not a field name",
+                    "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND: also a property the secret does not have",
                     "422", "OPERATION_NOT_SUPPORTED", "502", "BACKEND_REJECTED", "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE"),
             "POST /v1/creds/{backend}/{path}", Map.of(
                     "400", "INVALID_PATH", "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND",
