@@ -288,10 +288,10 @@ public class Broker {
                         .setAttribute("lanyard.operation", operation), () -> cache.get(key, loader),
                 (span, lookup) -> span.setAttribute("lanyard.cache.result", lookup.result().name().toLowerCase(Locale.ROOT)))
                 .map(lookup -> {
-            meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
-                    "result", lookup.result().name().toLowerCase(Locale.ROOT)).increment();
-            return lookup.grant();
-        });
+                    meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
+                            "result", lookup.result().name().toLowerCase(Locale.ROOT)).increment();
+                    return lookup.grant();
+                });
     }
 
     private Grant staticGrant(Secret secret) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,6 +15,7 @@ import org.jboss.logging.Logger;
  * an identity that reaches the cap gets 429 on its next issue, so operators hear of it before.
  */
 @ApplicationScoped
+@Startup // its gauge is exported from the start, not from the first use
 class LeaseMetrics {
 
     private static final Logger LOG = Logger.getLogger(LeaseMetrics.class);

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -43,6 +44,7 @@ import org.jboss.logging.Logger;
  * on a virtual thread, never on the event loop.
  */
 @ApplicationScoped
+@Startup // its gauge is exported from the start, not from the first use
 public class AuditCheckpoints {
 
     private static final Logger LOG = Logger.getLogger(AuditCheckpoints.class);
