@@ -43,7 +43,7 @@ def main(prometheus, dashboard_file, output, start, end):
     panels = dashboard["panels"]
     rows = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels)
     figure = plt.figure(figsize=(24, rows * 0.55), facecolor="#111217")
-    grid = figure.add_gridspec(rows, 24, hspace=1.6, wspace=1.2)
+    grid = figure.add_gridspec(rows, 24, hspace=1.6, wspace=1.2, top=0.965, bottom=0.02, left=0.03, right=0.99)
     for panel in panels:
         g = panel["gridPos"]
         axes = figure.add_subplot(grid[g["y"]:g["y"] + g["h"] - 1, g["x"]:g["x"] + g["w"]])
@@ -69,7 +69,7 @@ def main(prometheus, dashboard_file, output, start, end):
         axes.set_ylabel(UNITS.get(panel["fieldConfig"]["defaults"].get("unit", ""), ""), color="#8e8e8e", fontsize=7)
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     stamp = datetime.fromtimestamp(end, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    figure.suptitle(f"{dashboard['title']} — load run ending {stamp}", color="#d8d9da", fontsize=14, x=0.01, ha="left")
+    figure.suptitle(f"{dashboard['title']} — load run ending {stamp}", color="#d8d9da", fontsize=14, x=0.01, y=0.99, ha="left")
     figure.savefig(output, dpi=80, facecolor=figure.get_facecolor(), bbox_inches="tight")
 
 
