@@ -58,6 +58,9 @@ public final class DevStack implements AutoCloseable {
         config.put("quarkus.http.port", String.valueOf(port));
         // The demo is for this machine only.
         config.put("quarkus.http.host", "127.0.0.1");
+        // Lines for the person at the terminal (production logs JSON), and a stop without the load balancers' drain.
+        config.put("quarkus.log.console.json.enabled", "false");
+        config.put("lanyard.shutdown.drain-delay", "0s");
         String token = ApiTokens.generate(random);
         config.put("lanyard.auth.bootstrap-tokens.demo", "file:" + writeSecret(directory.resolve("demo-token"), token));
         config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret(directory.resolve("lease-hmac.key"), randomKey(random)));

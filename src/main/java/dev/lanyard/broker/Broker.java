@@ -22,11 +22,16 @@ import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
+import dev.lanyard.support.Spans;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -65,10 +70,11 @@ public class Broker {
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
     private final ChangeAnnouncer announcer;
+    private final Tracer tracer;
 
     Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
            LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-           MeterRegistry meters, ChangeAnnouncer announcer) {
+           MeterRegistry meters, ChangeAnnouncer announcer, Tracer tracer) {
         this.backends = backends;
         this.policy = policy;
         this.audit = audit;
@@ -77,10 +83,17 @@ public class Broker {
         this.config = config;
         this.clock = clock;
         this.schedule = new RefreshSchedule(config.refreshAt(), config.refreshJitter(), random);
-        this.calls = new BackendCalls(config, meters);
+        this.calls = new BackendCalls(config, meters, tracer);
+        this.tracer = tracer;
         this.meters = meters;
         this.cache = new LeaseCache<>(clock);
         this.announcer = announcer;
+        Gauge.builder("lanyard.cache.entries", cache, LeaseCache::size).description("grants held in the lease cache")
+                .register(meters);
+        FunctionCounter.builder("lanyard.cache.evictions", cache, LeaseCache::dropped).tag("reason", "changed")
+                .description("grants dropped from the cache").register(meters);
+        FunctionCounter.builder("lanyard.cache.evictions", cache, LeaseCache::expired).tag("reason", "expired")
+                .description("grants dropped from the cache").register(meters);
     }
 
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
@@ -291,11 +304,14 @@ public class Broker {
     }
 
     private Uni<Grant> lookup(String operation, SecretBackend backend, CacheKey key, java.util.function.Supplier<Uni<Grant>> loader) {
-        return cache.get(key, loader).map(lookup -> {
-            meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
-                    "result", lookup.result().name().toLowerCase(java.util.Locale.ROOT)).increment();
-            return lookup.grant();
-        });
+        return Spans.around(tracer.spanBuilder("lanyard.cache.lookup").setAttribute("lanyard.backend", backend.name())
+                        .setAttribute("lanyard.operation", operation), () -> cache.get(key, loader),
+                (span, lookup) -> span.setAttribute("lanyard.cache.result", lookup.result().name().toLowerCase(Locale.ROOT)))
+                .map(lookup -> {
+                    meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
+                            "result", lookup.result().name().toLowerCase(Locale.ROOT)).increment();
+                    return lookup.grant();
+                });
     }
 
     private Grant staticGrant(Secret secret) {
@@ -305,14 +321,15 @@ public class Broker {
     }
 
     private void authorize(RequestContext access, Capability capability, String path) {
-        if (!policy.allows(access.caller(), capability, path)) {
+        boolean allowed = Spans.inline(tracer, "lanyard.policy", () -> policy.allows(access.caller(), capability, path));
+        if (!allowed) {
             throw new AccessDeniedException(capability.spelling(), path);
         }
     }
 
     private SecretBackend backend(SecretRef ref, BackendCapability needed) {
         SecretBackend backend = backends.find(ref.backend()).orElseThrow(() -> new UnknownBackendException(ref.backend()));
-        require(backend, needed, needed.name().toLowerCase(java.util.Locale.ROOT), ref);
+        require(backend, needed, needed.name().toLowerCase(Locale.ROOT), ref);
         return backend;
     }
 

@@ -30,7 +30,8 @@ public class ProblemResponses implements OASFilter {
             "414", "URI_TOO_LONG: the request target is over 8 KiB",
             "429", "RATE_LIMITED: too many refused unauthenticated requests from this address",
             "431", "HEADERS_TOO_LARGE: over 100 headers or 16 KiB of them",
-            "503", "AUTHENTICATION_UNAVAILABLE, AUDIT_UNAVAILABLE: callers cannot be verified, or the access cannot be recorded");
+            "503", "AUTHENTICATION_UNAVAILABLE, AUDIT_UNAVAILABLE, SHUTTING_DOWN: callers cannot be verified, the access cannot be"
+                    + " recorded, or this replica is stopping (retry on another)");
 
     private static final Map<String, Map<String, String>> BY_OPERATION = Map.of(
             "GET /v1/secrets/{backend}/{path}", Map.of(
