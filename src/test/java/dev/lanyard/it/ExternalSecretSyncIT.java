@@ -7,6 +7,7 @@ import dev.lanyard.broker.Broker;
 import dev.lanyard.k8s.ExternalSecret;
 import dev.lanyard.k8s.ExternalSecretSpec;
 import dev.lanyard.k8s.ExternalSecretSpec.CreationPolicy;
+import dev.lanyard.k8s.ExternalSecretSpec.DataFrom;
 import dev.lanyard.k8s.ExternalSecretSpec.DataEntry;
 import dev.lanyard.k8s.ExternalSecretSpec.DeletionPolicy;
 import dev.lanyard.k8s.ExternalSecretSpec.RefreshPolicy;
@@ -31,6 +32,7 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -76,6 +78,9 @@ class ExternalSecretSyncIT {
 
     @Inject
     Broker broker;
+
+    @Inject
+    MeterRegistry meters;
 
     private final KubeApiServer kube = KubeApiServerResource.current();
     private final KubernetesClient admin = kube.adminClient();
@@ -146,6 +151,7 @@ class ExternalSecretSyncIT {
         assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("token", "v2");
         assertThat(toSecret).isLessThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(toRestart).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(meters.get("lanyard.k8s.propagation").timer().count()).as("propagation recorded").isPositive();
 
         // The same data again (an announcement that changed nothing) writes nothing and restarts nothing.
         String annotation = restartAnnotation(name);
@@ -325,6 +331,29 @@ class ExternalSecretSyncIT {
         ExternalSecretStatus confirmed = awaitReason(NAMESPACE, name, "NotFoundConfirmed");
         assertThat(confirmed.notFoundRefreshes()).isEqualTo(ExternalSecretProfile.NOT_FOUND_CONFIRMATIONS);
         assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsOnlyKeys("stays");
+    }
+
+    @Test
+    void dataFromExtractCreatedOnceAndImmutableIsWrittenOnceAndNeverAgain() {
+        String path = kvPath();
+        put(path, Map.of("host", "db.internal", "port", "5432"));
+        String name = "once-" + shortId();
+        ExternalSecret resource = resource(name, NAMESPACE, new SecretTarget(null, CreationPolicy.Owner, DeletionPolicy.Retain, true, null),
+                null, List.of());
+        resource.setSpec(new ExternalSecretSpec("app", RefreshPolicy.CreatedOnce, null, null,
+                List.of(new DataFrom(new RemoteRef("openbao", path, null, null), null)), resource.getSpec().target(), null));
+        create(resource);
+        awaitReason(NAMESPACE, name, "Synced");
+        Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(decoded(secret)).containsExactlyInAnyOrderEntriesOf(Map.of("host", "db.internal", "port", "5432"));
+        assertThat(secret.getImmutable()).isTrue();
+
+        // the change is announced and the resource reconciled, but CreatedOnce reads nothing and writes nothing
+        put(path, Map.of("host", "db2.internal", "port", "5432"));
+        await(() -> status(NAMESPACE, name).conditions().getFirst().message().startsWith("created once"));
+        Secret after = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(secret.getMetadata().getResourceVersion());
+        assertThat(decoded(after)).containsEntry("host", "db.internal");
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
