@@ -35,6 +35,10 @@ public final class ExternalSecretProfile implements QuarkusTestProfile {
         config.put("lanyard.k8s.not-found-confirmations", String.valueOf(NOT_FOUND_CONFIRMATIONS));
         config.put("lanyard.k8s.backoff-min", "500ms");
         config.put("lanyard.k8s.backoff-max", "5s");
+        // As the README recommends with the controller on: every change through Lanyard drops the cached copy at once,
+        // so a long static TTL costs no freshness there, and a cold start of many resources on a slow machine stays one
+        // backend read per secret instead of reading again once the default 60 s window's refresh point passes.
+        config.put("lanyard.broker.static-ttl", "10m");
         config.put("lanyard.policy.k8s-apps.subjects", "sa:" + NAMESPACE + "/app,sa:" + SCALE_NAMESPACE + "/app");
         config.put("lanyard.policy.k8s-apps.rules[0].paths", "openbao/secret/written/k8s/**,doomed/secret/**");
         config.put("lanyard.policy.k8s-apps.rules[0].capabilities", "read");
