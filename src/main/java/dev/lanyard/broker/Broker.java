@@ -107,7 +107,22 @@ public class Broker {
      * secret, so reads of different properties share one backend call.
      */
     public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property) {
-        return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
+        return read(access, ref, version, property, Target.secret(ref.backend(), ref.path().value()));
+    }
+
+    /**
+     * Reads a static secret for a Kubernetes object the controller keeps equal to it, as {@link #read} does; the audit
+     * event names that object as well as the secret.
+     */
+    public Uni<Grant> readFor(RequestContext access, SecretRef ref, VersionSelector version,
+                              String kind, String namespace, String name) {
+        return read(access, ref, version, Optional.empty(),
+                Target.kubernetes(ref.backend(), ref.path().value(), kind, namespace, name));
+    }
+
+    private Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property,
+                            Target served) {
+        return audited(access, AuditOperation.READ, served, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
             BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
@@ -343,7 +358,10 @@ public class Broker {
     private record Audited<T>(T value, Target target) {}
 
     private Uni<Grant> audited(RequestContext access, AuditOperation operation, SecretRef ref, Uni<Grant> action) {
-        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, operation, Target.secret(ref.backend(), ref.path().value()), action);
+    }
+
+    private Uni<Grant> audited(RequestContext access, AuditOperation operation, Target secret, Uni<Grant> action) {
         return audited(access, operation, secret, 200, action.map(grant -> new Audited<>(grant, secret
                 .atVersion(grant.secret().version().orElse(null))
                 .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)))));
