@@ -166,7 +166,8 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
                 || outcome.reason() == Reason.DriftReverted || outcome.reason() == Reason.NotFoundConfirmed)) {
             events.record(resource, outcome.reason(), outcome.message());
         }
-        metrics.state(resource.key(), outcome.reason(), outcome.status().syncedAt() == null ? null : Instant.parse(outcome.status().syncedAt()));
+        metrics.state(resource.key(), outcome.reason(),
+                outcome.status().syncedAt() == null ? null : Instant.parse(outcome.status().syncedAt()), interval(resource.getSpec()));
         ExternalSecret patch = new ExternalSecret();
         patch.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
                 .withNamespace(resource.getMetadata().getNamespace()).build());
@@ -254,11 +255,17 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         changedAt.values().removeIf(at -> at.isBefore(now.minusSeconds(60)));
     }
 
+    /** The declared refresh interval of a Periodic resource; {@code null} for the other policies. */
+    private static Duration interval(ExternalSecretSpec spec) {
+        return spec == null || spec.refresh() != RefreshPolicy.Periodic || spec.refreshInterval() == null
+                ? null : GoDuration.parse(spec.refreshInterval());
+    }
+
     private Duration periodic(ExternalSecretSpec spec) {
-        if (spec.refresh() != RefreshPolicy.Periodic || spec.refreshInterval() == null) {
+        Duration interval = interval(spec);
+        if (interval == null) {
             return null;
         }
-        Duration interval = GoDuration.parse(spec.refreshInterval());
         // up to a tenth earlier, so resources created together spread out instead of refreshing together forever
         return Duration.ofMillis((long) (interval.toMillis() * (1 - PERIODIC_JITTER * random.nextDouble())));
     }

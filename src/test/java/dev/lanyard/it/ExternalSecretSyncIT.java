@@ -151,7 +151,7 @@ class ExternalSecretSyncIT {
         assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("token", "v2");
         assertThat(toSecret).isLessThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(toRestart).isLessThanOrEqualTo(Duration.ofSeconds(1));
-        assertThat(meters.get("lanyard.k8s.propagation").timer().count()).as("propagation recorded").isPositive();
+        assertThat(meters.get("lanyard.sync.propagation").timer().count()).as("propagation recorded").isPositive();
 
         // The same data again (an announcement that changed nothing) writes nothing and restarts nothing.
         String annotation = restartAnnotation(name);

@@ -129,7 +129,8 @@ class ResilienceIT {
         return metrics.lines()
                 .filter(line -> line.startsWith("lanyard_backend_call_seconds_count{") && line.contains("backend=\"" + backend + "\"")
                         && line.contains("outcome=\"" + outcome + "\""))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                // The value follows the labels; with tracing on, an exemplar and its timestamp may follow the value.
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf("} ") + 2).split(" ")[0]))
                 .sum();
     }
 

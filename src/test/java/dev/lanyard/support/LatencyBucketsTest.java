@@ -1,4 +1,4 @@
-package dev.lanyard.rest;
+package dev.lanyard.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,13 +11,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ApiLatencyHistogramTest {
+class LatencyBucketsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeEach
     void installFilter() {
-        registry.config().meterFilter(new ApiLatencyHistogram());
+        registry.config().meterFilter(new LatencyBuckets().latencyBuckets());
     }
 
     private Timer requests(String uri) {
@@ -42,10 +42,16 @@ class ApiLatencyHistogramTest {
     }
 
     @Test
-    void probesAndOtherTimersGetNoBuckets() {
+    void probesAndUnmatchedRequestsGetNoBuckets() {
         assertThat(boundariesInSeconds(requests("/q/health/ready"))).isEmpty();
         assertThat(boundariesInSeconds(requests("/UNMATCHED"))).isEmpty();
-        Timer other = Timer.builder("lanyard.backend.call").tag("uri", "/v1/secrets/x").register(registry);
+    }
+
+    @Test
+    void backendCallsGetTheSameBucketsAndOtherTimersNone() {
+        Timer backend = Timer.builder("lanyard.backend.call").tag("backend", "openbao").register(registry);
+        assertThat(boundariesInSeconds(backend)).hasSize(11).contains(0.5);
+        Timer other = Timer.builder("lanyard.something.else").tag("uri", "/v1/secrets/x").register(registry);
         assertThat(boundariesInSeconds(other)).isEmpty();
     }
 }
