@@ -1,44 +1,37 @@
 #!/usr/bin/env bash
-# Auditor queries at 10 million audit rows: loads synthetic rows into the dev stack's PostgreSQL, then times
+# Auditor queries at 10 million audit rows: appends chained events to the dev stack's audit log, then times
 # each query shape of GET /v1/audit/events through Lanyard and prints the plan PostgreSQL chose for it.
-# The synthetic rows are not a valid chain (hashes are random): this measures queries, not verification.
+# The rows continue the live chain (bench/AuditLoad.java), so Lanyard keeps serving and auditing on top of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/java-home.sh
 ROWS="${ROWS:-10000000}"
 PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
 
-QUARKUS_HTTP_PORT="$PORT" scripts/run.sh > .cache/bench-queries-lanyard.log 2>&1 &
+mkdir -p .cache
+LANYARD_PORT="$PORT" scripts/run.sh > .cache/bench-queries-lanyard.log 2>&1 &
 LANYARD_PID=$!
 trap 'kill $LANYARD_PID 2>/dev/null; wait $LANYARD_PID 2>/dev/null || true' EXIT
-for _ in $(seq 240); do
+for _ in $(seq "${READY_POLLS:-1200}"); do
   curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.5
 done
-PG_PORT=$(python3 -c 'import json; print(json.load(open(".cache/dev/stack.json"))["postgres_port"])')
+curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "Lanyard did not become ready" >&2; exit 1; }
+stack() { python3 -c "import json,sys; print(json.load(open('.cache/dev/stack.json'))[sys.argv[1]])" "$1"; }
+PG_PORT=$(stack postgres_port)
+PG_PASSWORD_FILE=$(stack postgres_superuser_password_file)
 TOKEN=$(cat .cache/dev/demo-token)
+export PGPASSWORD; PGPASSWORD=$(cat "$PG_PASSWORD_FILE")
 PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d lanyard -v ON_ERROR_STOP=1 -Atq)
 
-echo "Loading $ROWS synthetic audit rows ..."
+# A correctly chained continuation of the live log (bench/AuditLoad.java acts as one more replica), so Lanyard keeps
+# chaining onto it and every query below is itself audited, as in production.
+echo "Loading $ROWS chained audit events ..."
 start=$(date +%s)
-"${PSQL[@]}" <<SQL
-insert into audit_event (seq, hash, occurred_at, request_id, subject, operation, backend, path, version, lease_hmac, outcome, status)
-select 1000000000 + g,
-       sha256(g::text::bytea),
-       now() - interval '30 days' + (g * interval '30 days' / $ROWS),
-       'bench-' || g,
-       'token:svc-' || (g % 1000),
-       (array['read','issue','renew','revoke'])[1 + g % 4],
-       (array['openbao','local'])[1 + g % 2],
-       'secret/team-' || (g % 100) || '/app-' || (g % 10000),
-       (g % 5)::text,
-       case when g % 4 = 1 then encode(sha256(('lease' || (g / 4))::bytea), 'hex') end,
-       (array['success','success','success','denied','not_found'])[1 + g % 5],
-       200
-from generate_series(1, $ROWS) g;
-analyze audit_event;
-SQL
-echo "loaded in $(( $(date +%s) - start ))s; table size: $("${PSQL[@]}" -c "select pg_size_pretty(pg_total_relation_size('audit_event'))")"
+"$JAVA_HOME/bin/java" -cp "target/classes:$(cat target/dev-classpath.txt)" bench/AuditLoad.java \
+  "jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard" postgres "$PG_PASSWORD_FILE" "$ROWS"
+echo "loaded in $(( $(date +%s) - start ))s; audit_event $("${PSQL[@]}" -c "select pg_size_pretty(pg_total_relation_size('audit_event'))"), audit_path_prefix $("${PSQL[@]}" -c "select pg_size_pretty(pg_total_relation_size('audit_path_prefix'))")"
 
 SAMPLE_LEASE=$("${PSQL[@]}" -c "select lease_hmac from audit_event where lease_hmac is not null and seq > 1005000000 limit 1")
 FROM=$(date -u -d '10 days ago' +%Y-%m-%dT%H:%M:%SZ)
@@ -55,7 +48,9 @@ printf '\n%-55s %10s %10s\n' "query" "first(ms)" "median(ms)"
 for q in "${queries[@]}"; do
   times=()
   for _ in 1 2 3 4 5; do
-    t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/audit/events?$q")
+    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $TOKEN" \
+      "http://127.0.0.1:$PORT/v1/audit/events?$q")
+    [ "$code" = 200 ] || { echo "$q answered $code" >&2; exit 1; }
     times+=("$(python3 -c "print(round($t*1000,1))")")
   done
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
@@ -66,3 +61,4 @@ echo "Plans (PostgreSQL EXPLAIN) for the same shapes:"
 "${PSQL[@]}" -c "explain (costs off) select * from audit_event where seq is not null and subject = 'token:svc-42' order by seq limit 100"
 "${PSQL[@]}" -c "explain (costs off) select * from audit_event where seq is not null and occurred_at >= '$FROM' and occurred_at < '$TO' order by seq limit 100"
 "${PSQL[@]}" -c "explain (costs off) select * from audit_event where seq is not null and lease_hmac = '$SAMPLE_LEASE' order by seq limit 100"
+"${PSQL[@]}" -c "explain (costs off) select * from audit_event where seq is not null and seq > 0 and backend = 'openbao' and seq in (select seq from audit_path_prefix where prefix = 'openbao/secret/team-7/') order by seq limit 100"

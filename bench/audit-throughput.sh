@@ -92,6 +92,7 @@ chmod 700 "$WORK"
 
 # --- process bookkeeping ----------------------------------------------------------------------------------
 LANYARD_PID=""
+LAUNCHER_PID=""
 PEER_PIDS=()      # "pid:expected-command-substring" of the dev stack's PostgreSQL and OpenBao
 SAMPLER_PID=""
 ATTACK_PID=""
@@ -101,20 +102,22 @@ alive_as() { # pid substring: is pid alive and still that program?
 }
 
 stop_lanyard() {
-  [ -n "$LANYARD_PID" ] || return 0
+  [ -n "$LAUNCHER_PID" ] || return 0
   local i
-  if kill -0 "$LANYARD_PID" 2>/dev/null; then
-    kill -TERM "$LANYARD_PID" 2>/dev/null || true
+  # SIGTERM to the launcher: its shutdown hook stops Lanyard (which signs its final checkpoint), then the peers.
+  if kill -0 "$LAUNCHER_PID" 2>/dev/null; then
+    kill -TERM "$LAUNCHER_PID" 2>/dev/null || true
     for ((i = 0; i < 60; i++)); do
-      kill -0 "$LANYARD_PID" 2>/dev/null || break
+      kill -0 "$LAUNCHER_PID" 2>/dev/null || break
       sleep 1
     done
-    if kill -0 "$LANYARD_PID" 2>/dev/null; then
-      say "Lanyard (pid $LANYARD_PID) did not stop in 60 s; killing it"
-      kill -KILL "$LANYARD_PID" 2>/dev/null || true
+    if kill -0 "$LAUNCHER_PID" 2>/dev/null; then
+      say "the launcher (pid $LAUNCHER_PID) did not stop in 60 s; killing it and Lanyard"
+      kill -KILL "$LANYARD_PID" "$LAUNCHER_PID" 2>/dev/null || true
     fi
   fi
-  wait "$LANYARD_PID" 2>/dev/null || true
+  wait "$LAUNCHER_PID" 2>/dev/null || true
+  LAUNCHER_PID=""
   LANYARD_PID=""
   # The shutdown hook stops PostgreSQL and OpenBao; whatever survived (a killed JVM) is stopped here.
   local entry pid what
@@ -159,25 +162,21 @@ start_lanyard() {
   log=$OUT/lanyard-$mode.log
   rm -f "$DEV_DIR/stack.json"
   say "starting the dev stack with lanyard.audit.mode=$mode on port $port (log: $log)"
-  if [ -n "${BENCH_APP_DIR:-}" ]; then
-    (
-      . scripts/java-home.sh
-      export LANYARD_DEV_STACK=true LANYARD_BAO="$LANYARD_VENV/bin/bao" QUARKUS_HTTP_PORT=$port LANYARD_AUDIT_MODE=$mode
-      # shellcheck disable=SC2086
-      exec "$JAVA_HOME/bin/java" ${LANYARD_JAVA_OPTS:-} -jar "$BENCH_APP_DIR/quarkus-run.jar"
-    ) >"$log" 2>&1 </dev/null &
-  else
-    QUARKUS_HTTP_PORT=$port LANYARD_AUDIT_MODE=$mode scripts/run.sh >"$log" 2>&1 </dev/null &
-  fi
-  LANYARD_PID=$!   # run.sh execs java, so this is the JVM's pid
+  # run.sh execs the dev-stack launcher, which runs the packaged jar as its child: LAUNCHER_PID is the launcher,
+  # LANYARD_PID (found once ready) the Lanyard JVM whose CPU and RSS are measured.
+  (
+    [ -z "${BENCH_APP_DIR:-}" ] || export LANYARD_APP_JAR="$BENCH_APP_DIR/quarkus-run.jar"
+    LANYARD_PORT=$port LANYARD_AUDIT_MODE=$mode exec scripts/run.sh
+  ) >"$log" 2>&1 </dev/null &
+  LAUNCHER_PID=$!
   local deadline=$((SECONDS + READY_TIMEOUT)) code
   while :; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/q/health/ready" || true)
     [ "$code" = 200 ] && break
-    if ! kill -0 "$LANYARD_PID" 2>/dev/null; then
+    if ! kill -0 "$LAUNCHER_PID" 2>/dev/null; then
       say "Lanyard exited before it was ready; last lines of $log:"
       tail -n 20 "$log" >&2
-      LANYARD_PID=""
+      LAUNCHER_PID=""
       return 1
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -187,8 +186,12 @@ start_lanyard() {
     fi
     sleep 1
   done
-  # RSS is sampled from this pid: it must be the JVM itself (run.sh execs java), not a wrapper shell.
-  alive_as "$LANYARD_PID" quarkus-run.jar || { say "pid $LANYARD_PID is not the Lanyard JVM"; return 1; }
+  # RSS and CPU are sampled from this pid: the Lanyard JVM itself, not the launcher or a wrapper shell.
+  local child
+  for child in $(ps -o pid= --ppid "$LAUNCHER_PID"); do
+    alive_as "$child" quarkus-run.jar && LANYARD_PID=$child
+  done
+  [ -n "$LANYARD_PID" ] || { say "no Lanyard JVM under the launcher (pid $LAUNCHER_PID)"; return 1; }
   [ -f "$DEV_DIR/stack.json" ] || { say "Lanyard is ready but $DEV_DIR/stack.json is missing"; return 1; }
   cp "$DEV_DIR/stack.json" "$OUT/stack-$mode.json"
   LANYARD=$(jq -r '.lanyard_url' "$DEV_DIR/stack.json")
@@ -202,7 +205,7 @@ start_lanyard() {
   local pid
   pid=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
   [ -n "$pid" ] && PEER_PIDS+=("$pid:postgres")
-  for pid in $(ps -o pid= --ppid "$LANYARD_PID"); do
+  for pid in $(ps -o pid= --ppid "$LAUNCHER_PID"); do
     alive_as "$pid" bao && PEER_PIDS+=("$pid:bao")
   done
   return 0

@@ -10,7 +10,7 @@ VEGETA="${VEGETA:-.cache/bin/vegeta}"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 OUT=".cache/bench/profile-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$OUT"
 LANYARD_JAVA_OPTS="-XX:StartFlightRecording=filename=$OUT/lanyard.jfr,settings=profile,dumponexit=true" \
-  QUARKUS_HTTP_PORT="$PORT" scripts/run.sh > "$OUT/lanyard.log" 2>&1 &
+  LANYARD_PORT="$PORT" scripts/run.sh > "$OUT/lanyard.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 240); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done

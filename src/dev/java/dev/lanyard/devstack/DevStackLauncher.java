@@ -26,7 +26,8 @@ public final class DevStackLauncher {
 
     public static void main(String[] args) throws Exception {
         Path directory = Path.of(".cache", "dev").toAbsolutePath();
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath();
+        // The benchmark compares builds by pointing this at another copy of the packaged application.
+        Path jar = Path.of(System.getenv().getOrDefault("LANYARD_APP_JAR", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         int port = Integer.parseInt(System.getenv().getOrDefault("LANYARD_PORT", "8200"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String javaOptions = System.getenv().getOrDefault("LANYARD_JAVA_OPTS", "");

@@ -51,6 +51,28 @@ class AuditQueryIT {
     }
 
     @Test
+    void pathGlobsSelectExactlyTheirSubtreeWhicheverIndexServesThem() {
+        String g = "globs-" + UUID.randomUUID().toString().substring(0, 8);
+        // Not-found reads are audited with their path like any other: no OpenBao data needed.
+        List<String> paths = List.of(g + "/a/x", g + "/a/y/z", g + "/b/x", g + "x/a", g + "/a");
+        for (String path : paths) {
+            given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/" + path);
+        }
+        Map<String, List<String>> expected = Map.of(
+                "openbao/secret/" + g + "/**", List.of(g + "/a/x", g + "/a/y/z", g + "/b/x", g + "/a"),
+                "openbao/secret/" + g + "/a/**", List.of(g + "/a/x", g + "/a/y/z"),
+                "openbao/secret/" + g + "/*/x", List.of(g + "/a/x", g + "/b/x"),
+                "openbao/secret/" + g + "/a/x", List.of(g + "/a/x"),
+                "openbao/secret/" + g + "*/a", List.of(g + "/a", g + "x/a"),
+                "**/" + g + "/b/x", List.of(g + "/b/x"),
+                "openbao/secret/" + g + "/a/*", List.of(g + "/a/x"));
+        expected.forEach((glob, matching) -> {
+            List<String> found = events(Map.of("path", glob, "subject", "token:app", "limit", "1000")).getList("events.path");
+            assertThat(found).as(glob).containsExactlyInAnyOrderElementsOf(matching.stream().map(p -> "secret/" + p).toList());
+        });
+    }
+
+    @Test
     void timeWindowsIncludeExactlyTheirEvents() {
         Instant before = MovableClock.now().minusMillis(1);
         String marker = "it-window-" + UUID.randomUUID();

@@ -91,6 +91,8 @@ class AuditRetentionIT {
         assertThat(pruned.upToSeq()).isEqualTo(sealed);
         assertThat(pruned.removed()).isEqualTo(sealed);
         assertThat(audit.query("select min(seq) as first from audit_event").getFirst().get("first")).isEqualTo(sealed + 1);
+        assertThat(audit.query("select count(*) as left from audit_path_prefix where seq <= " + sealed).getFirst().get("left"))
+                .as("a pruned event's subtree entries go with it").isEqualTo(0L);
 
         // The chain goes on from where it was, never from seq 1.
         given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);

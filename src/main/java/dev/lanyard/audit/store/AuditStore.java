@@ -207,21 +207,7 @@ public class AuditStore {
         query.backend().ifPresent(v -> sql.and("backend = ?", v));
         query.leaseHmac().ifPresent(v -> sql.and("lease_hmac = ?", v));
         query.requestId().ifPresent(v -> sql.and("request_id = ?", v));
-        query.pathGlob().ifPresent(glob -> {
-            // A literal backend segment narrows the scan to the (backend, seq) index before the regex runs.
-            int slash = glob.indexOf('/');
-            if (slash > 0 && glob.substring(0, slash).indexOf('*') < 0) {
-                sql.and("backend = ?", glob.substring(0, slash));
-                // The literal part of the path before any wildcard narrows the scan through the prefix index.
-                String rest = glob.substring(slash + 1);
-                int star = rest.indexOf('*');
-                String prefix = star < 0 ? rest : rest.substring(0, star);
-                if (!prefix.isEmpty()) {
-                    sql.and("path like ?", likeEscape(prefix) + "%");
-                }
-            }
-            sql.and("(backend || '/' || path) ~ ?", globToRegex(glob));
-        });
+        query.pathGlob().ifPresent(glob -> pathCondition(sql, glob));
         return pool.preparedQuery(sql.text + " order by seq limit " + limit).execute(sql.params)
                 .map(rows -> {
                     List<ChainedEvent> events = new ArrayList<>(rows.size());
@@ -229,6 +215,38 @@ public class AuditStore {
                     return events;
                 })
                 .onFailure(failure -> !(failure instanceof AuditUnavailableException)).transform(AuditUnavailableException::new);
+    }
+
+    /**
+     * A path glob as conditions the indexes serve in seq order, so a page costs about its size whatever share of the
+     * log matches: a literal backend goes to {@code (backend, seq)}, an exact path to {@code (path, seq)}, and the
+     * literal directories before the first wildcard to {@code audit_path_prefix (prefix, seq)}, which the database
+     * files every event under (V8). The glob's regex then decides, unless the glob is exactly such a subtree.
+     */
+    private static void pathCondition(Sql sql, String glob) {
+        int slash = glob.indexOf('/');
+        if (slash <= 0 || glob.substring(0, slash).indexOf('*') >= 0) {
+            sql.and("(backend || '/' || path) ~ ?", globToRegex(glob));
+            return;
+        }
+        String backend = glob.substring(0, slash);
+        String rest = glob.substring(slash + 1);
+        sql.and("backend = ?", backend);
+        int star = rest.indexOf('*');
+        if (star < 0) {
+            sql.and("path = ?", rest);
+            return;
+        }
+        String literal = rest.substring(0, star);
+        int directory = literal.lastIndexOf('/');
+        if (directory >= 0) {
+            sql.and("seq in (select seq from audit_path_prefix where prefix = ?)",
+                    backend + "/" + literal.substring(0, directory + 1));
+        }
+        boolean wholeSubtree = rest.endsWith("**") && star == rest.length() - 2 && directory == literal.length() - 1;
+        if (!wholeSubtree) {
+            sql.and("(backend || '/' || path) ~ ?", globToRegex(glob));
+        }
     }
 
     /** SQL with numbered parameters, built one condition at a time. */
@@ -277,10 +295,6 @@ public class AuditStore {
 
     private static Instant instant(Row row, String column) {
         return row.getOffsetDateTime(column).toInstant();
-    }
-
-    private static String likeEscape(String literal) {
-        return literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** Same glob language as policies: {@code *} within a segment, {@code **} across; everything else literal. */

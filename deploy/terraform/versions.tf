@@ -1,0 +1,10 @@
+terraform {
+  # Write-only attributes and ephemeral variables (the secrets' first values never enter the state).
+  required_version = ">= 1.11"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0, < 7.0"
+    }
+  }
+}
