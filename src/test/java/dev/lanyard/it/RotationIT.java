@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,7 +53,7 @@ import org.postgresql.PGNotification;
 /**
  * Rotations end to end against the real peers: OpenBao's KV v2 and the local store hold the secrets, the tests'
  * PostgreSQL is both Lanyard's database and the target whose logins rotate. The engine's own loop is off; each test
- * drives it with {@link RotationWorker#poll()} and moves the application's clock instead of waiting.
+ * drives it with {@link RotationWorker#poll()} and ages the rows it waits on (claims, backoffs) instead of waiting.
  */
 @QuarkusTest
 @RealPeers
@@ -239,7 +240,7 @@ class RotationIT {
             }
 
             // The replica is gone; once its claim expires, the next poll takes the run over.
-            MovableClock.advance(Duration.ofSeconds(91));
+            age("rotation_run", "claim_expires_at", runId);
             worker.poll();
 
             JsonPath run = run(id, runId);
@@ -274,11 +275,11 @@ class RotationIT {
             assertThat(waiting.getInt("attempt")).isEqualTo(attempt);
             assertThat(waiting.getString("error_code")).isEqualTo("TEST_FAILED");
             assertThat(read("openbao", path).getString("data.username")).as("not promoted before its test passed").isEqualTo(blue);
-            MovableClock.advance(Duration.ofSeconds(30));
+            age("rotation_run", "not_before", runId);
             worker.poll();
         }
         superuser("alter role " + green + " login");
-        MovableClock.advance(Duration.ofSeconds(30));
+        age("rotation_run", "not_before", runId);
         worker.poll();
 
         JsonPath run = run(id, runId);
@@ -298,7 +299,7 @@ class RotationIT {
         String runId = trigger(id);
         for (int attempt = 0; attempt < 4; attempt++) {
             worker.poll();
-            MovableClock.advance(Duration.ofSeconds(30));
+            age("rotation_run", "not_before", runId);
         }
 
         JsonPath run = run(id, runId);
@@ -323,7 +324,7 @@ class RotationIT {
         String id = schedule("openbao/" + path, "postgres-alternating-users", alternating(blue, green));
         String runId = trigger(id);
         worker.poll();
-        MovableClock.advance(Duration.ofMinutes(31));
+        age("rotation_run", "step_since", runId);
         worker.poll();
 
         assertThat(run(id, runId).getString("state")).isEqualTo("stuck");
@@ -454,7 +455,7 @@ class RotationIT {
         String id = schedule("store/" + path, "random", Map.of());
         worker.poll();
         assertThat(schedule(id).getString("last_run_id")).as("not due yet").isNull();
-        MovableClock.advance(Duration.ofDays(30).plusMinutes(1));
+        age("rotation_schedule", "next_run_at", id, "31 days");
         worker.poll();
         JsonPath schedule = schedule(id);
         assertThat(schedule.getString("last_outcome")).isEqualTo("succeeded");
@@ -505,6 +506,27 @@ class RotationIT {
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------
+
+    /**
+     * Moves one row's deadline into the past (a day unless said otherwise): its claim expired, its backoff is over, its step began long ago,
+     * its window opened. The rows age rather than the application's clock moving forward, because the clock is shared
+     * by every test in the JVM and the database refuses audit checkpoints signed more than minutes in its future.
+     */
+    private void age(String table, String column, String id) {
+        age(table, column, id, "1 day");
+    }
+
+    private void age(String table, String column, String id, String interval) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
+             PreparedStatement s = c.prepareStatement("update " + table + " set " + column + " = " + column
+                     + " - ?::interval where id = ?")) {
+            s.setString(1, interval);
+            s.setString(2, id);
+            assertThat(s.executeUpdate()).as(table + " " + id).isEqualTo(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private JsonPath rotate(String id, String label) {
         long started = System.nanoTime();
