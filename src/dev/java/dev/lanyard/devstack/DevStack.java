@@ -18,21 +18,24 @@ import java.util.Optional;
 /**
  * The embedded defaults behind the one-command start: PostgreSQL (unless a database URL is configured), an
  * OpenBao dev server seeded with a demo secret and a demo database role when the {@code bao} binary is
- * available (otherwise the built-in local store with a demo secret), a demo API token and a policy for it.
+ * available (otherwise the built-in local store with a demo secret), moto playing AWS with a demo secret in two versions
+ * and a role to assume when {@code moto_server} is, a demo API token and a policy for it.
  */
 public final class DevStack implements AutoCloseable {
 
     private final EmbeddedDatabase database;
     private final OpenBaoDevServer openBao;
+    private final MotoServer moto;
     private final Map<String, String> configuration;
     private final String greeting;
 
     private final Path directory;
 
-    private DevStack(EmbeddedDatabase database, OpenBaoDevServer openBao, Map<String, String> configuration, String greeting,
-                     Path directory) {
+    private DevStack(EmbeddedDatabase database, OpenBaoDevServer openBao, MotoServer moto, Map<String, String> configuration,
+                     String greeting, Path directory) {
         this.database = database;
         this.openBao = openBao;
+        this.moto = moto;
         this.configuration = configuration;
         this.greeting = greeting;
         this.directory = directory;
@@ -55,6 +58,9 @@ public final class DevStack implements AutoCloseable {
         config.put("quarkus.http.port", String.valueOf(port));
         // The demo is for this machine only.
         config.put("quarkus.http.host", "127.0.0.1");
+        // Lines for the person at the terminal (production logs JSON), and a stop without the load balancers' drain.
+        config.put("quarkus.log.console.json.enabled", "false");
+        config.put("lanyard.shutdown.drain-delay", "0s");
         String token = ApiTokens.generate(random);
         config.put("lanyard.auth.bootstrap-tokens.demo", "file:" + writeSecret(directory.resolve("demo-token"), token));
         config.put("lanyard.audit.lease-hmac-key", "file:" + writeSecret(directory.resolve("lease-hmac.key"), randomKey(random)));
@@ -98,12 +104,30 @@ public final class DevStack implements AutoCloseable {
                     .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/secrets/local/demo/hello\n");
         }
-        writeStackFile(directory, database, openBao, port);
-        return new DevStack(database, openBao, config, greeting.toString(), directory);
+        MotoServer moto = MotoServer.findBinary().map(binary -> MotoServer.start(binary, directory.resolve("moto"))).orElse(null);
+        if (moto != null) {
+            String roleArn = MotoSeed.seed(moto);
+            config.put("lanyard.aws.aws.region", MotoServer.REGION);
+            config.put("lanyard.aws.aws.endpoint-override", moto.endpoint().toString());
+            config.put("lanyard.aws.aws.sts.endpoint-override", moto.endpoint().toString());
+            config.put("lanyard.aws.aws.credentials.source", "static");
+            // moto accepts any key; Lanyard still takes it by reference, as it would a real one.
+            config.put("lanyard.aws.aws.credentials.access-key-id", "file:" + writeSecret(directory.resolve("aws-key-id"), "dev-stack"));
+            config.put("lanyard.aws.aws.credentials.secret-access-key", "file:" + writeSecret(directory.resolve("aws-secret-key"), "dev-stack"));
+            config.put("lanyard.aws.aws.sts.roles." + MotoSeed.ROLE + ".arn", roleArn);
+            greeting.append("Backend: moto (AWS Secrets Manager and STS) at ").append(moto.endpoint()).append("\n\n")
+                    .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
+                    .append(")\" ").append(base).append("/v1/secrets/aws/").append(MotoSeed.SECRET).append("\n")
+                    .append("  curl -s -X POST -H \"Authorization: Bearer $(cat ").append(tokenFile)
+                    .append(")\" ").append(base).append("/v1/creds/aws/sts/").append(MotoSeed.ROLE).append("\n");
+        }
+        writeStackFile(directory, database, openBao, moto, port);
+        return new DevStack(database, openBao, moto, config, greeting.toString(), directory);
     }
 
     /** Where everything runs, for scripts (benchmark, demos) that drive the stack from outside. */
-    private static void writeStackFile(Path directory, EmbeddedDatabase database, OpenBaoDevServer openBao, int port) {
+    private static void writeStackFile(Path directory, EmbeddedDatabase database, OpenBaoDevServer openBao, MotoServer moto,
+                                       int port) {
         Map<String, Object> stack = new LinkedHashMap<>();
         stack.put("lanyard_url", "http://127.0.0.1:" + port);
         stack.put("demo_token_file", directory.resolve("demo-token").toAbsolutePath().toString());
@@ -114,6 +138,9 @@ public final class DevStack implements AutoCloseable {
         if (openBao != null) {
             stack.put("openbao_address", openBao.address());
             stack.put("openbao_token_file", directory.resolve("openbao-token").toAbsolutePath().toString());
+        }
+        if (moto != null) {
+            stack.put("moto_endpoint", moto.endpoint().toString());
         }
         try {
             Files.writeString(directory.resolve("stack.json"), new ObjectMapper().writeValueAsString(stack));
@@ -163,6 +190,9 @@ public final class DevStack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (moto != null) {
+            moto.close();
+        }
         if (openBao != null) {
             openBao.close();
         }

@@ -1,6 +1,7 @@
 package dev.lanyard.backend;
 
 import dev.lanyard.spi.BackendException;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -22,9 +23,12 @@ public final class BlockingCalls implements AutoCloseable {
     }
 
     private final ExecutorService executor;
+    /** Carries the submitting thread's trace context to the call, so the client can send it on (traceparent). */
+    private final Executor traced;
 
     public BlockingCalls(String threadNamePrefix) {
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(threadNamePrefix, 0).factory());
+        this.traced = Context.taskWrapping(executor);
     }
 
     public <T> Uni<T> run(Call<T> call, Function<Exception, BackendException> translate) {
@@ -36,7 +40,7 @@ public final class BlockingCalls implements AutoCloseable {
             } catch (Exception e) {
                 emitter.fail(translate.apply(e));
             }
-        }).runSubscriptionOn(executor);
+        }).runSubscriptionOn(traced);
     }
 
     /** For work that handles its own failures (health probes). */

@@ -20,12 +20,19 @@ import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
+import dev.lanyard.support.Spans;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,10 +70,11 @@ public class Broker {
     private final MeterRegistry meters;
     private final LeaseCache<CacheKey> cache;
     private final ChangeAnnouncer announcer;
+    private final Tracer tracer;
 
     Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
            LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-           MeterRegistry meters, ChangeAnnouncer announcer) {
+           MeterRegistry meters, ChangeAnnouncer announcer, Tracer tracer) {
         this.backends = backends;
         this.policy = policy;
         this.audit = audit;
@@ -75,22 +83,62 @@ public class Broker {
         this.config = config;
         this.clock = clock;
         this.schedule = new RefreshSchedule(config.refreshAt(), config.refreshJitter(), random);
-        this.calls = new BackendCalls(config, meters);
+        this.calls = new BackendCalls(config, meters, tracer);
+        this.tracer = tracer;
         this.meters = meters;
         this.cache = new LeaseCache<>(clock);
         this.announcer = announcer;
+        Gauge.builder("lanyard.cache.entries", cache, LeaseCache::size).description("grants held in the lease cache")
+                .register(meters);
+        FunctionCounter.builder("lanyard.cache.evictions", cache, LeaseCache::dropped).tag("reason", "changed")
+                .description("grants dropped from the cache").register(meters);
+        FunctionCounter.builder("lanyard.cache.evictions", cache, LeaseCache::expired).tag("reason", "expired")
+                .description("grants dropped from the cache").register(meters);
     }
 
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
     public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version) {
-        return audited(access, AuditOperation.READ, ref, Uni.createFrom().deferred(() -> {
+        return read(access, ref, version, Optional.empty());
+    }
+
+    /**
+     * Reads a static secret, and of it only the field {@code property} when one is given (as External Secrets'
+     * {@code property} does): a secret without that field is not found, and audited so. The cache holds the whole
+     * secret, so reads of different properties share one backend call.
+     */
+    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property) {
+        return read(access, ref, version, property, Target.secret(ref.backend(), ref.path().value()));
+    }
+
+    /**
+     * Reads a static secret for a Kubernetes object the controller keeps equal to it, as {@link #read} does; the audit
+     * event names that object as well as the secret.
+     */
+    public Uni<Grant> readFor(RequestContext access, SecretRef ref, VersionSelector version,
+                              String kind, String namespace, String name) {
+        return read(access, ref, version, Optional.empty(),
+                Target.kubernetes(ref.backend(), ref.path().value(), kind, namespace, name));
+    }
+
+    private Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property,
+                            Target served) {
+        return audited(access, AuditOperation.READ, served, Uni.createFrom().deferred(() -> {
             authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
             BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
             CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
-            return lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
+            Uni<Grant> whole = lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
+            return property.isEmpty() ? whole : whole.map(grant -> onlyField(grant, property.get()));
         }));
+    }
+
+    private static Grant onlyField(Grant grant, String property) {
+        Secret secret = grant.secret();
+        String value = secret.value().field(property).orElseThrow(() -> new SecretNotFoundException(
+                secret.ref().backend(), "read a property of", secret.ref().path().value()));
+        Secret projected = new Secret(secret.ref(), SecretValue.ofStrings(Map.of(property, value)), secret.version(), secret.lease());
+        return new Grant(projected, grant.expiresAt(), grant.refreshAfter());
     }
 
     /**
@@ -135,7 +183,7 @@ public class Broker {
             if (reservation.isEmpty()) {
                 return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
             }
-            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path()))
+            return calls.call(backend, "issue", ref.path().value(), () -> backend.issue(ref.path(), owner))
                     .call(secret -> leases.confirm(reservation.get(), new LeaseRecord(
                                     recordKey(secret), owner, ref.backend(), ref.path().value(),
                                     secret.lease().issuedAt(), secret.lease().expiresAt(), null))
@@ -271,11 +319,14 @@ public class Broker {
     }
 
     private Uni<Grant> lookup(String operation, SecretBackend backend, CacheKey key, java.util.function.Supplier<Uni<Grant>> loader) {
-        return cache.get(key, loader).map(lookup -> {
-            meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
-                    "result", lookup.result().name().toLowerCase(java.util.Locale.ROOT)).increment();
-            return lookup.grant();
-        });
+        return Spans.around(tracer.spanBuilder("lanyard.cache.lookup").setAttribute("lanyard.backend", backend.name())
+                        .setAttribute("lanyard.operation", operation), () -> cache.get(key, loader),
+                (span, lookup) -> span.setAttribute("lanyard.cache.result", lookup.result().name().toLowerCase(Locale.ROOT)))
+                .map(lookup -> {
+                    meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
+                            "result", lookup.result().name().toLowerCase(Locale.ROOT)).increment();
+                    return lookup.grant();
+                });
     }
 
     private Grant staticGrant(Secret secret) {
@@ -285,14 +336,15 @@ public class Broker {
     }
 
     private void authorize(RequestContext access, Capability capability, String path) {
-        if (!policy.allows(access.caller(), capability, path)) {
+        boolean allowed = Spans.inline(tracer, "lanyard.policy", () -> policy.allows(access.caller(), capability, path));
+        if (!allowed) {
             throw new AccessDeniedException(capability.spelling(), path);
         }
     }
 
     private SecretBackend backend(SecretRef ref, BackendCapability needed) {
         SecretBackend backend = backends.find(ref.backend()).orElseThrow(() -> new UnknownBackendException(ref.backend()));
-        require(backend, needed, needed.name().toLowerCase(java.util.Locale.ROOT), ref);
+        require(backend, needed, needed.name().toLowerCase(Locale.ROOT), ref);
         return backend;
     }
 
@@ -306,7 +358,10 @@ public class Broker {
     private record Audited<T>(T value, Target target) {}
 
     private Uni<Grant> audited(RequestContext access, AuditOperation operation, SecretRef ref, Uni<Grant> action) {
-        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited(access, operation, Target.secret(ref.backend(), ref.path().value()), action);
+    }
+
+    private Uni<Grant> audited(RequestContext access, AuditOperation operation, Target secret, Uni<Grant> action) {
         return audited(access, operation, secret, 200, action.map(grant -> new Audited<>(grant, secret
                 .atVersion(grant.secret().version().orElse(null))
                 .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)))));

@@ -8,6 +8,7 @@ import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.support.SecretReference;
 import dev.lanyard.spi.SecretBackendFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
@@ -51,7 +52,7 @@ class BrokerBeans {
     @Singleton
     Broker broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
                   LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
-                  MeterRegistry meters, Event<SecretChanged> changes, Event<ChangesMissed> missed) {
+                  MeterRegistry meters, Event<SecretChanged> changes, Event<ChangesMissed> missed, Tracer tracer) {
         return new Broker(backends, policy, audit, leases, fingerprint, config, clock, random, meters,
                 new ChangeAnnouncer() {
                     @Override
@@ -63,6 +64,6 @@ class BrokerBeans {
                     public void announce(ChangesMissed gap) {
                         missed.fire(gap);
                     }
-                });
+                }, tracer);
     }
 }

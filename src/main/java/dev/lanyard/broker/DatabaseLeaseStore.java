@@ -85,6 +85,17 @@ class DatabaseLeaseStore implements LeaseStore {
                 .getSingleResult()));
     }
 
+    @Override
+    public Uni<Long> ownersHoldingAtLeast(long threshold, Instant now) {
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s
+                .createSelectionQuery("select owner from LeaseEntity where revokedAt is null and expiresAt > ?1"
+                        + " group by owner having count(*) >= ?2", String.class)
+                .setParameter(1, now)
+                .setParameter(2, threshold)
+                .getResultList()))
+                .map(owners -> (long) owners.size());
+    }
+
     private Uni<Void> update(String hql, Object first, Object second) {
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createMutationQuery(hql)
                 .setParameter(1, first)

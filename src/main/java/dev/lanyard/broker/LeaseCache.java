@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -37,6 +38,9 @@ final class LeaseCache<K> {
     private final ConcurrentHashMap<K, Grant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<K, Uni<Grant>> inFlight = new ConcurrentHashMap<>();
     private final Queue<Retired> retired = new ConcurrentLinkedQueue<>();
+    /** Grants dropped because a change made them stale (revocation, rotation, a write), and because they expired. */
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong expired = new AtomicLong();
 
     LeaseCache(InstantSource clock) {
         this.clock = clock;
@@ -76,6 +80,12 @@ final class LeaseCache<K> {
 
     /** Drops every grant the predicate selects (revocation, rotation). */
     int evictIf(Predicate<Grant> selector) {
+        int evicted = evict(selector);
+        dropped.addAndGet(evicted);
+        return evicted;
+    }
+
+    private int evict(Predicate<Grant> selector) {
         int[] evicted = {0};
         grants.entrySet().removeIf(e -> {
             boolean drop = selector.test(e.getValue());
@@ -94,7 +104,7 @@ final class LeaseCache<K> {
      */
     int sweep() {
         Instant now = clock.instant();
-        evictIf(grant -> !now.isBefore(grant.expiresAt()));
+        expired.addAndGet(evict(grant -> !now.isBefore(grant.expiresAt())));
         int zeroed = 0;
         Retired oldest;
         while ((oldest = retired.peek()) != null && !now.isBefore(oldest.at().plus(RETIREMENT))) {
@@ -112,5 +122,13 @@ final class LeaseCache<K> {
 
     int size() {
         return grants.size();
+    }
+
+    long dropped() {
+        return dropped.get();
+    }
+
+    long expired() {
+        return expired.get();
     }
 }

@@ -31,4 +31,7 @@ public interface LeaseStore {
     Uni<Void> recordRevoked(String fingerprint, Instant revokedAt);
 
     Uni<Long> countLive(String owner, Instant now);
+
+    /** How many owners hold at least {@code threshold} live leases (for the near-the-cap metric). */
+    Uni<Long> ownersHoldingAtLeast(long threshold, Instant now);
 }

@@ -4,6 +4,8 @@ import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.auth.AuthenticationException;
 import dev.lanyard.auth.Authenticator;
 import dev.lanyard.auth.RequestContext;
+import dev.lanyard.support.Spans;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.HttpMethod;
@@ -28,17 +30,20 @@ public class AccessFilters {
 
     private final Authenticator authenticator;
     private final RestAudit audit;
+    private final Tracer tracer;
 
-    AccessFilters(Authenticator authenticator, RestAudit audit) {
+    AccessFilters(Authenticator authenticator, RestAudit audit, Tracer tracer) {
         this.authenticator = authenticator;
         this.audit = audit;
+        this.tracer = tracer;
     }
 
     @ServerRequestFilter(preMatching = true)
     public Uni<Response> authenticate(ContainerRequestContext context, HttpServerRequest request) {
         String requestId = Requests.requestId(context);
         String client = Requests.clientAddress(request);
-        return authenticator.authenticate(context.getHeaderString(HttpHeaders.AUTHORIZATION))
+        return Spans.around(tracer, "lanyard.authenticate",
+                        () -> authenticator.authenticate(context.getHeaderString(HttpHeaders.AUTHORIZATION)))
                 .onItem().transformToUni(caller -> {
                     RequestContext access = RequestContext.http(caller, requestId, client, Classified::answer);
                     context.setProperty(Requests.ACCESS, access);

@@ -1,6 +1,7 @@
 package dev.lanyard.rest;
 
 import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.lifecycle.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.http.HttpClosedException;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * The first thing every HTTP request meets, before Quarkus's own handlers and the REST layer: a request that
@@ -45,16 +47,20 @@ class HttpEdge {
     static final long MAX_BODY_BYTES = 16 * 1024;
     /** The metric label of every request no route template matched: raw paths never become labels. */
     static final String UNMATCHED = "/UNMATCHED";
+    /** The MDC key every log line of a request carries its id under (the trace id is OpenTelemetry's {@code traceId}). */
+    static final String REQUEST_ID_MDC = "requestId";
     private static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String BODY_READ = "lanyard.body-read";
     private static final Set<HttpMethod> READ_ONLY = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
     private final RestAudit audit;
     private final ObjectMapper json;
+    private final Drain drain;
 
-    HttpEdge(RestAudit audit, ObjectMapper json) {
+    HttpEdge(RestAudit audit, ObjectMapper json, Drain drain) {
         this.audit = audit;
         this.json = json;
+        this.drain = drain;
     }
 
     void install(@Observes Router router) {
@@ -90,6 +96,11 @@ class HttpEdge {
         String requestId = Requests.requestId(request.getHeader(Requests.REQUEST_ID_HEADER));
         // The REST layer reads the same, now safe, id.
         request.headers().set(Requests.REQUEST_ID_HEADER, requestId);
+        // The MDC lives in the request's own Vert.x context: every line logged for this request carries the id.
+        MDC.put(REQUEST_ID_MDC, requestId);
+        long started = System.nanoTime();
+        context.addEndHandler(ended -> LOG.debugf("%s %s answered %d in %d ms", request.method(), path,
+                context.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000));
         if (isOperations(path)) {
             if (missingHost(request)) {
                 send(context, Problem.of(missingHostRefusal(), requestId));
@@ -104,6 +115,12 @@ class HttpEdge {
             return;
         }
         ((HttpServerRequestInternal) request).context().putLocal(URL_PATH_TEMPLATE, UNMATCHED);
+        if (drain.refusesNewRequests()) {
+            // Nothing was read or decided, so there is no access to record; the caller retries on another replica.
+            context.response().putHeader("Retry-After", "1");
+            send(context, Problem.of(503, "SHUTTING_DOWN", "this replica is shutting down; retry on another", requestId));
+            return;
+        }
         Classified refusal = refusal(request);
         if (refusal == null) {
             if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {

@@ -30,12 +30,14 @@ public class ProblemResponses implements OASFilter {
             "414", "URI_TOO_LONG: the request target is over 8 KiB",
             "429", "RATE_LIMITED: too many refused unauthenticated requests from this address",
             "431", "HEADERS_TOO_LARGE: over 100 headers or 16 KiB of them",
-            "503", "AUTHENTICATION_UNAVAILABLE, AUDIT_UNAVAILABLE: callers cannot be verified, or the access cannot be recorded");
+            "503", "AUTHENTICATION_UNAVAILABLE, AUDIT_UNAVAILABLE, SHUTTING_DOWN: callers cannot be verified, the access cannot be"
+                    + " recorded, or this replica is stopping (retry on another)");
 
     private static final Map<String, Map<String, String>> BY_OPERATION = Map.of(
             "GET /v1/secrets/{backend}/{path}", Map.of(
-                    "400", "INVALID_PATH: the path, backend name or version is not valid",
-                    "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND",
+                    "400", "INVALID_PATH: the path, backend name, version or stage is not valid;"
+                            + " INVALID_QUERY: both version and stage, or a property that is not a field name",
+                    "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND: also a property the secret does not have",
                     "422", "OPERATION_NOT_SUPPORTED", "502", "BACKEND_REJECTED", "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE"),
             "POST /v1/creds/{backend}/{path}", Map.of(
                     "400", "INVALID_PATH", "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND",

@@ -1,6 +1,8 @@
 package dev.lanyard.rest;
 
 import dev.lanyard.auth.RequestContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import java.util.UUID;
@@ -31,9 +33,16 @@ final class Requests {
         return id;
     }
 
-    /** The offered id when it is safe to log and store; a fresh one otherwise. */
+    /**
+     * The offered id when it is safe to log and store; otherwise the request's trace id when it is traced (so the audit
+     * row leads to the trace), or a fresh one.
+     */
     static String requestId(String offered) {
-        return offered != null && SAFE_REQUEST_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        if (offered != null && SAFE_REQUEST_ID.matcher(offered).matches()) {
+            return offered;
+        }
+        SpanContext trace = Span.current().getSpanContext();
+        return trace.isValid() ? trace.getTraceId() : UUID.randomUUID().toString();
     }
 
     static String clientAddress(HttpServerRequest request) {

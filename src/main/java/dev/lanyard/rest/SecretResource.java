@@ -3,6 +3,7 @@ package dev.lanyard.rest;
 import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.Stage;
 import dev.lanyard.secret.VersionSelector;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -22,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -33,6 +35,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "secrets")
 public class SecretResource {
 
+    /** A field of a secret, as {@code ?property=} names it. */
+    private static final Pattern PROPERTY = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
     private final Broker broker;
     private final InstantSource clock;
 
@@ -43,12 +48,24 @@ public class SecretResource {
 
     @GET
     @Path("/secrets/{backend}/{path: .+}")
-    @Operation(summary = "Read a static secret", description = "Latest version, or the one named by ?version=")
+    @Operation(summary = "Read a static secret", description = "The current version, the one named by ?version= or the"
+            + " one holding ?stage= (current, pending, previous or a custom stage); with ?property=, only that field")
     public Uni<GrantResponse> read(@PathParam("backend") String backend, @PathParam("path") String path,
-                                   @QueryParam("version") String version, @Context ContainerRequestContext request) {
+                                   @QueryParam("version") String version, @QueryParam("stage") String stage,
+                                   @QueryParam("property") String property, @Context ContainerRequestContext request) {
         SecretRef ref = Identifiers.secret(backend, path);
-        VersionSelector wanted = version == null || version.isEmpty() ? VersionSelector.current() : VersionSelector.id(version);
-        return alreadyAudited(broker.read(Requests.access(request), ref, wanted))
+        boolean byVersion = version != null && !version.isEmpty();
+        boolean byStage = stage != null && !stage.isEmpty();
+        if (byVersion && byStage) {
+            throw new InvalidQueryException("version and stage each select a version: give one of them");
+        }
+        VersionSelector wanted = byVersion ? VersionSelector.id(version)
+                : byStage ? VersionSelector.stage(Stage.of(stage)) : VersionSelector.current();
+        Optional<String> field = Optional.ofNullable(property).filter(p -> !p.isEmpty());
+        if (field.isPresent() && !PROPERTY.matcher(field.get()).matches()) {
+            throw new InvalidQueryException("property must be a field name: 1 to 128 characters of [A-Za-z0-9_.-]");
+        }
+        return alreadyAudited(broker.read(Requests.access(request), ref, wanted, field))
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 

@@ -78,6 +78,16 @@ public interface SecretBackend extends AutoCloseable {
     }
 
     /**
+     * {@link #issue(SecretPath)} for {@code requester}, the subject of the caller the credential is for (as policies and
+     * the audit log name it: {@code sa:<namespace>/<name>}, {@code token:<name>}). The broker always calls this one; a
+     * backend that records who a credential was issued to at the peer (AWS: the STS session name and tags, which
+     * CloudTrail shows) overrides it, any other implements {@link #issue(SecretPath)} alone.
+     */
+    default Uni<Secret> issue(SecretPath rolePath, String requester) {
+        return issue(rolePath);
+    }
+
+    /**
      * Extends a lease ({@link BackendCapability#RENEW}). The backend may grant less than asked for (max TTL).
      *
      * @param increment requested extension from now

@@ -1,6 +1,7 @@
 package dev.lanyard.broker;
 
 import dev.lanyard.auth.RequestContext;
+import io.opentelemetry.api.trace.TracerProvider;
 import static dev.lanyard.policy.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -97,7 +98,7 @@ class BrokerTest {
                 public void announce(ChangesMissed missed) {
                     announced.add(missed);
                 }
-            });
+            }, TracerProvider.noop().get("broker-test"));
 
     @AfterEach
     void closeRegistry() {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /** {@link LeaseStore} in a map, keyed by fingerprint like the {@code lease} table. */
 final class InMemoryLeaseStore implements LeaseStore {
@@ -65,6 +66,13 @@ final class InMemoryLeaseStore implements LeaseStore {
         return Uni.createFrom().item(records.values().stream()
                 .filter(r -> r.owner().equals(owner) && r.liveAt(now))
                 .count());
+    }
+
+    @Override
+    public Uni<Long> ownersHoldingAtLeast(long threshold, Instant now) {
+        return Uni.createFrom().item(all().stream().filter(r -> r.liveAt(now))
+                .collect(Collectors.groupingBy(LeaseRecord::owner, Collectors.counting()))
+                .values().stream().filter(count -> count >= threshold).count());
     }
 
     /** Issued leases (reservations are bookkeeping, not leases). */

@@ -120,7 +120,7 @@ public final class TestCallers {
         // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
         config.put("lanyard.audit.lock-timeout", "10s");
         config.put("lanyard.audit.append-timeout", "12s");
-        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer"}) {
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer", "traced"}) {
             String token = ApiTokens.generate(new SecureRandom());
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + secret("token-" + name, token));
@@ -140,6 +140,8 @@ public final class TestCallers {
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
         policy(config, "writer", "token:writer", "openbao/secret/written/**,openbao/database/creds/app", "read,write");
         policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
+        // ObservabilityIT's caller: its first credential request is a cache miss, so its trace shows the backend call.
+        policy(config, "traced", "token:traced", "openbao/database/creds/app", "issue");
         config.put("lanyard.auth.token-cache-ttl", "2s");
         config.put("lanyard.http.anonymous-refusals-per-minute", String.valueOf(ANONYMOUS_REFUSALS_PER_MINUTE));
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");

@@ -166,6 +166,7 @@ class ControllerRbacIT {
         assertThat(allowed(leaseProbes())).containsExactly(
                 access("create", "coordination.k8s.io", "leases", "", CONTROLLER_NAMESPACE),
                 access("get", "coordination.k8s.io", "leases", "", CONTROLLER_NAMESPACE) + " " + LEASE,
+                access("patch", "coordination.k8s.io", "leases", "", CONTROLLER_NAMESPACE) + " " + LEASE,
                 access("update", "coordination.k8s.io", "leases", "", CONTROLLER_NAMESPACE) + " " + LEASE);
 
         assertThat(controller.secrets().inNamespace(SERVED).list().getItems()).isNotNull();

@@ -1,12 +1,17 @@
 package dev.lanyard.k8s;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * {@link KubeApiServer} as a Quarkus test resource, for tests of the controller inside Lanyard:
  * {@code @QuarkusTestResource(KubeApiServerResource.class)} starts the API server, installs the ExternalSecret
- * CRD and the controller's RBAC from k8s-external-secrets/, and points quarkus-kubernetes-client at it with the
+ * CRD and the controller's RBAC from k8s-external-secrets/, and points the controller's client at it
+ * ({@code lanyard.k8s.cluster.*}: quarkus-kubernetes-client's own properties are fixed at build time) with the
  * token of the controller's ServiceAccount (lanyard/lanyard, bound in all namespaces), so the controller runs with
  * exactly the permissions it ships with. The init arg {@code identity=admin} gives it the administrator instead.
  * {@link #current()} hands the server to the test for its own (administrator) client.
@@ -45,13 +50,18 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
             kube.apply(ExternalSecrets.RBAC.resolve("controller.yaml"));
             kube.apply(ExternalSecrets.RBAC.resolve("all-namespaces.yaml"));
             String token = asAdmin ? kube.adminToken() : kube.serviceAccountToken(CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT);
+            Path tokenFile = Files.createTempFile("lanyard-kube-token-", ".jwt");
+            tokenFile.toFile().deleteOnExit();
+            Files.writeString(tokenFile, token);
             current = kube;
             return Map.of(
-                    "quarkus.kubernetes-client.api-server-url", kube.url(),
-                    "quarkus.kubernetes-client.token", token,
-                    "quarkus.kubernetes-client.ca-cert-file", kube.certificateAuthority().toString(),
-                    "quarkus.kubernetes-client.trust-certs", "false",
-                    "quarkus.kubernetes-client.namespace", CONTROLLER_NAMESPACE);
+                    "lanyard.k8s.cluster.api-server-url", kube.url(),
+                    "lanyard.k8s.cluster.token", "file:" + tokenFile,
+                    "lanyard.k8s.cluster.ca-cert-file", kube.certificateAuthority().toString(),
+                    "lanyard.k8s.cluster.namespace", CONTROLLER_NAMESPACE);
+        } catch (IOException e) {
+            kube.close();
+            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             kube.close();
             throw e;

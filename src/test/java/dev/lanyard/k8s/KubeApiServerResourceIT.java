@@ -2,6 +2,7 @@ package dev.lanyard.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.support.SecretReference;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -10,7 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The properties the Quarkus test resource hands to quarkus-kubernetes-client reach the server as the right identity. */
+/** The properties the Quarkus test resource hands to the controller's client reach the server as the right identity. */
 class KubeApiServerResourceIT {
 
     @Test
@@ -27,10 +28,10 @@ class KubeApiServerResourceIT {
             assertThat(KubeApiServerResource.current().adminClient().apiextensions().v1().customResourceDefinitions()
                     .withName(ExternalSecrets.CRD_NAME).get()).isNotNull();
             Config config = new ConfigBuilder(Config.empty())
-                    .withMasterUrl(properties.get("quarkus.kubernetes-client.api-server-url"))
-                    .withOauthToken(properties.get("quarkus.kubernetes-client.token"))
-                    .withCaCertFile(properties.get("quarkus.kubernetes-client.ca-cert-file"))
-                    .withNamespace(properties.get("quarkus.kubernetes-client.namespace"))
+                    .withMasterUrl(properties.get("lanyard.k8s.cluster.api-server-url"))
+                    .withOauthToken(SecretReference.parse(properties.get("lanyard.k8s.cluster.token")).resolve())
+                    .withCaCertFile(properties.get("lanyard.k8s.cluster.ca-cert-file"))
+                    .withNamespace(properties.get("lanyard.k8s.cluster.namespace"))
                     .build();
             try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
                 SelfSubjectReview review = client.resource(new SelfSubjectReview()).create();

@@ -13,6 +13,11 @@ import dev.lanyard.audit.chain.CheckpointSigner;
 import dev.lanyard.support.ContextHop;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import dev.lanyard.support.Spans;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -23,6 +28,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -32,6 +38,9 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -87,11 +96,14 @@ public class AuditChainWriter implements AuditLog {
         private static final int CANCELLED = 2;
 
         final AuditEvent event;
+        /** The appending request's trace: the commit that carries the event is linked to it. */
+        final Context trace;
         final CompletableFuture<Void> committed = new CompletableFuture<>();
         private final AtomicInteger state = new AtomicInteger(QUEUED);
 
-        Pending(AuditEvent event) {
+        Pending(AuditEvent event, Context trace) {
             this.event = event;
+            this.trace = trace;
         }
 
         boolean take() {
@@ -111,6 +123,7 @@ public class AuditChainWriter implements AuditLog {
     }
 
     private final Pool pool;
+    private final Tracer tracer;
     private final AuditConfig config;
     private final AuditMetrics metrics;
     private final byte[] publicKey;
@@ -122,9 +135,13 @@ public class AuditChainWriter implements AuditLog {
     private volatile Link lastCommitted;
     /** Why the writer cannot append right now, or null. */
     private volatile String problem;
+    /** The newest queued event's outcome: batches commit in queue order, so once it settles all before it have. */
+    private volatile CompletableFuture<Void> newest = CompletableFuture.completedFuture(null);
 
-    AuditChainWriter(Pool pool, AuditConfig config, AuditMetrics metrics, CheckpointSigner signer, MeterRegistry meters) {
+    AuditChainWriter(Pool pool, AuditConfig config, AuditMetrics metrics, CheckpointSigner signer, MeterRegistry meters,
+                     Tracer tracer) {
         this.pool = pool;
+        this.tracer = tracer;
         this.config = config;
         this.metrics = metrics;
         this.publicKey = signer.publicKey();
@@ -158,18 +175,49 @@ public class AuditChainWriter implements AuditLog {
                 .onFailure().recoverWithItem(failure -> Optional.of("the audit database cannot be reached"));
     }
 
+    /**
+     * Waits, at most {@code bound}, until every event queued so far has been committed or has failed: at shutdown,
+     * so that the final checkpoint covers them.
+     *
+     * @return whether the queue settled within the bound
+     */
+    public boolean awaitQueued(Duration bound) {
+        try {
+            newest.handle((ok, failure) -> null).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public Uni<Void> append(AuditEvent event) {
-        return ContextHop.returnToCaller(Uni.createFrom().deferred(() -> {
+        return ContextHop.returnToCaller(Spans.around(tracer, "lanyard.audit.append", () -> queued(event)))
+                .onFailure(failure -> !(failure instanceof AuditUnavailableException)).transform(failure -> {
+                    LOG.errorf("audit event for request %s could not be written: %s", event.correlationId(), failure.getMessage());
+                    metrics.appendFailed(AuditMetrics.Failure.DATABASE);
+                    return new AuditUnavailableException(failure);
+                });
+    }
+
+    private Uni<Void> queued(AuditEvent event) {
+        return Uni.createFrom().deferred(() -> {
             if (config.mode() == AuditConfig.Mode.PER_REQUEST) {
-                return commit(List.of(event)).replaceWithVoid()
-                        .ifNoItem().after(config.appendTimeout()).failWith(() -> unavailable("the audit commit timed out"));
+                return commit(List.of(event), commitSpan(List.of(Context.current()))).replaceWithVoid()
+                        .ifNoItem().after(config.appendTimeout()).failWith(() -> unavailable(AuditMetrics.Failure.TIMEOUT,
+                                "the audit commit timed out"));
             }
             if (queued.incrementAndGet() > config.maxQueue()) {
                 queued.decrementAndGet();
-                return Uni.createFrom().failure(unavailable("the audit queue is full"));
+                return Uni.createFrom().failure(unavailable(AuditMetrics.Failure.QUEUE_FULL, "the audit queue is full"));
             }
-            Pending pending = new Pending(event);
+            Pending pending = new Pending(event, Context.current());
+            newest = pending.committed;
             queue.add(pending);
             drain();
             return Uni.createFrom().completionStage(pending.committed)
@@ -177,18 +225,31 @@ public class AuditChainWriter implements AuditLog {
                         if (pending.cancel()) {
                             // Never written: it is skipped when its turn comes.
                             queued.decrementAndGet();
-                            return Uni.createFrom().failure(unavailable("the audit log did not take the event in time"));
+                            AuditUnavailableException late = unavailable(AuditMetrics.Failure.TIMEOUT,
+                                    "the audit log did not take the event in time");
+                            pending.committed.completeExceptionally(late);
+                            return Uni.createFrom().failure(late);
                         }
                         // Already in a commit, which its transaction's timeouts bound: its outcome is the answer.
                         return Uni.createFrom().completionStage(pending.committed);
                     });
-        })).onFailure(failure -> !(failure instanceof AuditUnavailableException)).transform(failure -> {
-            LOG.errorf("audit event for request %s could not be written: %s", event.correlationId(), failure.getMessage());
-            return new AuditUnavailableException(failure);
         });
     }
 
-    private static AuditUnavailableException unavailable(String reason) {
+    /**
+     * The span of one group commit: a child of the first event's append, linked to every other event's, so each request's
+     * trace leads to the commit its event waited for.
+     */
+    private SpanBuilder commitSpan(List<Context> traces) {
+        SpanBuilder builder = tracer.spanBuilder("lanyard.audit.commit").setParent(traces.getFirst())
+                .setAttribute("lanyard.audit.events", traces.size());
+        traces.stream().skip(1).map(trace -> Span.fromContext(trace).getSpanContext())
+                .filter(link -> link.isValid()).distinct().limit(128).forEach(builder::addLink);
+        return builder;
+    }
+
+    private AuditUnavailableException unavailable(AuditMetrics.Failure failure, String reason) {
+        metrics.appendFailed(failure);
         return new AuditUnavailableException(new IllegalStateException(reason));
     }
 
@@ -230,7 +291,7 @@ public class AuditChainWriter implements AuditLog {
      * event at fault fails alone. Completes every pending event either way.
      */
     private Uni<Void> write(List<Pending> batch) {
-        return commit(batch.stream().map(p -> p.event).toList())
+        return commit(batch.stream().map(p -> p.event).toList(), commitSpan(batch.stream().map(p -> p.trace).toList()))
                 .invoke(() -> batch.forEach(p -> p.committed.complete(null)))
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(failure -> {
@@ -249,7 +310,7 @@ public class AuditChainWriter implements AuditLog {
             return Uni.createFrom().voidItem();
         }
         Pending pending = remaining.next();
-        return commit(List.of(pending.event))
+        return commit(List.of(pending.event), commitSpan(List.of(pending.trace)))
                 .onItemOrFailure().transformToUni((ok, failure) -> {
                     if (failure == null) {
                         pending.committed.complete(null);
@@ -270,13 +331,13 @@ public class AuditChainWriter implements AuditLog {
     }
 
     /** One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert. */
-    private Uni<Link> commit(List<AuditEvent> events) {
+    private Uni<Link> commit(List<AuditEvent> events, SpanBuilder span) {
         long started = System.nanoTime();
-        return pool.withTransaction(connection -> connection.query(timeouts).execute()
+        return Spans.around(span, () -> pool.withTransaction(connection -> connection.query(timeouts).execute()
                         .chain(() -> connection.query("select pg_advisory_xact_lock(" + CHAIN_LOCK + ")").execute())
                         .chain(() -> connection.query(HEAD).execute())
                         .chain(head -> verifiedHead(connection, head))
-                        .chain(head -> insert(connection, head, events)))
+                        .chain(head -> insert(connection, head, events))), (s, link) -> { })
                 .invoke(link -> {
                     lastCommitted = link;
                     problem = null;

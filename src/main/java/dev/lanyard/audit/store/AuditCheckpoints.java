@@ -7,9 +7,12 @@ import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.audit.chain.CheckpointFile;
 import dev.lanyard.audit.chain.CheckpointSigner;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -19,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,6 +44,7 @@ import org.jboss.logging.Logger;
  * on a virtual thread, never on the event loop.
  */
 @ApplicationScoped
+@Startup // its gauge is exported from the start, not from the first use
 public class AuditCheckpoints {
 
     private static final Logger LOG = Logger.getLogger(AuditCheckpoints.class);
@@ -46,10 +53,20 @@ public class AuditCheckpoints {
     private final AuditConfig config;
     private final InstantSource clock;
     private final CheckpointSigner signer;
+    private final AuditChainWriter writer;
+    /** When the head was last known signed (a checkpoint made, or the head found already signed); start-up before. */
+    private volatile Instant signedUpTo;
     private final ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("audit-checkpoint-", 0).factory());
 
-    AuditCheckpoints(AuditStore store, AuditConfig config, InstantSource clock, CheckpointSigner signer) {
+    AuditCheckpoints(AuditStore store, AuditConfig config, InstantSource clock, CheckpointSigner signer,
+                     AuditChainWriter writer, MeterRegistry meters) {
         this.store = store;
+        this.writer = writer;
+        this.signedUpTo = clock.instant();
+        TimeGauge.builder("lanyard.audit.checkpoint.age", this, TimeUnit.SECONDS,
+                        checkpoints -> Duration.between(checkpoints.signedUpTo, checkpoints.clock.instant()).toMillis() / 1000.0)
+                .description("time since this replica last saw the audit head signed; grows while checkpoints fail")
+                .register(meters);
         this.config = config;
         this.clock = clock;
         this.signer = signer;
@@ -71,9 +88,17 @@ public class AuditCheckpoints {
                 .onFailure().recoverWithNull();
     }
 
+    /**
+     * After the HTTP drain (requests in flight have had their answers, so their events are committed): lets what is still
+     * queued (background work) commit, then signs the head and publishes it, so the last checkpoint covers the last event.
+     */
     void onShutdown(@Observes ShutdownEvent ignored) {
+        if (!writer.awaitQueued(config.appendTimeout())) {
+            LOG.warnf("audit events still queued after %s at shutdown; the final checkpoint may not cover them",
+                    config.appendTimeout());
+        }
         try {
-            signHead();
+            signHead().ifPresent(signed -> LOG.infof("final audit checkpoint signed and published at seq %d", signed.seq()));
         } catch (RuntimeException failure) {
             LOG.warnf("final audit checkpoint failed: %s", failure.getMessage());
         }
@@ -87,19 +112,24 @@ public class AuditCheckpoints {
     private Optional<Checkpoint> signHead() {
         Optional<AuditStore.Link> head = store.head();
         if (head.isEmpty()) {
+            signedUpTo = clock.instant(); // nothing to sign
             return Optional.empty();
         }
         long seq = head.get().seq();
+        Instant now = clock.instant();
         List<Checkpoint> recorded = store.checkpoints();
         if (recorded.stream().anyMatch(c -> c.seq() == seq)) {
+            signedUpTo = now;
             return Optional.empty();
         }
         verifyUpTo(seq, recorded);
         Checkpoint signed = signer.sign(seq, head.get().hash(), CanonicalForm.truncate(clock.instant()));
         if (!store.recordCheckpoint(signed)) {
+            signedUpTo = now;
             return Optional.empty(); // another replica signed this head first
         }
         publish(signed);
+        signedUpTo = now;
         return Optional.of(signed);
     }
 

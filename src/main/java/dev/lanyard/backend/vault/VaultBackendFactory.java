@@ -126,10 +126,10 @@ public class VaultBackendFactory implements SecretBackendFactory {
      * given no environment, and TLS comes from Lanyard's own configuration.
      */
     static Function<String, Vault> clientFactory(VaultBackendConfig.Instance settings) {
-        HttpClient http = HttpClient.newBuilder()
+        HttpClient http = new TraceContextHttpClient(HttpClient.newBuilder()
                 .sslContext(TlsTrust.context(settings.tls().caFile()))
                 .connectTimeout(settings.connectTimeout())
-                .build();
+                .build());
         return token -> {
             try {
                 VaultConfig driverConfig = new VaultConfig()

@@ -1,0 +1,479 @@
+package dev.lanyard.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.broker.Broker;
+import dev.lanyard.k8s.ExternalSecret;
+import dev.lanyard.k8s.ExternalSecretSpec;
+import dev.lanyard.k8s.ExternalSecretSpec.CreationPolicy;
+import dev.lanyard.k8s.ExternalSecretSpec.DataFrom;
+import dev.lanyard.k8s.ExternalSecretSpec.DataEntry;
+import dev.lanyard.k8s.ExternalSecretSpec.DeletionPolicy;
+import dev.lanyard.k8s.ExternalSecretSpec.RefreshPolicy;
+import dev.lanyard.k8s.ExternalSecretSpec.RemoteRef;
+import dev.lanyard.k8s.ExternalSecretSpec.RestartTarget;
+import dev.lanyard.k8s.ExternalSecretSpec.SecretTarget;
+import dev.lanyard.k8s.ExternalSecretSpec.Template;
+import dev.lanyard.k8s.ExternalSecretSpec.TemplateMetadata;
+import dev.lanyard.k8s.ExternalSecretStatus;
+import dev.lanyard.k8s.KubeApiServer;
+import dev.lanyard.k8s.KubeApiServerResource;
+import dev.lanyard.k8s.KubeController;
+import dev.lanyard.secret.SecretChanged;
+import dev.lanyard.secret.SecretRef;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ExternalSecret controller inside Lanyard against a real kube-apiserver (CRD and RBAC from k8s-external-secrets/,
+ * the controller running as its own ServiceAccount), OpenBao and PostgreSQL: Secrets created, kept equal to the backend
+ * within a second of a change through Lanyard, restarted workloads only when data changed, ownership respected, reads
+ * checked against policy and audited, and a backend's failures never emptying a Secret.
+ */
+@QuarkusTest
+@RealPeers
+@TestProfile(ExternalSecretProfile.class)
+class ExternalSecretSyncIT {
+
+    private static final String NAMESPACE = ExternalSecretProfile.NAMESPACE;
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+
+    @InjectPeer
+    TestCallers callers;
+
+    @InjectPeer
+    AuditRows audit;
+
+    @InjectPeer
+    VaultPeer openBao;
+
+    @InjectPeer("doomed")
+    VaultPeer doomed;
+
+    @Inject
+    Broker broker;
+
+    @Inject
+    MeterRegistry meters;
+
+    private final KubeApiServer kube = KubeApiServerResource.current();
+    private final KubernetesClient admin = kube.adminClient();
+
+    @BeforeEach
+    void namespace() {
+        kube.createNamespace(NAMESPACE);
+    }
+
+    @Test
+    void aResourceBecomesASecretWithItsDataTypeLabelsAndStatusAndEveryReadIsAudited() {
+        String path = kvPath();
+        put(path, Map.of("username", "svc", "password", "first-pass"));
+        String name = "created-" + shortId();
+        create(resource(name, NAMESPACE, new SecretTarget(null, CreationPolicy.Owner, DeletionPolicy.Delete, false,
+                        new Template("kubernetes.io/basic-auth", new TemplateMetadata(Map.of("team", "payments"), Map.of("example.com/note", "n")), null)),
+                List.of(entry("username", path, "username"), entry("password", path, "password")), List.of()));
+
+        ExternalSecretStatus status = awaitReason(NAMESPACE, name, "Synced");
+        Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(decoded(secret)).containsExactlyInAnyOrderEntriesOf(Map.of("username", "svc", "password", "first-pass"));
+        assertThat(secret.getType()).isEqualTo("kubernetes.io/basic-auth");
+        assertThat(secret.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "lanyard").containsEntry("team", "payments");
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry("example.com/note", "n").containsEntry("lanyard.dev/external-secret", name);
+        ExternalSecret stored = externalSecrets(NAMESPACE).withName(name).get();
+        assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getUid()).isEqualTo(stored.getMetadata().getUid());
+            assertThat(owner.getController()).isTrue();
+        });
+        assertThat(status.observedGeneration()).isEqualTo(stored.getMetadata().getGeneration());
+        assertThat(status.dataHmac()).matches("[A-Za-z0-9_-]{43}");
+        assertThat(status.syncedAt()).isNotNull();
+        assertThat(status.secretName()).isEqualTo(name);
+        assertThat(status.syncedVersions()).singleElement().satisfies(version -> {
+            assertThat(version.backend()).isEqualTo("openbao");
+            assertThat(version.path()).isEqualTo(path);
+            assertThat(version.version()).isEqualTo("1");
+        });
+
+        List<Map<String, Object>> reads = audit.query("select * from audit_event where detail = ? and operation = 'read'",
+                "ExternalSecret " + NAMESPACE + "/" + name);
+        assertThat(reads).isNotEmpty().allSatisfy(row -> {
+            assertThat(row).containsEntry("subject", "sa:" + NAMESPACE + "/app").containsEntry("actor_kind", "controller")
+                    .containsEntry("outcome", "success").containsEntry("path", path).containsEntry("target_kind", "kubernetes");
+        });
+        assertThat(audit.allRows().toString()).doesNotContain("first-pass");
+    }
+
+    @Test
+    void aKvWriteThroughLanyardReachesTheSecretAndRestartsTheDeploymentWithinASecond() {
+        String path = kvPath();
+        put(path, Map.of("token", "v1"));
+        String name = "propagated-" + shortId();
+        deployment(NAMESPACE, name);
+        create(resource(name, NAMESPACE, null, List.of(entry("token", path, "token")), List.of(new RestartTarget("Deployment", name))));
+        awaitReason(NAMESPACE, name, "Synced");
+        String before = admin.secrets().inNamespace(NAMESPACE).withName(name).get().getMetadata().getResourceVersion();
+        assertThat(restartAnnotation(name)).as("the first sync restarts nothing").isNull();
+
+        long changed = System.nanoTime();
+        put(path, Map.of("token", "v2"));
+        long secretUpdated = awaitNanos(() -> !before.equals(admin.secrets().inNamespace(NAMESPACE).withName(name).get().getMetadata().getResourceVersion()));
+        long annotated = awaitNanos(() -> restartAnnotation(name) != null);
+        Duration toSecret = Duration.ofNanos(secretUpdated - changed);
+        Duration toRestart = Duration.ofNanos(annotated - changed);
+        System.out.printf("propagation of a KV write through Lanyard: Secret updated after %d ms, Deployment annotated after %d ms%n",
+                toSecret.toMillis(), toRestart.toMillis());
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("token", "v2");
+        assertThat(toSecret).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(toRestart).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(meters.get("lanyard.k8s.propagation").timer().count()).as("propagation recorded").isPositive();
+
+        // The same data again (an announcement that changed nothing) writes nothing and restarts nothing.
+        String annotation = restartAnnotation(name);
+        String version = admin.secrets().inNamespace(NAMESPACE).withName(name).get().getMetadata().getResourceVersion();
+        Long generation = admin.apps().deployments().inNamespace(NAMESPACE).withName(name).get().getMetadata().getGeneration();
+        String syncedAt = status(NAMESPACE, name).syncedAt();
+        pause(1100);
+        broker.changed(SecretChanged.written(SecretRef.of("openbao", path), "2", Clock.systemUTC().instant()));
+        await(() -> !syncedAt.equals(status(NAMESPACE, name).syncedAt()));
+        pause(500);
+        assertThat(admin.secrets().inNamespace(NAMESPACE).withName(name).get().getMetadata().getResourceVersion()).isEqualTo(version);
+        assertThat(admin.apps().deployments().inNamespace(NAMESPACE).withName(name).get().getMetadata().getGeneration()).isEqualTo(generation);
+        assertThat(restartAnnotation(name)).isEqualTo(annotation);
+    }
+
+    @Test
+    void aRotationAnnouncedByTheBrokerReachesTheSecretWithinASecond() {
+        String path = kvPath();
+        put(path, Map.of("key", "before-rotation"));
+        String name = "rotated-" + shortId();
+        create(resource(name, NAMESPACE, null, List.of(entry("key", path, "key")), List.of()));
+        awaitReason(NAMESPACE, name, "Synced");
+
+        // The rotation engine's finish step writes the new version and announces it; here the test does both.
+        openBao.cli("kv", "put", path, "key=after-rotation");
+        long changed = System.nanoTime();
+        broker.changed(SecretChanged.rotated(SecretRef.of("openbao", path), "2", Clock.systemUTC().instant()));
+        long updated = awaitNanos(() -> "after-rotation".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()).get("key")));
+        Duration latency = Duration.ofNanos(updated - changed);
+        System.out.printf("propagation of a rotation: Secret updated after %d ms%n", latency.toMillis());
+        assertThat(latency).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        await(() -> "2".equals(status(NAMESPACE, name).syncedVersions().getFirst().version()));
+    }
+
+    @Test
+    void twoSecretsOfOneDeploymentChangingTogetherRollItOutOnce() {
+        kube.startControllerManager(EnumSet.of(KubeController.DEPLOYMENT, KubeController.REPLICA_SET));
+        String first = kvPath();
+        String second = kvPath();
+        put(first, Map.of("a", "1"));
+        put(second, Map.of("b", "1"));
+        String app = "rolled-" + shortId();
+        deployment(NAMESPACE, app);
+        create(resource(app + "-a", NAMESPACE, null, List.of(entry("a", first, "a")), List.of(new RestartTarget("Deployment", app))));
+        create(resource(app + "-b", NAMESPACE, null, List.of(entry("b", second, "b")), List.of(new RestartTarget("Deployment", app))));
+        awaitReason(NAMESPACE, app + "-a", "Synced");
+        awaitReason(NAMESPACE, app + "-b", "Synced");
+        await(() -> replicaSets(app) == 1);
+
+        // Two rotations finishing together: both new versions are written, then both announced.
+        openBao.cli("kv", "put", first, "a=2");
+        openBao.cli("kv", "put", second, "b=2");
+        broker.changed(SecretChanged.rotated(SecretRef.of("openbao", first), "2", Clock.systemUTC().instant()));
+        broker.changed(SecretChanged.rotated(SecretRef.of("openbao", second), "2", Clock.systemUTC().instant()));
+        await(() -> "2".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(app + "-a").get()).get("a"))
+                && "2".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(app + "-b").get()).get("b")));
+        await(() -> replicaSets(app) == 2);
+        pause(3000);
+        assertThat(replicaSets(app)).as("one new ReplicaSet for the two Secrets").isEqualTo(2);
+    }
+
+    @Test
+    void aHandEditIsRevertedAndReported() {
+        String path = kvPath();
+        put(path, Map.of("password", "from-lanyard"));
+        String name = "drift-" + shortId();
+        create(resource(name, NAMESPACE, null, List.of(entry("password", path, "password")), List.of()));
+        String hmac = awaitReason(NAMESPACE, name, "Synced").dataHmac();
+
+        Secret edited = admin.secrets().inNamespace(NAMESPACE).withName(name).edit(secret -> new SecretBuilder(secret)
+                .addToData("password", base64("typed-by-hand")).addToData("extra", base64("x")).build());
+        await(() -> decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()).equals(Map.of("password", "from-lanyard")));
+        assertThat(edited.getMetadata().getResourceVersion()).isNotNull();
+        await(() -> events(name).stream().anyMatch(e -> "DriftReverted".equals(e.getReason())));
+        assertThat(status(NAMESPACE, name).dataHmac()).isEqualTo(hmac);
+    }
+
+    @Test
+    void aForeignSecretOfTheSameNameIsNotOwnedAndLeftUntouched() {
+        String path = kvPath();
+        put(path, Map.of("k", "lanyard-value"));
+        String name = "foreign-" + shortId();
+        admin.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+                .addToData("k", base64("theirs")).build()).create();
+        create(resource(name, NAMESPACE, null, List.of(entry("k", path, "k")), List.of()));
+
+        awaitReason(NAMESPACE, name, "NotOwned");
+        await(() -> events(name).stream().anyMatch(e -> "NotOwned".equals(e.getReason()) && "Warning".equals(e.getType())));
+        Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(decoded(secret)).containsExactly(Map.entry("k", "theirs"));
+        assertThat(secret.getMetadata().getLabels()).isNullOrEmpty();
+    }
+
+    @Test
+    void mergeWritesOnlyTheKeysItManages() {
+        String path = kvPath();
+        put(path, Map.of("db", "merged-1"));
+        String name = "merge-" + shortId();
+        admin.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+                .addToData("own", base64("kept")).build()).create();
+        create(resource(name, NAMESPACE, new SecretTarget(null, CreationPolicy.Merge, DeletionPolicy.Retain, false, null),
+                List.of(entry("db", path, "db")), List.of()));
+        awaitReason(NAMESPACE, name, "Synced");
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("own", "kept", "db", "merged-1"));
+
+        put(path, Map.of("db", "merged-2"));
+        await(() -> "merged-2".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()).get("db")));
+        Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(decoded(secret)).containsEntry("own", "kept");
+        assertThat(secret.getMetadata().getLabels()).isNullOrEmpty();
+    }
+
+    @Test
+    void retainKeepsTheSecretWhenTheResourceGoes() {
+        String path = kvPath();
+        put(path, Map.of("k", "retained"));
+        String name = "retain-" + shortId();
+        create(resource(name, NAMESPACE, null, List.of(entry("k", path, "k")), List.of()));
+        awaitReason(NAMESPACE, name, "Synced");
+        assertThat(admin.secrets().inNamespace(NAMESPACE).withName(name).get().getMetadata().getOwnerReferences()).isNullOrEmpty();
+
+        externalSecrets(NAMESPACE).withName(name).delete();
+        await(() -> externalSecrets(NAMESPACE).withName(name).get() == null);
+        pause(1000);
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("k", "retained");
+    }
+
+    @Test
+    void aNamespaceWithoutAPolicyIsDeniedAuditedAndGetsNoSecret() {
+        String path = kvPath();
+        put(path, Map.of("k", "not-for-you"));
+        String namespace = ExternalSecretProfile.LOCKED_NAMESPACE;
+        kube.createNamespace(namespace);
+        String name = "denied-" + shortId();
+        create(resource(name, namespace, null, List.of(entry("k", path, "k")), List.of()));
+
+        ExternalSecretStatus status = awaitReason(namespace, name, "Denied");
+        assertThat(status.conditions().getFirst().message()).contains("sa:" + namespace + "/app").doesNotContain("not-for-you");
+        assertThat(admin.secrets().inNamespace(namespace).withName(name).get()).isNull();
+        List<Map<String, Object>> rows = audit.query("select * from audit_event where detail = ?", "ExternalSecret " + namespace + "/" + name);
+        assertThat(rows).isNotEmpty().allSatisfy(row -> assertThat(row)
+                .containsEntry("outcome", "denied").containsEntry("subject", "sa:" + namespace + "/app"));
+    }
+
+    @Test
+    void aBackendOutageKeepsTheLastGoodData() {
+        doomed.cli("kv", "put", "secret/outage", "k=last-good");
+        String name = "outage-" + shortId();
+        create(resource(name, NAMESPACE, null, List.of(new DataEntry("k", new RemoteRef("doomed", "secret/outage", "k", null))), List.of()));
+        awaitReason(NAMESPACE, name, "Synced");
+
+        doomed.stop();
+        broker.changed(SecretChanged.written(SecretRef.of("doomed", "secret/outage"), "2", Clock.systemUTC().instant()));
+        ExternalSecretStatus status = awaitReason(NAMESPACE, name, "BackendUnavailable");
+        assertThat(status.conditions().getFirst().message()).contains("doomed").doesNotContain("last-good");
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("k", "last-good");
+        await(() -> events(name).stream().anyMatch(e -> "BackendUnavailable".equals(e.getReason())));
+    }
+
+    @Test
+    void aSecretDeletedAtTheBackendIsNotEmptiedUntilThatIsConfirmed() {
+        String path = kvPath();
+        String other = kvPath();
+        put(path, Map.of("gone", "still-here"));
+        put(other, Map.of("stays", "yes"));
+        String name = "notfound-" + shortId();
+        create(resource(name, NAMESPACE, null, List.of(entry("gone", path, "gone"), entry("stays", other, "stays")), List.of()));
+        awaitReason(NAMESPACE, name, "Synced");
+
+        openBao.cli("kv", "metadata", "delete", path);
+        broker.changed(SecretChanged.written(SecretRef.of("openbao", path), "1", Clock.systemUTC().instant()));
+        ExternalSecretStatus pending = awaitReason(NAMESPACE, name, "NotFoundPending");
+        assertThat(pending.notFoundRefreshes()).isEqualTo(1);
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("gone", "still-here");
+
+        ExternalSecretStatus confirmed = awaitReason(NAMESPACE, name, "NotFoundConfirmed");
+        assertThat(confirmed.notFoundRefreshes()).isEqualTo(ExternalSecretProfile.NOT_FOUND_CONFIRMATIONS);
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsOnlyKeys("stays");
+    }
+
+    @Test
+    void dataFromExtractCreatedOnceAndImmutableIsWrittenOnceAndNeverAgain() {
+        String path = kvPath();
+        put(path, Map.of("host", "db.internal", "port", "5432"));
+        String name = "once-" + shortId();
+        ExternalSecret resource = resource(name, NAMESPACE, new SecretTarget(null, CreationPolicy.Owner, DeletionPolicy.Retain, true, null),
+                null, List.of());
+        resource.setSpec(new ExternalSecretSpec("app", RefreshPolicy.CreatedOnce, null, null,
+                List.of(new DataFrom(new RemoteRef("openbao", path, null, null), null)), resource.getSpec().target(), null));
+        create(resource);
+        awaitReason(NAMESPACE, name, "Synced");
+        Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(decoded(secret)).containsExactlyInAnyOrderEntriesOf(Map.of("host", "db.internal", "port", "5432"));
+        assertThat(secret.getImmutable()).isTrue();
+
+        // the change is announced and the resource reconciled, but CreatedOnce reads nothing and writes nothing
+        put(path, Map.of("host", "db2.internal", "port", "5432"));
+        await(() -> status(NAMESPACE, name).conditions().getFirst().message().startsWith("created once"));
+        Secret after = admin.secrets().inNamespace(NAMESPACE).withName(name).get();
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(secret.getMetadata().getResourceVersion());
+        assertThat(decoded(after)).containsEntry("host", "db.internal");
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    static MixedOperation<ExternalSecret, KubernetesResourceList<ExternalSecret>, Resource<ExternalSecret>> externalSecrets(
+            KubernetesClient client) {
+        return client.resources(ExternalSecret.class);
+    }
+
+    private Resource<ExternalSecret> externalSecretResource(String namespace, String name) {
+        return externalSecrets(admin).inNamespace(namespace).withName(name);
+    }
+
+    private NonNamespaceOperation<ExternalSecret, KubernetesResourceList<ExternalSecret>, Resource<ExternalSecret>> externalSecrets(String namespace) {
+        return externalSecrets(admin).inNamespace(namespace);
+    }
+
+    private void create(ExternalSecret resource) {
+        externalSecrets(admin).inNamespace(resource.getMetadata().getNamespace()).resource(resource).create();
+    }
+
+    static ExternalSecret resource(String name, String namespace, SecretTarget target, List<DataEntry> data, List<RestartTarget> restarts) {
+        ExternalSecret resource = new ExternalSecret();
+        resource.getMetadata().setName(name);
+        resource.getMetadata().setNamespace(namespace);
+        resource.setSpec(new ExternalSecretSpec("app", RefreshPolicy.OnChange, null, data, null, target,
+                restarts.isEmpty() ? null : restarts));
+        return resource;
+    }
+
+    static DataEntry entry(String key, String path, String property) {
+        return new DataEntry(key, new RemoteRef("openbao", path, property, null));
+    }
+
+    private ExternalSecretStatus status(String namespace, String name) {
+        ExternalSecret resource = externalSecretResource(namespace, name).get();
+        return resource == null ? null : resource.getStatus();
+    }
+
+    private ExternalSecretStatus awaitReason(String namespace, String name, String reason) {
+        await(() -> {
+            ExternalSecretStatus status = status(namespace, name);
+            return status != null && reason.equals(status.conditions().getFirst().reason());
+        });
+        return status(namespace, name);
+    }
+
+    private List<Event> events(String name) {
+        return admin.v1().events().inNamespace(NAMESPACE).withField("involvedObject.name", name).list().getItems();
+    }
+
+    private void deployment(String namespace, String name) {
+        Deployment deployment = new DeploymentBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("registry.invalid/app:1").endContainer().endSpec()
+                .endTemplate().endSpec().build();
+        admin.apps().deployments().inNamespace(namespace).resource(deployment).create();
+    }
+
+    private String restartAnnotation(String deployment) {
+        Map<String, String> annotations = admin.apps().deployments().inNamespace(NAMESPACE).withName(deployment).get()
+                .getSpec().getTemplate().getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get("lanyard.dev/restarted-for");
+    }
+
+    private long replicaSets(String app) {
+        return admin.apps().replicaSets().inNamespace(NAMESPACE).withLabel("app", app).list().getItems().size();
+    }
+
+    private void put(String path, Map<String, String> data) {
+        given().header("Authorization", callers.bearer("writer")).contentType(ContentType.JSON)
+                .body(Map.of("data", data)).when().put("/v1/secrets/openbao/" + path)
+                .then().statusCode(200);
+    }
+
+    static String kvPath() {
+        return "secret/written/k8s/" + shortId();
+    }
+
+    static String shortId() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static Map<String, String> decoded(Secret secret) {
+        Map<String, String> data = new TreeMap<>();
+        if (secret != null && secret.getData() != null) {
+            secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        }
+        return data;
+    }
+
+    private static String base64(String value) {
+        return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void await(Supplier<Boolean> condition) {
+        awaitNanos(condition);
+    }
+
+    /** Polls every 10 ms until the condition holds, for at most 30 s; returns System.nanoTime() when it first held. */
+    static long awaitNanos(Supplier<Boolean> condition) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (true) {
+            if (Boolean.TRUE.equals(condition.get())) {
+                return System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + SETTLE);
+            }
+            pause(10);
+        }
+    }
+
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
