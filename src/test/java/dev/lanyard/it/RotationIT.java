@@ -19,6 +19,7 @@ import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.VersionInfo;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -57,6 +58,7 @@ import org.postgresql.PGNotification;
  */
 @QuarkusTest
 @RealPeers
+@QuarkusTestResource(value = MotoResource.class, restrictToAnnotatedClass = true)
 @TestProfile(RotationIT.Profile.class)
 class RotationIT {
 
@@ -85,7 +87,7 @@ class RotationIT {
                 config.put("lanyard.auth.bootstrap-tokens.rotator", "file:" + tokenFile);
                 config.put("lanyard.policy.rotator.subjects", "token:rotator");
                 config.put("lanyard.policy.rotator.rules[0].paths",
-                        "openbao/secret/rotated/**,store/rotated/**,openbao/database/creds/app,nowhere/**");
+                        "openbao/secret/rotated/**,store/rotated/**,aws/rotated/**,openbao/database/creds/app,nowhere/**");
                 config.put("lanyard.policy.rotator.rules[0].capabilities", "read,write,rotate");
                 return config;
             } catch (IOException e) {
@@ -110,6 +112,9 @@ class RotationIT {
 
     @InjectPeer
     TestCallers callers;
+
+    @InjectPeer
+    MotoResource.AwsPeer aws;
 
     @Inject
     RotationWorker worker;
@@ -211,6 +216,43 @@ class RotationIT {
         assertThat(logsIn(blue, afterSecond.getString("data.password"))).isTrue();
         assertThat(logsIn(blue, "first-password-0")).isFalse();
         assertThat(logsIn(green, afterFirst.getString("data.password"))).as("now the previous login").isTrue();
+    }
+
+    @Test
+    void secretsManagerSecretsRotateThroughItsStagingLabelsInBothPostgresStrategies() throws SQLException {
+        String api = "rotated/api-" + UUID.randomUUID();
+        aws.operator().createSecret(r -> r.name(api).secretString("{\"password\": \"initial-aws-value\"}"));
+        JsonPath random = rotate(schedule("aws/" + api, "random", Map.of()), "random (Secrets Manager)");
+        assertThat(random.getString("state")).isEqualTo("succeeded");
+        assertThat(read("aws", api).getString("data.password")).hasSize(32).isNotEqualTo("initial-aws-value");
+        Map<String, List<String>> labels = new LinkedHashMap<>();
+        aws.operator().listSecretVersionIds(r -> r.secretId(api)).versions()
+                .forEach(v -> labels.put(v.versionId(), v.versionStages().stream().sorted().toList()));
+        assertThat(labels).containsEntry(random.getString("pending_version"), List.of("AWSCURRENT"))
+                .containsEntry(random.getString("from_version"), List.of("AWSPREVIOUS"));
+
+        String single = role("awssingle");
+        String singlePath = "rotated/db-single-" + UUID.randomUUID();
+        aws.operator().createSecret(r -> r.name(singlePath)
+                .secretString("{\"username\": \"" + single + "\", \"password\": \"first-password-0\"}"));
+        JsonPath singleRun = rotate(schedule("aws/" + singlePath, "postgres-single-user", Map.of("jdbc_url", targetUrl())),
+                "postgres-single-user (Secrets Manager)");
+        assertThat(singleRun.getString("state")).isEqualTo("succeeded");
+        assertThat(logsIn(single, read("aws", singlePath).getString("data.password"))).isTrue();
+        assertThat(logsIn(single, "first-password-0")).isFalse();
+
+        String blue = role("awsblue");
+        String green = role("awsgreen");
+        String path = "rotated/db-alternating-" + UUID.randomUUID();
+        aws.operator().createSecret(r -> r.name(path)
+                .secretString("{\"username\": \"" + blue + "\", \"password\": \"first-password-0\"}"));
+        JsonPath alternatingRun = rotate(schedule("aws/" + path, "postgres-alternating-users", alternating(blue, green)),
+                "postgres-alternating-users (Secrets Manager)");
+        assertThat(alternatingRun.getString("state")).isEqualTo("succeeded");
+        JsonPath served = read("aws", path);
+        assertThat(served.getString("data.username")).isEqualTo(green);
+        assertThat(logsIn(green, served.getString("data.password"))).isTrue();
+        assertThat(logsIn(blue, "first-password-0")).as("the previous login still works").isTrue();
     }
 
     // --- crashes, slow targets, failures -----------------------------------------------------------------------
