@@ -28,7 +28,25 @@ public enum AuditOperation {
     AUDIT_VERIFY("audit.verify"),
     AUDIT_PUBLIC_KEY("audit.public-key"),
     AUDIT_CHECKPOINT("audit.checkpoint"),
-    AUDIT_ARCHIVE("audit.archive");
+    AUDIT_ARCHIVE("audit.archive"),
+    /** Rotation schedules as a security team manages them through {@code /v1/rotations}. */
+    ROTATION_SCHEDULE_CREATE("rotation.schedule.create"),
+    ROTATION_SCHEDULE_UPDATE("rotation.schedule.update"),
+    ROTATION_SCHEDULE_PAUSE("rotation.schedule.pause"),
+    ROTATION_SCHEDULE_RESUME("rotation.schedule.resume"),
+    ROTATION_SCHEDULE_DELETE("rotation.schedule.delete"),
+    ROTATION_LIST("rotation.list"),
+    ROTATION_READ("rotation.read"),
+    /** A run asked for now, or a stuck run resumed or rolled back by an operator. */
+    ROTATION_TRIGGER("rotation.trigger"),
+    ROTATION_RECOVER("rotation.recover"),
+    /** The steps of a rotation run, and how the run ended; Lanyard's own work, recorded per step. */
+    ROTATION_CREATE("rotation.create"),
+    ROTATION_SET("rotation.set"),
+    ROTATION_TEST("rotation.test"),
+    ROTATION_FINISH("rotation.finish"),
+    ROTATION_ROLLBACK("rotation.rollback"),
+    ROTATION_RUN("rotation.run");
 
     private final String spelling;
 

@@ -2,6 +2,7 @@ package dev.lanyard.rest;
 
 import dev.lanyard.audit.Outcome;
 import dev.lanyard.broker.Failures;
+import dev.lanyard.rotation.InvalidRotationException;
 import java.util.Map;
 
 /**
@@ -28,6 +29,15 @@ public record Classified(int status, String code, Outcome outcome, String messag
             Map.entry("BACKEND_REJECTED", 502),
             Map.entry("BACKEND_UNAVAILABLE", 503),
             Map.entry("AUDIT_UNAVAILABLE", 503),
+            Map.entry("INVALID_SCHEDULE", 400),
+            Map.entry("WINDOW_TOO_SHORT", 400),
+            Map.entry("INVALID_STRATEGY", 400),
+            Map.entry("UNKNOWN_SECRET", 404),
+            Map.entry("ROTATION_NOT_FOUND", 404),
+            Map.entry("SCHEDULE_EXISTS", 409),
+            Map.entry("RUN_IN_PROGRESS", 409),
+            Map.entry("RUN_STATE", 409),
+            Map.entry("STRATEGY_NOT_SUPPORTED", 422),
             Map.entry("INTERNAL_ERROR", 500));
 
     /** A success answered with {@code status} (200, 201, 204). */
@@ -38,6 +48,11 @@ public record Classified(int status, String code, Outcome outcome, String messag
     public static Classified of(Throwable failure) {
         if (failure == null) {
             return SUCCESS;
+        }
+        if (failure instanceof InvalidRotationException invalid) {
+            String code = invalid.code().name();
+            Outcome outcome = status(code) == 404 ? Outcome.NOT_FOUND : Outcome.INVALID;
+            return new Classified(status(code), code, outcome, invalid.getMessage());
         }
         Failures.Refusal refusal = Failures.of(failure);
         return new Classified(status(refusal.code()), refusal.code(), refusal.outcome(), refusal.detail());

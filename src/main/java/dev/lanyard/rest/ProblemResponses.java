@@ -52,6 +52,11 @@ public class ProblemResponses implements OASFilter {
             "DELETE /v1/tokens/{id}", Map.of("400", "INVALID_QUERY: a token id is 16 lower-case hex digits",
                     "403", "ACCESS_DENIED", "404", "TOKEN_NOT_FOUND"));
 
+    private static final Map<String, String> ROTATION_API = Map.of(
+            "400", "INVALID_SCHEDULE, WINDOW_TOO_SHORT, INVALID_STRATEGY, INVALID_QUERY", "403", "ACCESS_DENIED",
+            "404", "UNKNOWN_SECRET, ROTATION_NOT_FOUND", "409", "SCHEDULE_EXISTS, RUN_IN_PROGRESS, RUN_STATE",
+            "422", "STRATEGY_NOT_SUPPORTED", "503", "BACKEND_UNAVAILABLE");
+
     private static final Map<String, String> AUDIT_API = Map.of(
             "400", "INVALID_QUERY: a filter cannot be understood", "403", "ACCESS_DENIED");
 
@@ -88,6 +93,7 @@ public class ProblemResponses implements OASFilter {
         }
         Map<String, String> problems = new TreeMap<>(EDGE);
         merge(problems, path.startsWith("/v1/audit/") ? AUDIT_API : Map.of());
+        merge(problems, path.startsWith("/v1/rotations") ? ROTATION_API : Map.of());
         merge(problems, BY_OPERATION.getOrDefault(key, Map.of()));
         problems.forEach((status, codes) -> responses.addAPIResponse(status, problem(codes)));
     }

@@ -1,0 +1,302 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Target;
+import dev.lanyard.auth.RequestContext;
+import dev.lanyard.broker.AccessDeniedException;
+import dev.lanyard.policy.Capability;
+import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.rotation.RotationRun;
+import dev.lanyard.rotation.RotationSchedule;
+import dev.lanyard.rotation.Rotations;
+import dev.lanyard.rotation.RunStep;
+import dev.lanyard.rotation.ScheduleSpec;
+import dev.lanyard.secret.SecretRef;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Rotation schedules and runs, as a security team manages them. Every operation needs {@code rotate} on the secret
+ * the schedule rotates (and on any secret its parameters name, such as an administrator login); every call is
+ * audited, and no value ever appears in a request, an answer or an audit row.
+ */
+@Path("/v1/rotations")
+@Produces(MediaType.APPLICATION_JSON)
+@SecurityRequirement(name = "bearer")
+@Tag(name = "rotations")
+@Blocking
+public class RotationResource {
+
+    private static final String ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+    private final Rotations rotations;
+    private final AuditedOperation operations;
+    private final PolicyEngine policy;
+    private final RestAudit audit;
+
+    RotationResource(Rotations rotations, AuditedOperation operations, PolicyEngine policy, RestAudit audit) {
+        this.rotations = rotations;
+        this.operations = operations;
+        this.policy = policy;
+        this.audit = audit;
+    }
+
+    /**
+     * @param secret         {@code <backend>/<path>} of the secret to rotate (on create only; it cannot change)
+     * @param strategy       {@code random}, {@code key-pair}, {@code postgres-single-user}, {@code postgres-alternating-users}
+     * @param parameters     the strategy's parameters: references and policies only, never a value
+     * @param schedule       {@code rate(<n> minutes|hours|days)} or a five-field cron expression (UTC)
+     * @param windowSeconds  how long each window stays open; at least the run budget
+     * @param jitterSeconds  a random delay of up to this much into the window before the run starts
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ScheduleRequest(@Size(max = 600) String secret, @NotNull @Pattern(regexp = "[a-z0-9-]{1,64}") String strategy,
+                                  @Size(max = 32) Map<String, Object> parameters,
+                                  @NotNull @Size(min = 1, max = 100) String schedule,
+                                  @NotNull @Positive @Max(31_536_000) Long windowSeconds,
+                                  @PositiveOrZero @Max(31_536_000) Long jitterSeconds) {
+
+        ScheduleSpec spec() {
+            return new ScheduleSpec(strategy, parameters, schedule, Duration.ofSeconds(windowSeconds),
+                    Duration.ofSeconds(jitterSeconds == null ? 0 : jitterSeconds));
+        }
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ScheduleView(String id, String secret, String strategy, Map<String, Object> parameters, String schedule,
+                               long windowSeconds, long jitterSeconds, boolean paused, Instant nextRunAt, String lastRunId,
+                               String lastOutcome, Instant lastFinishedAt, Instant lastSuccessAt, String createdBy) {
+        static ScheduleView of(RotationSchedule s) {
+            return new ScheduleView(s.id(), s.secret().toString(), s.strategy(), s.parameters(), s.expression(),
+                    s.window().toSeconds(), s.jitter().toSeconds(), s.paused(), s.nextRunAt().orElse(null),
+                    s.lastRunId().orElse(null), s.lastOutcome().orElse(null), s.lastFinishedAt().orElse(null),
+                    s.lastSuccessAt().orElse(null), s.createdBy());
+        }
+    }
+
+    public record ScheduleList(List<ScheduleView> schedules) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StepView(String step, int attempt, String replica, Instant startedAt, Instant endedAt, String outcome,
+                           String errorCode) {
+        static StepView of(RunStep s) {
+            return new StepView(s.step().spelling(), s.attempt(), s.replica(), s.startedAt(), s.endedAt().orElse(null),
+                    s.outcome().orElse(null), s.errorCode().orElse(null));
+        }
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RunView(String id, String scheduleId, String secret, String state, String step, int attempt,
+                          String fromVersion, String pendingVersion, Instant testedAt, Instant notBefore, String errorCode,
+                          String triggeredBy, Instant createdAt, Instant finishedAt, List<StepView> steps) {
+        static RunView of(RotationRun r, List<RunStep> steps) {
+            return new RunView(r.id(), r.scheduleId(), r.secret().toString(), r.state().spelling(), r.step().spelling(),
+                    r.attempt(), r.fromVersion().orElse(null), r.pendingVersion().orElse(null), r.testedAt().orElse(null),
+                    r.notBefore(), r.errorCode().orElse(null), r.triggeredBy(), r.createdAt(), r.finishedAt().orElse(null),
+                    steps == null ? null : steps.stream().map(StepView::of).toList());
+        }
+    }
+
+    public record RunList(List<RunView> runs) {}
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Schedule the rotation of a secret", description = "Checked before it is stored: strategy and "
+            + "parameters, the schedule, the window against the run budget, and that the backend can stage the secret")
+    public Uni<Response> create(@Valid @NotNull ScheduleRequest body, @Context ContainerRequestContext request) {
+        if (body.secret() == null) {
+            throw new InvalidQueryException("secret is required: <backend>/<path>");
+        }
+        SecretRef secret = secret(body.secret());
+        RequestContext access = Requests.access(request);
+        return operations.run(access, Capability.ROTATE, AuditOperation.ROTATION_SCHEDULE_CREATE, target(secret, "schedule"), 201,
+                        blocking(() -> {
+                            mayUseReferences(access, body.spec());
+                            return rotations.create(secret, body.spec(), access.caller().subject());
+                        }))
+                .map(created -> Response.status(201).entity(ScheduleView.of(created)).build());
+    }
+
+    @GET
+    @Operation(summary = "List the schedules the caller may rotate, with their last and next run and last outcome")
+    public Uni<ScheduleList> list(@Context ContainerRequestContext request) {
+        RequestContext access = Requests.access(request);
+        List<ScheduleView> visible = rotations.schedules().stream()
+                .filter(s -> policy.allows(access.caller(), Capability.ROTATE, s.secret().toString()))
+                .map(ScheduleView::of).toList();
+        return audit.operation(access, AuditOperation.ROTATION_LIST, Target.rotation("lanyard", "rotations", "list"),
+                Classified.success(200)).replaceWith(new ScheduleList(visible));
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "Read a schedule")
+    public Uni<ScheduleView> read(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        return onSchedule(id, request, AuditOperation.ROTATION_READ, 200, schedule -> ScheduleView.of(schedule));
+    }
+
+    @PUT
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Change a schedule's strategy, parameters, schedule, window or jitter (not its secret)")
+    public Uni<ScheduleView> update(@PathParam("id") String id, @Valid @NotNull ScheduleRequest body,
+                                    @Context ContainerRequestContext request) {
+        RequestContext access = Requests.access(request);
+        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_UPDATE, 200, schedule -> {
+            if (body.secret() != null && !secret(body.secret()).equals(schedule.secret())) {
+                throw new InvalidQueryException("a schedule's secret cannot change: delete it and schedule the other secret");
+            }
+            mayUseReferences(access, body.spec());
+            return ScheduleView.of(rotations.update(schedule.id(), body.spec()));
+        });
+    }
+
+    @POST
+    @Path("/{id}/pause")
+    @Operation(summary = "Pause a schedule: no window opens until it is resumed (a run in progress goes on)")
+    public Uni<ScheduleView> pause(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_PAUSE, 200, s -> ScheduleView.of(rotations.pause(s.id())));
+    }
+
+    @POST
+    @Path("/{id}/resume")
+    @Operation(summary = "Resume a paused schedule from its next window")
+    public Uni<ScheduleView> resume(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_RESUME, 200, s -> ScheduleView.of(rotations.resume(s.id())));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Delete a schedule and its run history (refused while a run is in progress)")
+    public Uni<Response> delete(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_DELETE, 204, s -> {
+            rotations.delete(s.id());
+            return s;
+        }).map(ignored -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/{id}/runs")
+    @Operation(summary = "Rotate now", description = "Starts a run at once, whatever the schedule says; 409 while one is in progress")
+    public Uni<Response> trigger(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        String by = Requests.access(request).caller().subject();
+        return onSchedule(id, request, AuditOperation.ROTATION_TRIGGER, 202, s -> RunView.of(rotations.trigger(s.id(), by), null))
+                .map(run -> Response.status(202).entity(run).build());
+    }
+
+    @GET
+    @Path("/{id}/runs")
+    @Operation(summary = "The schedule's latest runs, newest first")
+    public Uni<RunList> runs(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        return onSchedule(id, request, AuditOperation.ROTATION_READ, 200,
+                s -> new RunList(rotations.runs(s.id(), 50).stream().map(run -> RunView.of(run, null)).toList()));
+    }
+
+    @GET
+    @Path("/{id}/runs/{run}")
+    @Operation(summary = "One run with each execution of each step: when it began, when it ended, how")
+    public Uni<RunView> run(@PathParam("id") String id, @PathParam("run") String runId, @Context ContainerRequestContext request) {
+        checkId(runId);
+        return onSchedule(id, request, AuditOperation.ROTATION_READ, 200,
+                s -> RunView.of(rotations.run(s.id(), runId), rotations.steps(runId)));
+    }
+
+    @POST
+    @Path("/{id}/runs/{run}/resume")
+    @Operation(summary = "Carry on with a stuck run from the step it was in")
+    public Uni<RunView> resumeRun(@PathParam("id") String id, @PathParam("run") String runId,
+                                  @Context ContainerRequestContext request) {
+        checkId(runId);
+        return onSchedule(id, request, AuditOperation.ROTATION_RECOVER, 200,
+                s -> RunView.of(rotations.recover(s.id(), runId, false), null));
+    }
+
+    @POST
+    @Path("/{id}/runs/{run}/rollback")
+    @Operation(summary = "Roll a stuck run back: the target back on the current value, the pending version unstaged")
+    public Uni<RunView> rollbackRun(@PathParam("id") String id, @PathParam("run") String runId,
+                                    @Context ContainerRequestContext request) {
+        checkId(runId);
+        return onSchedule(id, request, AuditOperation.ROTATION_RECOVER, 200,
+                s -> RunView.of(rotations.recover(s.id(), runId, true), null));
+    }
+
+    /**
+     * An operation on one schedule: its secret is what policy is asked about. An unknown id is answered like a
+     * schedule the caller may not see, as {@code lanyard/rotations/<id>}.
+     */
+    private <T> Uni<T> onSchedule(String id, ContainerRequestContext request, AuditOperation operation, int status,
+                                  Function<RotationSchedule, T> action) {
+        checkId(id);
+        Optional<RotationSchedule> found = rotations.schedule(id);
+        Target target = found.map(s -> target(s.secret(), "schedule/" + s.id()))
+                .orElseGet(() -> Target.rotation("lanyard", "rotations/" + id, "schedule/" + id));
+        return operations.run(Requests.access(request), Capability.ROTATE, operation, target, status,
+                blocking(() -> action.apply(found.orElseGet(() -> rotations.find(id)))));
+    }
+
+    private void mayUseReferences(RequestContext access, ScheduleSpec spec) {
+        for (SecretRef other : rotations.references(spec)) {
+            if (!policy.allows(access.caller(), Capability.ROTATE, other.toString())) {
+                throw new AccessDeniedException(Capability.ROTATE.spelling(), other.toString());
+            }
+        }
+    }
+
+    private static <T> Supplier<Uni<T>> blocking(Supplier<T> action) {
+        return () -> Uni.createFrom().item(action);
+    }
+
+    private static Target target(SecretRef secret, String detail) {
+        return Target.rotation(secret.backend(), secret.path().value(), detail);
+    }
+
+    private static SecretRef secret(String text) {
+        int slash = text.indexOf('/');
+        if (slash <= 0) {
+            throw new InvalidQueryException("secret is <backend>/<path>");
+        }
+        return Identifiers.secret(text.substring(0, slash), text.substring(slash + 1));
+    }
+
+    private static void checkId(String id) {
+        if (!id.matches(ID)) {
+            throw new InvalidQueryException("a schedule or run id is a lower-case UUID");
+        }
+    }
+}

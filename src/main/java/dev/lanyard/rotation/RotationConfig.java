@@ -1,0 +1,59 @@
+package dev.lanyard.rotation;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The rotation engine: how it polls, claims, retries and gives up. */
+@ConfigMapping(prefix = "lanyard.rotation")
+public interface RotationConfig {
+
+    /**
+     * How often each replica looks for due schedules and runs to execute ({@code 1s}); {@code off} stops the engine on
+     * this replica (runs and schedules are still managed through the API, and other replicas execute them).
+     */
+    @WithDefault("1s")
+    String pollInterval();
+
+    /**
+     * How long a replica's claim on a run lasts without renewal. A replica renews it before every step, so it must be
+     * longer than {@link #stepTimeout()}; a replica that dies has its run taken over once the claim expires.
+     */
+    @WithDefault("90s")
+    Duration claimLease();
+
+    /** A step that takes longer than this is abandoned and retried, like a failure. */
+    @WithDefault("30s")
+    Duration stepTimeout();
+
+    /** Attempts per step before the run is rolled back and marked failed. */
+    @WithDefault("6")
+    int maxAttempts();
+
+    /** Delay before the first retry of a step; it doubles with each attempt, with up to half taken off at random. */
+    @WithDefault("2s")
+    Duration backoffBase();
+
+    /** Longest delay between two attempts of a step. */
+    @WithDefault("5m")
+    Duration backoffMax();
+
+    /** A run whose current step began longer ago than this is marked stuck and left for an operator. */
+    @WithDefault("30m")
+    Duration stuckAfter();
+
+    /**
+     * The time a run may need, retries included: a rotation window shorter than this is refused, and jitter may use
+     * only what the window leaves beyond it.
+     */
+    @WithDefault("10m")
+    Duration runBudget();
+
+    /** This replica's name in claims and step records; a random one per start when unset. */
+    Optional<String> replica();
+
+    /** Whether changes are relayed to and from the other replicas through PostgreSQL LISTEN/NOTIFY. */
+    @WithDefault("true")
+    boolean relay();
+}

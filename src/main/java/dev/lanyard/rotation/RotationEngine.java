@@ -1,0 +1,433 @@
+package dev.lanyard.rotation;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.Outcome;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
+import dev.lanyard.broker.Broker;
+import dev.lanyard.secret.Secret;
+import dev.lanyard.secret.SecretChanged;
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import dev.lanyard.secret.Stage;
+import dev.lanyard.secret.VersionSelector;
+import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.BackendException;
+import dev.lanyard.spi.BackendRegistry;
+import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.NewVersion;
+import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.SecretNotFoundException;
+import dev.lanyard.spi.StageMove;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.VersionInfo;
+import dev.lanyard.spi.WriteConflictException;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import org.jboss.logging.Logger;
+
+/**
+ * Executes one claimed run, step after step, each recorded in PostgreSQL as begun before it runs and as ended after
+ * it ran. Every step can be repeated: create finds the version its token made, set and test ask the target, finish
+ * is a stage move that succeeds when it was already made. So a run cut off anywhere (a crash, a lost claim) is
+ * resumed from the step it was in, by this replica or another. Staging goes through the backend SPI alone, so the
+ * same engine rotates secrets in the local store, Vault KV v2 and AWS Secrets Manager.
+ */
+@Singleton
+class RotationEngine {
+
+    private static final Logger LOG = Logger.getLogger(RotationEngine.class);
+    static final EnumSet<BackendCapability> NEEDED = EnumSet.of(BackendCapability.READ, BackendCapability.WRITE,
+            BackendCapability.STAGES);
+
+    private final RotationStore store;
+    private final BackendRegistry backends;
+    private final Strategies strategies;
+    private final Broker broker;
+    private final AuditLog audit;
+    private final RotationConfig config;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final RunFaults faults;
+    private final RotationMetrics metrics;
+    private final String replica;
+    private final ExecutorService steps = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rotation-step-", 0).factory());
+
+    RotationEngine(RotationStore store, BackendRegistry backends, Strategies strategies, Broker broker, AuditLog audit,
+                   RotationConfig config, InstantSource clock, RandomGenerator random, RunFaults faults,
+                   RotationMetrics metrics, Replica replica) {
+        this.store = store;
+        this.backends = backends;
+        this.strategies = strategies;
+        this.broker = broker;
+        this.audit = audit;
+        this.config = config;
+        this.clock = clock;
+        this.random = random;
+        this.faults = faults;
+        this.metrics = metrics;
+        this.replica = replica.name();
+    }
+
+    @PreDestroy
+    void stop() {
+        steps.shutdownNow();
+    }
+
+    /** This replica lost its claim on the run (another took over): stop without writing. */
+    private static final class ClaimLost extends RuntimeException {
+        ClaimLost() {
+            super("claim lost", null, false, false);
+        }
+    }
+
+    /** Runs the claimed run until it ends, waits for a retry, or the claim is lost. */
+    void execute(RotationRun claimed) {
+        RotationRun run = claimed;
+        while (run.state() == RunState.RUNNING && run.step() != Step.DONE) {
+            Instant started = clock.instant();
+            if (!store.renew(run.id(), replica, started, config.claimLease())) {
+                return;
+            }
+            long record = store.stepStarted(run, replica, started);
+            faults.reached(run.step().spelling() + ".started");
+            RotationRun next;
+            try {
+                RotationRun current = run;
+                next = withinTimeout(() -> perform(current));
+                append(run, run.step(), next.pendingVersion(), Result.success());
+            } catch (ClaimLost lost) {
+                return;
+            } catch (RuntimeException failure) {
+                StepFailure classified = classify(failure);
+                RotationRun after = afterFailure(run, classified);
+                appendQuietly(run, run.step(), run.pendingVersion(),
+                        Result.failure(Outcome.FAILED, null, classified.code()));
+                metrics.step(run.step(), classified.retryable() ? "retry" : "failed", Duration.between(started, clock.instant()));
+                boolean retryLater = after.state() == RunState.RUNNING && after.step() == run.step();
+                if (!store.endStep(record, replica, retryLater ? "retry" : "failed", classified.code(), clock.instant(), after,
+                        !retryLater)) {
+                    return;
+                }
+                LOG.infof("rotation run %s of %s: step %s failed (%s), %s", run.id(), run.secret(), run.step().spelling(),
+                        classified.code(), retryLater ? "retrying at " + after.notBefore() : "rolling back");
+                if (retryLater) {
+                    return;
+                }
+                ended(after);
+                run = after;
+                continue;
+            }
+            faults.reached(run.step().spelling() + ".done");
+            if (!store.endStep(record, replica, "success", null, clock.instant(), next, true)) {
+                return;
+            }
+            metrics.step(run.step(), "success", Duration.between(started, clock.instant()));
+            faults.reached(run.step().spelling() + ".recorded");
+            ended(next);
+            run = next;
+        }
+    }
+
+    private void ended(RotationRun run) {
+        if (run.state() == RunState.RUNNING) {
+            return;
+        }
+        metrics.runEnded(run.state());
+        Result result = run.state() == RunState.SUCCEEDED ? Result.success()
+                : Result.failure(Outcome.FAILED, null, run.errorCode().orElse("ROTATION_FAILED"));
+        appendQuietly(run, Step.DONE, run.pendingVersion(), result);
+        if (run.state() == RunState.SUCCEEDED) {
+            metrics.lastSuccess(run.secret().toString(), run.finishedAt().orElse(clock.instant()));
+        }
+    }
+
+    private RotationRun withinTimeout(Callable<RotationRun> step) {
+        Future<RotationRun> running = steps.submit(step);
+        try {
+            return running.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            throw StepFailure.retry("STEP_TIMEOUT", "the step took longer than lanyard.rotation.step-timeout");
+        } catch (InterruptedException e) {
+            running.cancel(true);
+            Thread.currentThread().interrupt();
+            throw StepFailure.retry("INTERRUPTED", "the step was interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw StepFailure.retry("INTERNAL_ERROR", "the step failed unexpectedly");
+        }
+    }
+
+    private RotationRun perform(RotationRun run) {
+        SecretBackend backend = backend(run.secret());
+        RotationStrategy strategy = strategies.get(run.strategy());
+        StrategyContext context = new StrategyContext(run.secret(), run.parameters(), this::readCurrent);
+        return switch (run.step()) {
+            case CREATE -> create(run, backend, strategy, context);
+            case SET -> {
+                try (SecretValue pending = pending(run, backend); SecretValue current = current(run, backend)) {
+                    strategy.set(context, pending, current);
+                }
+                faults.reached("set.applied");
+                yield advance(run, Step.TEST);
+            }
+            case TEST -> {
+                try (SecretValue pending = pending(run, backend)) {
+                    strategy.test(context, pending);
+                }
+                yield advance(run, Step.FINISH).tested(clock.instant());
+            }
+            case FINISH -> finish(run, backend);
+            case ROLLBACK -> rollback(run, backend, strategy, context);
+            case DONE -> run;
+        };
+    }
+
+    private RotationRun create(RotationRun run, SecretBackend backend, RotationStrategy strategy, StrategyContext context) {
+        if (run.pendingVersion().isPresent()) {
+            return advance(run, Step.SET);
+        }
+        SecretRef ref = run.secret();
+        Secret current = await(backend.read(ref.path(), VersionSelector.current()));
+        String fromVersion = current.version()
+                .orElseThrow(() -> StepFailure.permanent("OPERATION_NOT_SUPPORTED", "the backend names no version of the secret"));
+        String pendingVersion;
+        try (SecretValue currentValue = current.value(); SecretValue next = strategy.generate(context, currentValue)) {
+            pendingVersion = putPending(run, backend, next);
+        }
+        faults.reached("create.put");
+        if (!store.recordPending(run, replica, fromVersion, pendingVersion)) {
+            throw new ClaimLost();
+        }
+        faults.reached("create.pending-recorded");
+        return new RotationRun(run.id(), run.scheduleId(), ref, run.strategy(), run.parameters(), run.token(),
+                run.triggeredBy(), RunState.RUNNING, Step.SET, 0, Optional.of(fromVersion), Optional.of(pendingVersion),
+                run.testedAt(), clock.instant(), Optional.of(clock.instant()), run.errorCode(), run.createdAt(), run.finishedAt());
+    }
+
+    /**
+     * Stores the new value as pending under the run's token. The same token after a crash: the backend answers with the
+     * version the first put made, or (the value generated again differs) with {@code TOKEN_REUSED}, and the pending
+     * version is that first one. A pending version another run left behind is taken off first: never two pending.
+     */
+    private String putPending(RotationRun run, SecretBackend backend, SecretValue value) {
+        NewVersion version = NewVersion.staged(value, Stage.PENDING, run.token());
+        try {
+            return await(backend.put(run.secret().path(), version));
+        } catch (WriteConflictException conflict) {
+            Optional<String> holder = holder(await(backend.versions(run.secret().path())), Stage.PENDING);
+            switch (conflict.reason()) {
+                case TOKEN_REUSED -> {
+                    return holder.orElseThrow(() -> StepFailure.permanent("PENDING_LOST",
+                            "this run's pending version is no longer pending"));
+                }
+                case STAGE_TAKEN -> {
+                    if (holder.isPresent()) {
+                        LOG.infof("rotation run %s: taking pending off version %s, left by an earlier run", run.id(), holder.get());
+                        await(backend.moveStage(run.secret().path(), StageMove.remove(Stage.PENDING, holder.get())));
+                    }
+                    return await(backend.put(run.secret().path(), version));
+                }
+                default -> throw conflict;
+            }
+        }
+    }
+
+    private RotationRun finish(RotationRun run, SecretBackend backend) {
+        if (run.testedAt().isEmpty()) {
+            // The table refuses this too: an untested value is never promoted.
+            throw StepFailure.permanent("UNTESTED", "the pending value was not tested");
+        }
+        String from = run.fromVersion().orElseThrow();
+        String to = run.pendingVersion().orElseThrow();
+        try {
+            await(backend.moveStage(run.secret().path(), StageMove.of(Stage.CURRENT, from, to)));
+        } catch (WriteConflictException conflict) {
+            if (!holder(await(backend.versions(run.secret().path())), Stage.CURRENT).equals(Optional.of(to))) {
+                throw StepFailure.permanent("SECRET_CHANGED", "the secret's current version changed during the rotation");
+            }
+        }
+        faults.reached("finish.moved");
+        broker.changed(SecretChanged.rotated(run.secret(), to, clock.instant()));
+        return ended(run, RunState.SUCCEEDED, run.errorCode());
+    }
+
+    /**
+     * Undoes a run that cannot finish: the target accepts the current value again and the pending version loses its
+     * stage. A run that had in fact been promoted (its finish was cut off) ends as succeeded instead.
+     */
+    private RotationRun rollback(RotationRun run, SecretBackend backend, RotationStrategy strategy, StrategyContext context) {
+        if (run.pendingVersion().isEmpty()) {
+            return ended(run, RunState.FAILED, run.errorCode());
+        }
+        String pending = run.pendingVersion().get();
+        List<VersionInfo> versions = await(backend.versions(run.secret().path()));
+        if (holder(versions, Stage.CURRENT).equals(Optional.of(pending)) && run.testedAt().isPresent()) {
+            broker.changed(SecretChanged.rotated(run.secret(), pending, clock.instant()));
+            return ended(run, RunState.SUCCEEDED, Optional.empty());
+        }
+        if (holder(versions, Stage.PENDING).equals(Optional.of(pending))) {
+            try (SecretValue pendingValue = read(backend, run, VersionSelector.stage(Stage.PENDING));
+                 SecretValue current = readCurrent(run.secret())) {
+                strategy.undo(context, pendingValue, current);
+            }
+            faults.reached("rollback.undone");
+            await(backend.moveStage(run.secret().path(), StageMove.remove(Stage.PENDING, pending)));
+        }
+        return ended(run, RunState.FAILED, run.errorCode());
+    }
+
+    private RotationRun advance(RotationRun run, Step next) {
+        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
+                run.triggeredBy(), RunState.RUNNING, next, 0, run.fromVersion(), run.pendingVersion(), run.testedAt(),
+                clock.instant(), Optional.of(clock.instant()), run.errorCode(), run.createdAt(), run.finishedAt());
+    }
+
+    private RotationRun ended(RotationRun run, RunState state, Optional<String> errorCode) {
+        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
+                run.triggeredBy(), state, Step.DONE, run.attempt(), run.fromVersion(), run.pendingVersion(), run.testedAt(),
+                run.notBefore(), run.stepSince(), state == RunState.SUCCEEDED ? Optional.empty() : errorCode,
+                run.createdAt(), Optional.of(clock.instant()));
+    }
+
+    /** What the run becomes after a failed step: the same step later (backoff), or rollback. */
+    private RotationRun afterFailure(RotationRun run, StepFailure failure) {
+        int attempt = run.attempt() + 1;
+        boolean rollingBack = run.step() == Step.ROLLBACK;
+        if (failure.retryable() && (attempt < config.maxAttempts() || rollingBack)) {
+            // A rollback is retried until it succeeds or the run is marked stuck: giving up would leave the target
+            // and the stages disagreeing.
+            Instant later = clock.instant().plus(backoff(attempt));
+            return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
+                    run.triggeredBy(), RunState.RUNNING, run.step(), attempt, run.fromVersion(), run.pendingVersion(),
+                    run.testedAt(), later, run.stepSince(), Optional.of(failure.code()), run.createdAt(), run.finishedAt());
+        }
+        if (rollingBack) {
+            return ended(run, RunState.FAILED, Optional.of(failure.code()));
+        }
+        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
+                run.triggeredBy(), RunState.RUNNING, Step.ROLLBACK, 0, run.fromVersion(), run.pendingVersion(),
+                run.testedAt(), clock.instant(), Optional.of(clock.instant()), Optional.of(failure.code()), run.createdAt(),
+                run.finishedAt());
+    }
+
+    /** Exponential backoff with "equal jitter": half the doubled delay, plus up to as much again at random. */
+    Duration backoff(int attempt) {
+        long base = config.backoffBase().toMillis();
+        long capped = Math.min(config.backoffMax().toMillis(), base << Math.min(attempt - 1, 30));
+        return Duration.ofMillis(capped / 2 + (long) (random.nextDouble() * (capped / 2.0)));
+    }
+
+    private static StepFailure classify(RuntimeException failure) {
+        return switch (failure) {
+            case StepFailure f -> f;
+            case WriteConflictException e when e.reason() == WriteConflictException.Reason.CONCURRENT_WRITE ->
+                    StepFailure.retry("CONCURRENT_WRITE", "the secret changed while it was written");
+            case WriteConflictException e -> StepFailure.permanent("SECRET_CHANGED", "the secret changed during the rotation");
+            case BackendUnavailableException e -> StepFailure.retry("BACKEND_UNAVAILABLE", "the backend is unavailable");
+            case SecretNotFoundException e -> StepFailure.permanent("SECRET_NOT_FOUND", "the secret or its pending version is gone");
+            case UnsupportedBackendOperationException e -> StepFailure.permanent("OPERATION_NOT_SUPPORTED",
+                    "the backend cannot stage versions of this secret");
+            case BackendException e -> StepFailure.permanent("BACKEND_REJECTED", "the backend refused Lanyard's request");
+            case AuditUnavailableException e -> StepFailure.retry("AUDIT_UNAVAILABLE", "the step could not be audited");
+            default -> {
+                LOG.warnf("rotation step failed unexpectedly: %s", failure.getClass().getSimpleName());
+                yield StepFailure.retry("INTERNAL_ERROR", "the step failed unexpectedly");
+            }
+        };
+    }
+
+    private SecretValue pending(RotationRun run, SecretBackend backend) {
+        return read(backend, run, VersionSelector.stage(Stage.PENDING));
+    }
+
+    private SecretValue current(RotationRun run, SecretBackend backend) {
+        Secret current = await(backend.read(run.secret().path(), VersionSelector.current()));
+        if (!current.version().equals(run.fromVersion())) {
+            current.value().close();
+            throw StepFailure.permanent("SECRET_CHANGED", "the secret's current version changed during the rotation");
+        }
+        return current.value();
+    }
+
+    /** The pending value, checked to be this run's: a version someone else staged is never set or tested. */
+    private SecretValue read(SecretBackend backend, RotationRun run, VersionSelector selector) {
+        Secret secret = await(backend.read(run.secret().path(), selector));
+        if (!secret.version().equals(run.pendingVersion())) {
+            secret.value().close();
+            throw StepFailure.permanent("PENDING_REPLACED", "the pending version is not this run's");
+        }
+        return secret.value();
+    }
+
+    private SecretValue readCurrent(SecretRef ref) {
+        return await(backend(ref).read(ref.path(), VersionSelector.current())).value();
+    }
+
+    private SecretBackend backend(SecretRef ref) {
+        SecretBackend backend = backends.find(ref.backend())
+                .orElseThrow(() -> StepFailure.permanent("BACKEND_NOT_FOUND", "the secret's backend is not configured"));
+        if (!backend.capabilities().containsAll(NEEDED)) {
+            throw StepFailure.permanent("OPERATION_NOT_SUPPORTED", "the backend cannot stage versions");
+        }
+        return backend;
+    }
+
+    static Optional<String> holder(List<VersionInfo> versions, Stage stage) {
+        return versions.stream().filter(v -> v.holds(stage)).map(VersionInfo::id).findFirst();
+    }
+
+    private void append(RotationRun run, Step step, Optional<String> version, Result result) {
+        audit.append(event(run, step, version, result)).await().atMost(Duration.ofSeconds(15));
+    }
+
+    private void appendQuietly(RotationRun run, Step step, Optional<String> version, Result result) {
+        try {
+            append(run, step, version, result);
+        } catch (RuntimeException e) {
+            LOG.warnf("rotation run %s: the %s event could not be audited", run.id(), step.spelling());
+        }
+    }
+
+    private AuditEvent event(RotationRun run, Step step, Optional<String> version, Result result) {
+        AuditOperation operation = switch (step) {
+            case CREATE -> AuditOperation.ROTATION_CREATE;
+            case SET -> AuditOperation.ROTATION_SET;
+            case TEST -> AuditOperation.ROTATION_TEST;
+            case FINISH -> AuditOperation.ROTATION_FINISH;
+            case ROLLBACK -> AuditOperation.ROTATION_ROLLBACK;
+            case DONE -> AuditOperation.ROTATION_RUN;
+        };
+        String detail = step == Step.DONE ? "run/" + run.id() : "run/" + run.id() + "/step/" + step.spelling();
+        Target target = Target.rotation(run.secret().backend(), run.secret().path().value(), detail).atVersion(version.orElse(null));
+        return AuditEvent.rotationStep(clock.instant(), run.id(), operation, target, result);
+    }
+
+    private static <T> T await(Uni<T> uni) {
+        return uni.await().atMost(Duration.ofSeconds(20));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.lanyard.rotation;
+
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.SecretValue;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one kind of secret is rotated: what a new value is and how the system that uses it learns it. The engine owns
+ * everything else (staging through the backend SPI, the token, retries, rollback), so a strategy works unchanged on
+ * every backend that keeps versions and stages.
+ *
+ * <p>Each method may block (the engine calls it on a worker thread, under a timeout) and must be idempotent: after a
+ * crash the engine calls it again with the same values. A failure is a {@link StepFailure}: retryable (the target is
+ * down, the new password is not accepted yet) or not (the current value is not one this strategy can rotate). Its
+ * code and message name no value.
+ */
+interface RotationStrategy {
+
+    /** The spelling in schedules: {@code random}, {@code key-pair}, {@code postgres-single-user} … */
+    String name();
+
+    /** Refuses unusable parameters with {@link InvalidRotationException} ({@code INVALID_STRATEGY}). */
+    void validate(Map<String, Object> parameters);
+
+    /** Other secrets the parameters name (an administrator login), which whoever schedules must be allowed to rotate. */
+    default List<SecretRef> references(Map<String, Object> parameters) {
+        return List.of();
+    }
+
+    /** The create step: a new value, given the current one (kept fields, the user not in use). The caller closes it. */
+    SecretValue generate(StrategyContext context, SecretValue current);
+
+    /** The set step: make the target accept {@code pending}. */
+    default void set(StrategyContext context, SecretValue pending, SecretValue current) {}
+
+    /** The test step: prove {@code pending} works; until this returns, it is never promoted. */
+    void test(StrategyContext context, SecretValue pending);
+
+    /** Rollback after a failed run: the target goes back to accepting {@code current}. */
+    default void undo(StrategyContext context, SecretValue pending, SecretValue current) {}
+}

@@ -1,0 +1,85 @@
+package dev.lanyard.rotation;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.Outcome;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Each replica's rotation loop: mark runs stuck that sat in one step too long, start the runs of due schedules, then
+ * claim and execute runs that are due (new, waiting out a backoff, or abandoned by a replica whose claim expired).
+ */
+@Singleton
+public class RotationWorker {
+
+    private static final Logger LOG = Logger.getLogger(RotationWorker.class);
+    /** Bounds one poll, so a replica with a backlog still lets the others share it. */
+    private static final int PER_POLL = 20;
+
+    private final RotationStore store;
+    private final RotationEngine engine;
+    private final Windows windows;
+    private final RotationConfig config;
+    private final InstantSource clock;
+    private final RotationMetrics metrics;
+    private final AuditLog audit;
+    private final String replica;
+
+    RotationWorker(RotationStore store, RotationEngine engine, Windows windows, RotationConfig config, InstantSource clock,
+                   RotationMetrics metrics, AuditLog audit, Replica replica) {
+        this.store = store;
+        this.engine = engine;
+        this.windows = windows;
+        this.config = config;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.audit = audit;
+        this.replica = replica.name();
+    }
+
+    @Scheduled(every = "${lanyard.rotation.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        try {
+            poll();
+        } catch (Throwable e) {
+            // One bad poll (the database away) must not stop the loop; the next poll starts over from PostgreSQL.
+            LOG.warnf("rotation poll failed: %s", e.getClass().getSimpleName());
+        }
+    }
+
+    /** One pass of the loop; returns how many runs it executed (to the end or to a retry). */
+    public int poll() {
+        for (RotationRun stuck : store.markStuck(clock.instant().minus(config.stuckAfter()))) {
+            LOG.warnf("rotation run %s of %s is stuck in step %s", stuck.id(), stuck.secret(), stuck.step().spelling());
+            metrics.runEnded(RunState.STUCK);
+            audit.append(AuditEvent.rotationStep(clock.instant(), stuck.id(), AuditOperation.ROTATION_RUN,
+                            Target.rotation(stuck.secret().backend(), stuck.secret().path().value(), "run/" + stuck.id()),
+                            Result.failure(Outcome.FAILED, null, "RUN_STUCK")))
+                    .await().atMost(Duration.ofSeconds(15));
+        }
+        int started = 0;
+        while (started < PER_POLL && store.startDue(clock.instant(), schedule -> windows.after(schedule, clock.instant())).isPresent()) {
+            started++;
+        }
+        int executed = 0;
+        for (; executed < PER_POLL; executed++) {
+            Optional<RotationRun> claimed = store.claim(replica, clock.instant(), config.claimLease());
+            if (claimed.isEmpty()) {
+                break;
+            }
+            engine.execute(claimed.get());
+        }
+        metrics.stuckNow(store.countStuck());
+        store.schedules().forEach(schedule -> schedule.lastSuccessAt()
+                .ifPresent(at -> metrics.lastSuccess(schedule.secret().toString(), at)));
+        return executed;
+    }
+}
