@@ -22,6 +22,7 @@ class RotationMetrics {
     private final InstantSource clock;
     private final AtomicLong stuck = new AtomicLong();
     private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
+    private final Map<String, Duration> intervals = new ConcurrentHashMap<>();
 
     RotationMetrics(MeterRegistry meters, InstantSource clock) {
         this.meters = meters;
@@ -43,13 +44,30 @@ class RotationMetrics {
         stuck.set(count);
     }
 
-    /** The last successful rotation of each scheduled secret, as the schedules record it. */
+    /**
+     * The last successful rotation of each scheduled secret, as the schedules record it:
+     * {@code lanyard_rotation_last_success_age_seconds}, which the alert LanyardRotationOverdue compares with
+     * {@link #interval}.
+     */
     void lastSuccess(String secret, Instant at) {
         if (lastSuccess.put(secret, at) == null) {
-            Gauge.builder("lanyard.rotation.since.success", lastSuccess,
+            Gauge.builder("lanyard.rotation.last.success.age", lastSuccess,
                             all -> Duration.between(all.getOrDefault(secret, clock.instant()), clock.instant()).toMillis() / 1000.0)
                     .tag("secret", secret).baseUnit("seconds")
                     .description("Time since the secret last rotated successfully").register(meters);
+        }
+    }
+
+    /**
+     * How often a scheduled secret is meant to rotate ({@code lanyard_rotation_interval_seconds}): for a cron
+     * expression its shortest gap between runs, so an irregular schedule (weekdays only) can look overdue across its
+     * long gap — the alert is a ticket, not a page, for that reason.
+     */
+    void interval(String secret, Duration interval) {
+        if (intervals.put(secret, interval) == null) {
+            Gauge.builder("lanyard.rotation.interval", intervals, all -> all.getOrDefault(secret, Duration.ZERO).toSeconds())
+                    .tag("secret", secret).baseUnit("seconds")
+                    .description("How often the secret's schedule rotates it").register(meters);
         }
     }
 }

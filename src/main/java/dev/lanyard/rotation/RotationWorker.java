@@ -78,8 +78,11 @@ public class RotationWorker {
             engine.execute(claimed.get());
         }
         metrics.stuckNow(store.countStuck());
-        store.schedules().forEach(schedule -> schedule.lastSuccessAt()
-                .ifPresent(at -> metrics.lastSuccess(schedule.secret().toString(), at)));
+        store.schedules().forEach(schedule -> {
+            schedule.lastSuccessAt().ifPresent(at -> metrics.lastSuccess(schedule.secret().toString(), at));
+            metrics.interval(schedule.secret().toString(),
+                    ScheduleExpression.parse(schedule.expression()).shortestInterval(clock.instant()));
+        });
         return executed;
     }
 }

@@ -45,9 +45,9 @@ class ObservabilityIT {
     private static final String ROLE = "v1/creds/openbao/database/creds/app";
     private static final Path OBSERVABILITY = Path.of("deploy", "observability");
     /**
-     * Metrics the rules and the dashboard name that this instance does not export: the Kubernetes controller's
+     * Metrics the rules and the dashboard name that this instance does not export yet: the Kubernetes controller's
      * (k8s/SyncMetrics, registered only when lanyard.k8s.enabled=true; ExternalSecretSyncIT reads them) and the
-     * rotation engine's, not merged yet. Remove the rotation names once its exporter is merged.
+     * rotation engine's, registered once a schedule exists or a run has ended (RotationIT reads them).
      */
     private static final Set<String> EXPORTED_ELSEWHERE = Set.of("lanyard_rotation_runs_total",
             "lanyard_rotation_last_success_age_seconds", "lanyard_rotation_runs_stuck", "lanyard_rotation_interval_seconds",

@@ -354,6 +354,10 @@ class RotationIT {
         assertThat(schedule(id).getString("last_outcome")).isEqualTo("failed");
         assertThat(audit.rowsFor(runId)).extracting(row -> row.get("operation") + " " + row.get("outcome"))
                 .contains("rotation.test failed", "rotation.rollback success", "rotation.run failed");
+        // What the alerts LanyardRotationFailed and LanyardRotationOverdue read (deploy/observability/alerts.yaml).
+        assertThat(metric("lanyard_rotation_runs_total{outcome=\"failed\"")).isGreaterThanOrEqualTo(1.0);
+        assertThat(metric("lanyard_rotation_interval_seconds{secret=\"openbao/" + path + "\""))
+                .as("the schedule's interval, beside its last success's age").isPositive();
     }
 
     @Test
@@ -636,10 +640,18 @@ class RotationIT {
                 .then().statusCode(200).extract().jsonPath();
     }
 
+    /** The largest value of the series whose line starts with the name (a name with an opening label selects that label too). */
     private double metric(String name) {
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).max().orElse(Double.NaN);
+        return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + (name.contains("{") ? "" : "{")))
+                .mapToDouble(RotationIT::value).max().orElse(Double.NaN);
+    }
+
+    /** The value after a series' name and labels; with tracing on, an exemplar and its timestamp may follow it. */
+    private static double value(String line) {
+        int labelsEnd = line.indexOf("} ");
+        String rest = labelsEnd >= 0 ? line.substring(labelsEnd + 2) : line.substring(line.indexOf(' ') + 1);
+        return Double.parseDouble(rest.split(" ")[0]);
     }
 
     private SecretBackend backend(String name) {
