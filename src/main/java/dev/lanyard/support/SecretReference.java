@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -31,6 +32,22 @@ public final class SecretReference {
             throw new IllegalArgumentException("a secret must be referenced as 'file:<path>' or 'env:<VARIABLE>'");
         }
         return new SecretReference(reference, environment::get);
+    }
+
+    /**
+     * What start-up reports about the required reference {@code reference}, given as {@code property}: missing, not a
+     * reference, or not resolvable; empty when it is usable. Never quotes the referenced value.
+     */
+    public static Optional<String> problemWithRequired(String property, String reference) {
+        if (reference == null) {
+            return Optional.of(property + " is required");
+        }
+        try {
+            String problem = parse(reference).problem();
+            return problem.isEmpty() ? Optional.empty() : Optional.of(property + ": " + problem);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(property + ": " + e.getMessage());
+        }
     }
 
     /** Checks the reference can be resolved, without returning the value. Empty string means usable. */

@@ -98,18 +98,7 @@ public class VaultBackendFactory implements SecretBackendFactory {
     }
 
     private static void requireReference(List<String> problems, String property, String reference) {
-        if (reference == null) {
-            problems.add(property + " is required");
-            return;
-        }
-        try {
-            String problem = SecretReference.parse(reference).problem();
-            if (!problem.isEmpty()) {
-                problems.add(property + ": " + problem);
-            }
-        } catch (IllegalArgumentException e) {
-            problems.add(property + ": " + e.getMessage());
-        }
+        SecretReference.problemWithRequired(property, reference).ifPresent(problems::add);
     }
 
     @Override
