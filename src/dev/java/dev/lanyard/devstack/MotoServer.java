@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * moto in server mode, playing AWS (Secrets Manager, STS, IAM) on a free loopback port for the dev stack and the
@@ -109,16 +108,7 @@ public final class MotoServer implements AutoCloseable {
 
     /** Stops the server (and everything it holds); idempotent. */
     public void stop() {
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ChildProcesses.stop(process);
     }
 
     @Override

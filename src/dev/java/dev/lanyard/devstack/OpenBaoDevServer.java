@@ -191,16 +191,7 @@ public final class OpenBaoDevServer implements AutoCloseable {
 
     /** Stops the server (and so everything in its memory); idempotent. */
     public void stop() {
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ChildProcesses.stop(process);
     }
 
     @Override
