@@ -1,0 +1,166 @@
+package dev.lanyard.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.auth.RequestContext;
+import dev.lanyard.broker.Broker;
+import dev.lanyard.broker.Grant;
+import dev.lanyard.secret.InvalidSecretPathException;
+import dev.lanyard.secret.SecretRef;
+import dev.lanyard.secret.VersionSelector;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * The two calls a fleet makes most — read a secret ({@code GET /v1/secrets/…}) and fetch its credential
+ * ({@code POST /v1/creds/…}) — in their plain form, served by the HTTP layer directly rather than through the REST
+ * layer: the same admission, the same broker call (policy, cache, one audit row with the status sent), the same
+ * answers, without the per-request machinery a cached answer does not need (request scope, context propagation,
+ * filter chains, reflection-driven parameter binding).
+ *
+ * <p>Only the plain form is taken: no query string, no body, an {@code Accept} the answer satisfies. Everything else
+ * ({@code ?version=}, {@code ?stage=}, {@code ?property=}, anything odd) goes on to {@link SecretResource}, which
+ * handles every form and is what the OpenAPI document describes. Both end in the same broker methods, so an answer
+ * does not depend on which layer gave it. {@link HttpEdge} has screened the request before either sees it.
+ */
+@Singleton
+class FetchRoutes {
+
+    private static final Logger LOG = Logger.getLogger(FetchRoutes.class);
+
+    static final String SECRETS = "/v1/secrets/";
+    static final String CREDS = "/v1/creds/";
+    /** The metric labels the REST layer would give these routes (see quarkus.micrometer.binder.http-server.match-patterns). */
+    private static final String SECRETS_TEMPLATE = "/v1/secrets/{backend}/{path}";
+    private static final String CREDS_TEMPLATE = "/v1/creds/{backend}/{path}";
+    private static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json;charset=UTF-8");
+    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+
+    private final Admission admission;
+    private final Broker broker;
+    private final InstantSource clock;
+    private final ObjectMapper json;
+
+    FetchRoutes(Admission admission, Broker broker, InstantSource clock, ObjectMapper json) {
+        this.admission = admission;
+        this.broker = broker;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    void install(@Observes Router router) {
+        // After HttpEdge's screening (MIN_VALUE + 1 … + 3), before Quarkus's own handlers and the REST layer.
+        router.get(SECRETS + "*").order(Integer.MIN_VALUE + 10).handler(context -> serve(context, SECRETS, SECRETS_TEMPLATE,
+                (access, ref) -> broker.read(access, ref, VersionSelector.current())));
+        router.post(CREDS + "*").order(Integer.MIN_VALUE + 10).handler(context -> serve(context, CREDS, CREDS_TEMPLATE,
+                (access, ref) -> broker.issue(access, ref)));
+    }
+
+    @FunctionalInterface
+    private interface Fetch {
+        Uni<Grant> apply(RequestContext access, SecretRef ref);
+    }
+
+    private void serve(RoutingContext context, String prefix, String template, Fetch fetch) {
+        HttpServerRequest request = context.request();
+        String path = request.path();
+        int slash = path.indexOf('/', prefix.length());
+        if (!plain(request) || slash <= prefix.length() || slash == path.length() - 1) {
+            // Not the plain form, or not /<backend>/<path> at all (the REST layer answers that as an unknown route).
+            context.next();
+            return;
+        }
+        ((HttpServerRequestInternal) request).context().putLocal(URL_PATH_TEMPLATE, template);
+        // HttpEdge made the request id safe and put it back in the header.
+        String requestId = request.getHeader(Requests.REQUEST_ID_HEADER);
+        String client = Requests.clientAddress(request);
+        admission.admit(requestId, client, request.getHeader(HttpHeaders.AUTHORIZATION))
+                .chain(admitted -> {
+                    if (admitted.refused()) {
+                        return Uni.createFrom().item(new Answer(admitted.refusal(), null));
+                    }
+                    SecretRef ref;
+                    try {
+                        ref = Identifiers.secret(path.substring(prefix.length(), slash), path.substring(slash + 1));
+                    } catch (InvalidSecretPathException e) {
+                        return admission.refuse(requestId, admitted.access(), null, AuditOperation.REQUEST,
+                                RestAudit.refused(400, "INVALID_PATH", e.getMessage())).map(Answer::refused);
+                    }
+                    // The broker records every outcome it produces, failures included: nothing more is audited here.
+                    return fetch.apply(admitted.access(), ref)
+                            .map(grant -> new Answer(Classified.SUCCESS, grant))
+                            .onFailure().recoverWithItem(failure -> {
+                                Classified outcome = Classified.of(failure);
+                                if ("INTERNAL_ERROR".equals(outcome.code())) {
+                                    LOG.errorf(failure, "request %s failed unexpectedly", requestId);
+                                }
+                                return new Answer(outcome, null);
+                            });
+                })
+                .subscribe().with(answer -> send(context, requestId, answer), failure -> {
+                    LOG.errorf(failure, "request %s failed unexpectedly", requestId);
+                    send(context, requestId, new Answer(Classified.of(failure), null));
+                });
+    }
+
+    /** What the request is answered with: a grant, or a refusal that was recorded as sent. */
+    private record Answer(Classified outcome, Grant grant) {
+        static Answer refused(Admission.Admitted admitted) {
+            return new Answer(admitted.refusal(), null);
+        }
+    }
+
+    /** The form taken here: no query, no body, an answer the client accepts. */
+    private static boolean plain(HttpServerRequest request) {
+        if (request.query() != null || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return false;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && !length.equals("0")) {
+            return false;
+        }
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        return accept == null || accept.contains("application/json") || accept.contains("*/*");
+    }
+
+    private void send(RoutingContext context, String requestId, Answer answer) {
+        HttpServerResponse response = context.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        Function<Object, Buffer> body = value -> {
+            try {
+                // Ended with a newline, as JsonLineEnd ends the REST layer's JSON.
+                return Buffer.buffer(json.writeValueAsBytes(value)).appendByte((byte) '\n');
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("an answer could not be serialised", e);
+            }
+        };
+        response.putHeader(Requests.REQUEST_ID_HEADER, requestId).putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE);
+        if (answer.grant() != null) {
+            response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                    .end(body.apply(GrantResponse.of(answer.grant(), clock.instant())));
+            return;
+        }
+        Classified refusal = answer.outcome();
+        if (refusal.status() == 401) {
+            response.putHeader("WWW-Authenticate", Problem.BEARER_CHALLENGE);
+        }
+        response.setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .end(body.apply(Problem.of(refusal, requestId)));
+    }
+}
