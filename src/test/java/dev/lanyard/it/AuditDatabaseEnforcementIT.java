@@ -102,6 +102,11 @@ class AuditDatabaseEnforcementIT {
             assertThatThrownBy(() -> insertEvent(c, head + 5, new byte[32])).as("a gap")
                     .hasMessageContaining("does not follow the head");
             assertThatThrownBy(() -> insertEvent(c, head, new byte[32])).as("a repeat").isInstanceOf(SQLException.class);
+            // One statement, checked as one batch: a gap inside it, or a batch that starts right but skips, is refused too.
+            assertThatThrownBy(() -> insertEvents(c, head + 1, head + 3)).as("a gap inside a batch")
+                    .hasMessageContaining("not one contiguous run");
+            assertThatThrownBy(() -> insertEvents(c, head + 2, head + 3)).as("a batch after a gap")
+                    .hasMessageContaining("does not follow the head");
             assertThatThrownBy(() -> insertEvent(c, 0, new byte[32])).as("seq 0")
                     .hasMessageMatching("(?s).*(audit_event_is_a_chain_link|does not follow the head).*");
             // A checkpoint must attest to the stored chain: another hash at the head is refused.
@@ -167,6 +172,12 @@ class AuditDatabaseEnforcementIT {
         execute(c, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
                 + "target_kind, outcome, status) values (2, ?, ?, now(), 'forged', 'caller', 'token:app', 'read', 'none', "
                 + "'success', 200)", seq, hash);
+    }
+
+    private void insertEvents(Connection c, long first, long second) throws SQLException {
+        execute(c, "insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, "
+                + "target_kind, outcome, status) select 2, s, ?, now(), 'forged', 'caller', 'token:app', 'read', 'none', "
+                + "'success', 200 from unnest(array[?, ?]::bigint[]) s", new byte[32], first, second);
     }
 
     private void execute(Connection c, String sql, Object... params) throws SQLException {

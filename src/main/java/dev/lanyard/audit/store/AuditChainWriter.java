@@ -131,6 +131,8 @@ public class AuditChainWriter implements AuditLog {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final String timeouts;
+    /** The first round trip of a commit: time limits, the chain lock and the head, as one simple-protocol query. */
+    private final String lockedHead;
     /** The head this writer itself committed last: when it is still the head, it needs no verification. */
     private volatile Link lastCommitted;
     /** Why the writer cannot append right now, or null. */
@@ -147,6 +149,7 @@ public class AuditChainWriter implements AuditLog {
         this.publicKey = signer.publicKey();
         this.timeouts = "set local lock_timeout = " + config.lockTimeout().toMillis()
                 + "; set local statement_timeout = " + config.statementTimeout().toMillis();
+        this.lockedHead = timeouts + "; select pg_advisory_xact_lock(" + CHAIN_LOCK + "); " + HEAD;
         Gauge.builder("lanyard.audit.queue.depth", queued, AtomicInteger::get)
                 .description("audit events waiting for a commit").register(meters);
     }
@@ -333,10 +336,9 @@ public class AuditChainWriter implements AuditLog {
     /** One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert. */
     private Uni<Link> commit(List<AuditEvent> events, SpanBuilder span) {
         long started = System.nanoTime();
-        return Spans.around(span, () -> pool.withTransaction(connection -> connection.query(timeouts).execute()
-                        .chain(() -> connection.query("select pg_advisory_xact_lock(" + CHAIN_LOCK + ")").execute())
-                        .chain(() -> connection.query(HEAD).execute())
-                        .chain(head -> verifiedHead(connection, head))
+        // Three round trips after BEGIN (the locked head, the insert, COMMIT): every event in the batch waits for all three.
+        return Spans.around(span, () -> pool.withTransaction(connection -> connection.query(lockedHead).execute()
+                        .chain(results -> verifiedHead(connection, lastResult(results)))
                         .chain(head -> insert(connection, head, events))), (s, link) -> { })
                 .invoke(link -> {
                     lastCommitted = link;
@@ -349,6 +351,15 @@ public class AuditChainWriter implements AuditLog {
                     }
                     problem = failure.getMessage();
                 });
+    }
+
+    /** A multi-statement query answers with one result per statement; the last one is the query's. */
+    private static RowSet<Row> lastResult(RowSet<Row> results) {
+        RowSet<Row> last = results;
+        while (last.next() != null) {
+            last = last.next();
+        }
+        return last;
     }
 
     private Uni<Link> verifiedHead(SqlConnection connection, RowSet<Row> rows) {
