@@ -22,6 +22,7 @@ import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,10 +32,12 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.jboss.logging.Logger;
@@ -68,6 +71,8 @@ public class Broker {
     private final RefreshSchedule schedule;
     private final BackendCalls calls;
     private final MeterRegistry meters;
+    /** The cache's counters by (backend, operation, result): found once, not looked up by name on every request. */
+    private final Map<List<Object>, Counter> cacheRequests = new ConcurrentHashMap<>();
     private final LeaseCache<CacheKey> cache;
     private final ChangeAnnouncer announcer;
     private final Tracer tracer;
@@ -323,8 +328,9 @@ public class Broker {
                         .setAttribute("lanyard.operation", operation), () -> cache.get(key, loader),
                 (span, lookup) -> span.setAttribute("lanyard.cache.result", lookup.result().name().toLowerCase(Locale.ROOT)))
                 .map(lookup -> {
-                    meters.counter("lanyard.cache.requests", "backend", backend.name(), "operation", operation,
-                            "result", lookup.result().name().toLowerCase(Locale.ROOT)).increment();
+                    cacheRequests.computeIfAbsent(List.of(backend.name(), operation, lookup.result()), tags -> meters.counter(
+                            "lanyard.cache.requests", "backend", backend.name(), "operation", operation,
+                            "result", lookup.result().name().toLowerCase(Locale.ROOT))).increment();
                     return lookup.grant();
                 });
     }
