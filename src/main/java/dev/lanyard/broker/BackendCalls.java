@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import dev.lanyard.support.Spans;
 import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
@@ -52,7 +53,10 @@ final class BackendCalls {
         return Uni.createFrom().deferred(() -> {
             Timer.Sample sample = Timer.start(meters);
             Guard guard = guards.computeIfAbsent(backend.name(), this::newGuard);
-            Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) call.get(), UNI);
+            // The guard may subscribe to the call on another thread: the call still runs in this span, so the backend's
+            // client sends this span's context on.
+            Context span = Context.current();
+            Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) Spans.resumedIn(span, call), UNI);
             // Timed before the open circuit is translated, so a failed-fast call is counted as circuit_open, not as a
             // call the backend refused.
             return guarded

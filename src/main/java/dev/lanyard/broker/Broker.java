@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import dev.lanyard.support.Spans;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
@@ -182,9 +183,12 @@ public class Broker {
     private Uni<Grant> issueNew(RequestContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
         int cap = config.maxLeasesPerIdentity();
+        // The backend call belongs under the cache lookup that asked for it, though it starts after the reservation's
+        // database round trip.
+        Context lookup = Context.current();
         // The place under the cap is taken before the backend is asked, atomically across replicas, so parallel
         // requests for different roles cannot all pass a count made before any of them was recorded.
-        return leases.reserve(owner, cap, clock.instant(), config.issueHold()).chain(reservation -> {
+        return leases.reserve(owner, cap, clock.instant(), config.issueHold()).chain(reservation -> Spans.resumedIn(lookup, () -> {
             if (reservation.isEmpty()) {
                 return Uni.createFrom().<Secret>failure(new LeaseLimitException(cap));
             }
@@ -197,7 +201,7 @@ public class Broker {
                                     .map(leaseId -> revokeQuietly(backend, leaseId))
                                     .orElseGet(() -> unrevocable(secret))))
                     .onFailure().call(() -> leases.release(reservation.get(), clock.instant()).onFailure().recoverWithNull());
-        }).map(secret -> new Grant(secret, secret.lease().expiresAt(),
+        })).map(secret -> new Grant(secret, secret.lease().expiresAt(),
                 schedule.refreshAfter(secret.lease().issuedAt(), secret.lease().ttl())));
     }
 

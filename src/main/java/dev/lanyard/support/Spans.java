@@ -53,6 +53,21 @@ public final class Spans {
         });
     }
 
+    /**
+     * Subscribes to what {@code work} makes under {@code trace}, a context captured earlier: a step that runs after an
+     * asynchronous hop (a database call) keeps its place in the trace instead of falling back to the request's span.
+     */
+    public static <T> Uni<T> resumedIn(Context trace, Supplier<Uni<T>> work) {
+        return Uni.createFrom().emitter(emitter -> {
+            try (Scope ignored = trace.makeCurrent()) {
+                Cancellable subscription = work.get().subscribe().with(emitter::complete, emitter::fail);
+                emitter.onTermination(subscription::cancel);
+            } catch (RuntimeException e) {
+                emitter.fail(e);
+            }
+        });
+    }
+
     /** A synchronous step (a policy decision) as a span of its own. */
     public static <T> T inline(Tracer tracer, String name, Supplier<T> step) {
         Span span = tracer.spanBuilder(name).startSpan();
