@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Decides whether a caller may perform a capability on a path. Deny by default. */
 @ApplicationScoped
@@ -17,7 +18,17 @@ public class PolicyEngine {
 
     record CompiledPolicy(String name, List<PathGlob> subjects, List<CompiledRule> rules) {}
 
+    private record Question(String subject, Capability capability, String path) {}
+
+    /**
+     * Decisions already made. Policies are fixed for the life of the process, so a decision never goes stale; a fleet
+     * asks the same few questions over and over, and each answer costs a walk over every policy's globs. Bounded, since
+     * callers choose the paths: past the bound, questions are answered without being remembered.
+     */
+    static final int REMEMBERED_DECISIONS = 65_536;
+
     private final List<CompiledPolicy> policies;
+    private final Map<Question, Boolean> decisions = new ConcurrentHashMap<>();
 
     private Map<String, PolicyConfig.Policy> loaded = Map.of();
 
@@ -54,8 +65,23 @@ public class PolicyEngine {
     }
 
     public boolean allows(Caller caller, Capability capability, String path) {
+        Question question = new Question(caller.subject(), capability, path);
+        Boolean known = decisions.get(question);
+        if (known != null) {
+            return known;
+        }
+        boolean allowed = decide(question);
+        if (decisions.size() < REMEMBERED_DECISIONS) {
+            decisions.put(question, allowed);
+        }
+        return allowed;
+    }
+
+    private boolean decide(Question question) {
+        String path = question.path();
+        Capability capability = question.capability();
         for (CompiledPolicy policy : policies) {
-            if (policy.subjects().stream().noneMatch(s -> s.matches(caller.subject()))) {
+            if (policy.subjects().stream().noneMatch(s -> s.matches(question.subject()))) {
                 continue;
             }
             for (CompiledRule rule : policy.rules()) {

@@ -46,6 +46,23 @@ class PolicyEngineTest {
         assertThat(engine.allows(API, Capability.ROTATE, "vault/secret/payments/db")).isFalse();
     }
 
+    /** Decisions are remembered; asking again, in any order, past the bound of what is remembered, answers the same. */
+    @Test
+    void rememberedDecisionsAnswerAsTheRulesDo() {
+        for (int round = 0; round < 2; round++) {
+            assertThat(engine.allows(API, Capability.READ, "vault/secret/payments/db")).isTrue();
+            assertThat(engine.allows(BILLING, Capability.READ, "vault/secret/payments/db")).as("another caller, same path").isFalse();
+            assertThat(engine.allows(API, Capability.ISSUE, "vault/secret/payments/db")).as("same path, other capability").isFalse();
+        }
+        for (int i = 0; i <= PolicyEngine.REMEMBERED_DECISIONS; i++) {
+            assertThat(engine.allows(API, Capability.READ, (i % 2 == 0 ? "vault/secret/payments/" : "vault/secret/billing/") + i))
+                    .isEqualTo(i % 2 == 0);
+        }
+        assertThat(engine.allows(API, Capability.READ, "vault/secret/payments/asked-after-the-bound")).isTrue();
+        assertThat(engine.allows(API, Capability.READ, "vault/secret/billing/asked-after-the-bound")).isFalse();
+        assertThat(engine.allows(BILLING, Capability.READ, "vault/secret/payments/db")).isFalse();
+    }
+
     @Test
     void pathsOutsideEveryRuleAreDenied() {
         assertThat(engine.allows(API, Capability.READ, "vault/secret/billing/db")).isFalse();
