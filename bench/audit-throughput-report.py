@@ -29,6 +29,12 @@ def per_thousand(phase, parts):
     return sum(phase["cpu_s"][part] for part in parts) / phase["ok"] * 1000
 
 
+def jit_share(phase):
+    """The share of the Lanyard JVM's CPU in the run that its JIT compiler threads took, in percent."""
+    total = phase["cpu_s"]["lanyard"]
+    return phase["lanyard_threads_cpu_s"]["jit"] / total * 100 if total > 0 else 0
+
+
 def rss_peak_mib(phase):
     """The run's peak RSS: VmHWM when it was reset at the run's start, else the largest 1 s sample."""
     samples = [phase["rss_max_kib"] or 0]
@@ -133,7 +139,8 @@ def main(out, queries_result):
     for gen in ("wrk", "vegeta"):
         target(f"CPU s/1k req, (Lanyard + PostgreSQL) / OpenBao, B vs A ({gen})", figures[f"CPU B/A {gen}"], "<=", 0.33,
                note=f"{per_thousand(phase(f'B-{gen}'), SERVER['B']):.3f} vs "
-                    f"{per_thousand(phase(f'A-{gen}'), SERVER['A']):.3f} s per 1,000")
+                    f"{per_thousand(phase(f'A-{gen}'), SERVER['A']):.3f} s per 1,000; "
+                    f"JIT {jit_share(phase(f'B-{gen}')):.0f}% of Lanyard's")
     target("p99 of B at constant half peak (ms)", half["p99_ms"], "<=", 5, " ms",
            f"at {half['rate_achieved']:.0f}/s of {half['rate_asked']}/s asked, p50 {half['p50_ms']:.2f} ms" if half_reached
            else f"only {half['rate_achieved']:.0f}/s of {half['rate_asked']}/s reached: not at half peak")
@@ -159,6 +166,8 @@ def main(out, queries_result):
                note="not measured: BENCH_SKIP_PER_REQUEST=1")
 
     summary = {"run": run, "jvm": {mode.stem[len("jvm-"):]: load(mode) for mode in sorted(out.glob("jvm-*.json"))},
+               "jit_warmup": {mode: load(out / f"jit-{mode}.json") for mode in ("group-commit", "per-request")
+                              if (out / f"jit-{mode}.json").is_file()},
                "chains_verified": chains, "phases": phases, "figures": figures,
                "rss_max_mib": {"B_peak": rss, "any_lanyard_phase": rss_anywhere},
                "half_peak": {"asked": half["rate_asked"], "achieved": half["rate_achieved"], "reached": half_reached},
@@ -170,8 +179,18 @@ def main(out, queries_result):
           f"{run['load_average_end']} at end")
     print(f"Load generators: {run['generators']['wrk']} (1 thread, {conc} connections) and "
           f"{run['generators']['vegeta']} ({conc} closed-loop workers); {settings['duration_s']} s measured after "
-          f"{settings['warmup_s']} s warm-up in every phase, after {settings.get('jit_warmup_s', 0)} s of load on "
-          "each Lanyard target when its stack starts (none of it counted).\n")
+          f"{settings['warmup_s']} s warm-up in every phase (not counted).")
+    for mode, warmup in summary["jit_warmup"].items():
+        shares = ", ".join(f"{kind} {pct}%" for kind, pct in (warmup["last_round_jit_pct"] or {}).items())
+        if warmup["max_seconds"] == 0:
+            print(f"JIT warm-up on the {mode} stack: none (BENCH_JIT_WARMUP=0).")
+        elif warmup["settled"]:
+            print(f"JIT warm-up on the {mode} stack: {warmup['load_seconds']} s of load (not counted) until the compiler "
+                  f"took under {warmup['settled_below_pct']}% of the JVM's CPU ({shares}).")
+        else:
+            print(f"JIT warm-up on the {mode} stack: stopped at its cap of {warmup['max_seconds']} s with the compiler "
+                  f"still at {shares} of the JVM's CPU.")
+    print()
 
     order = ["A-wrk", "B-wrk", "D-wrk", "A-vegeta", "B-vegeta", "D-vegeta", "B-half", "C"]
     print(f"{'phase':<46} {'gen':<6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'2xx':>8} {'errors':>6} "
@@ -196,27 +215,36 @@ def main(out, queries_result):
 
     print(f"\nCPU over each measured run, from the processes' own accounting (/proc/<pid>/stat), "
           f"seconds per 1,000 2xx responses:")
-    print(f"{'phase':<13} {'OpenBao':>8} {'Lanyard':>8} {'Postgres':>9} {'Lan+PG':>8} {'generator':>10} "
-          f"{'busy of ' + str(run['cpus']) + ' CPUs':>15} {'RSS MiB':>8} {'VmHWM MiB':>10}")
+    print(f"{'phase':<13} {'OpenBao':>8} {'Lanyard':>8} {'its JIT':>8} {'its GC':>7} {'Postgres':>9} {'Lan+PG':>8} "
+          f"{'generator':>10} {'busy of ' + str(run['cpus']) + ' CPUs':>15} {'RSS MiB':>8} {'VmHWM MiB':>10}")
+    compiling = []
     for name in order:
         p = phase(name)
         if not p:
             continue
         k = {part: per_thousand(p, (part,)) for part in p["cpu_s"]}
+        threads = {part: seconds / p["ok"] * 1000 for part, seconds in p["lanyard_threads_cpu_s"].items()}
+        if p["kind"] != "A" and jit_share(p) > 5:
+            compiling.append(f"{name} {jit_share(p):.0f}%")
         busy = sum(p["cpu_s"].values()) / p["duration_s"] / run["cpus"] * 100
         rss_text = "-" if p["rss_max_kib"] is None else f"{p['rss_max_kib'] / MIB:.1f}"
         hwm_text = "-"
         if p["vmhwm_kib"] is not None:
             hwm_text = f"{p['vmhwm_kib'] / MIB:.1f}" + ("" if p["vmhwm_since"] == "run" else "*")
-        print(f"{name:<13} {k['openbao']:>8.3f} {k['lanyard']:>8.3f} {k['postgres']:>9.3f} "
+        print(f"{name:<13} {k['openbao']:>8.3f} {k['lanyard']:>8.3f} {threads['jit']:>8.3f} {threads['gc']:>7.3f} "
+              f"{k['postgres']:>9.3f} "
               f"{k['lanyard'] + k['postgres']:>8.3f} {k['generator']:>10.3f} {busy:>14.0f}% "
               f"{rss_text:>8} {hwm_text:>10}")
-    print("OpenBao = its server process; Lanyard = its JVM; Postgres = the postmaster (with the backends that exited,\n"
-          "reaped into its cutime/cstime) plus every live backend; generator = the load generator's own CPU.\n"
+    print("OpenBao = its server process; Lanyard = its JVM, of which its JIT compiler threads and its GC threads (G1's,\n"
+          "and the VM thread); Postgres = the postmaster (with the backends that exited, reaped into its cutime/cstime)\n"
+          "plus every live backend; generator = the load generator's own CPU.\n"
           "busy = all four over the run's wall time. RSS = largest VmRSS sampled each second; VmHWM = peak RSS of the\n"
           "run (reset through /proc/<pid>/clear_refs at its start" +
           ("; * = since the JVM started, the reset failed)." if any(
               p["vmhwm_since"] == "start" for p in phases.values() if p["kind"] != "A") else ")."))
+    if compiling:
+        print(f"Note: the JIT compiler took over 5% of Lanyard's CPU in {', '.join(compiling)}:\n"
+              "the JVM was still compiling during those runs, which inflates their CPU per request.")
 
     b, cc = phase("B-vegeta"), c
     if b["commits"]:
@@ -243,8 +271,8 @@ def main(out, queries_result):
     print("\nChecks passed (no figure is printed without them):")
     print(f"  vegeta runs: audit rows written = 2xx responses: {vegeta_rows}.")
     print(f"  wrk runs: 0 <= audit rows - counted 2xx <= {conc}: {wrk_rows}.\n"
-          "    (wrk stops with up to one request per connection in flight: it does not count them, Lanyard answers\n"
-          "    and audits them.)")
+          "    (wrk stops with up to one request per connection in flight and does not count them; Lanyard audits\n"
+          "    each of them it goes on to serve.)")
     print("  no non-2xx response or transport error in any measured run (wrk's \"Non-2xx or 3xx\": 0).")
     print(f"  the audit chain verifies after each stack (POST /v1/audit/verify \"valid\": true): {', '.join(chains)}.")
 

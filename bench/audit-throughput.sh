@@ -17,8 +17,9 @@
 # Environment (all optional):
 #   BENCH_DURATION=15        seconds of each measured run
 #   BENCH_WARMUP=3           seconds of warm-up before each measured run (not counted; 0 skips it)
-#   BENCH_JIT_WARMUP=10      seconds of load on each Lanyard target once per stack, before its first phase, so
-#                            the first phase does not measure a JVM that is still compiling (not counted; 0 skips)
+#   BENCH_JIT_WARMUP=120     most seconds of JIT warm-up per stack: 5 s rounds of load on each Lanyard target until
+#                            the JIT compiler takes under 5 % of the JVM's CPU in a round on every target (the
+#                            per-request stack stops at 30 s at most: C is bound by its commits; 0 skips it)
 #   BENCH_CONCURRENCY=32     connections (wrk, one thread) and closed-loop workers (vegeta)
 #   BENCH_STATS_SETTLE=11    idle seconds before reading pg_stat_database (PostgreSQL flushes a busy backend's
 #                            counters up to 10 s late); only B (vegeta) and C count commits
@@ -33,7 +34,9 @@ ROOT=$PWD
 
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
-JIT_WARMUP=${BENCH_JIT_WARMUP:-10}
+JIT_WARMUP=${BENCH_JIT_WARMUP:-120}
+JIT_ROUND=5          # seconds of load per target and round of the JIT warm-up
+JIT_SETTLED_PCT=5    # the warm-up ends when the compiler threads take less than this share of the JVM's CPU
 CONCURRENCY=${BENCH_CONCURRENCY:-32}
 SETTLE=${BENCH_STATS_SETTLE:-11}
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120}
@@ -286,6 +289,7 @@ db_snapshot() {
 # cpu_snapshot: CPU seconds each measured process has accounted for so far, as JSON. For each root (the Lanyard
 # JVM, the PostgreSQL postmaster, OpenBao), every live process of its tree counts utime+stime+cutime+cstime: the
 # postmaster's cutime/cstime hold the backends that have exited (reaped), each live backend its own utime+stime.
+# Also each Lanyard JVM thread's utime+stime, by thread id and name.
 cpu_snapshot() {
   python3 - lanyard "$LANYARD_PID" postgres "$POSTGRES_PID" openbao "$OPENBAO_PID" <<'PY'
 import json, os, sys
@@ -313,9 +317,30 @@ def tree(root):
             todo.extend(children.get(pid, []))
     return total / ticks
 names, roots = sys.argv[1::2], sys.argv[2::2]
-print(json.dumps({name: tree(int(root)) for name, root in zip(names, roots)}))
+snapshot = {name: tree(int(root)) for name, root in zip(names, roots)}
+# The Lanyard JVM's threads by id, with their names: its JIT compiler and GC threads are told apart by name.
+threads = {}
+for tid in os.listdir(f"/proc/{roots[0]}/task"):
+    try:
+        with open(f"/proc/{roots[0]}/task/{tid}/stat") as stat:
+            fields = stat.read()
+    except OSError:
+        continue
+    rest = fields[fields.rindex(")") + 2:].split()
+    threads[tid] = [fields[fields.index("(") + 1:fields.rindex(")")], (int(rest[11]) + int(rest[12])) / ticks]
+snapshot["lanyard_threads"] = threads
+print(json.dumps(snapshot))
 PY
 }
+
+# jq: the CPU the Lanyard JVM's JIT compiler threads and GC threads (G1's, ZGC's, Shenandoah's, and the VM thread,
+# which runs the serial collector) took between two snapshots, over the threads alive at both.
+# shellcheck disable=SC2016 # jq's own variables, expanded by jq
+THREAD_SPLIT='def thread_split($before; $after):
+  [$after.lanyard_threads | to_entries[] | select($before.lanyard_threads[.key] != null)
+   | {name: .value[0], s: (.value[1] - $before.lanyard_threads[.key][1])}]
+  | {jit: (map(select(.name | test("^C[12] CompilerThre"))) | map(.s) | add // 0),
+     gc: (map(select(.name | test("^(GC Thread|G1 |VM Thread|Z[A-Z]|Shenandoah)"))) | map(.s) | add // 0)};'
 
 # REAPED_TICKS: the CPU of this shell's waited-for children (its cutime + cstime), read without forking, so the
 # difference around one load-generator run is that generator's own CPU.
@@ -449,12 +474,13 @@ measure() {
     --argjson before "$cpu_before" --argjson after "$cpu_after" --argjson generator "$GEN_SECONDS" \
     --argjson rows "$rows" --argjson commits "$commits" --argjson rss "${rss_max:-null}" --argjson hwm "${hwm:-null}" \
     --argjson hwm_since "$hwm_since" --argjson connections "$CONCURRENCY" \
-    '{name: $name, kind: $kind, generator: $gen, connections: $connections,
+    "$THREAD_SPLIT"'{name: $name, kind: $kind, generator: $gen, connections: $connections,
       rate_asked: (if $rate == 0 then null else $rate end)} + .
      + {audit_rows: $rows, commits: $commits,
         cpu_s: ({lanyard: ($after.lanyard - $before.lanyard), postgres: ($after.postgres - $before.postgres),
                  openbao: ($after.openbao - $before.openbao), generator: $generator}
                 | map_values(. * 100 | round / 100)),
+        lanyard_threads_cpu_s: (thread_split($before; $after) | map_values(. * 100 | round / 100)),
         rss_max_kib: $rss, vmhwm_kib: $hwm, vmhwm_since: $hwm_since}' >"$OUT/$name.phase.json"
   check_phase "$name"
 }
@@ -493,16 +519,39 @@ verify_chain() {
   fi
 }
 
-# jit_warmup KIND...: load on each Lanyard target before the stack's first phase; the JVM compiles its hot path
-# under it, so phases early in the run are not measured on a colder JVM than later ones.
+# jit_warmup MODE MAX_SECONDS KIND...: rounds of load on each Lanyard target until, in one round, the JVM's JIT
+# compiler threads take under JIT_SETTLED_PCT of its CPU on every target, or MAX_SECONDS of load have passed. On
+# this 2-core machine C2 was still taking half of the JVM's CPU after 10 s of load; measured before it settles,
+# Lanyard's CPU per request and its req/s say more about the compiler than about the hot path. Writes
+# $OUT/jit-MODE.json (seconds of load, the last round's share per target, whether it settled).
 jit_warmup() {
-  [ "$JIT_WARMUP" -gt 0 ] || return 0
-  local kind
-  for kind in "$@"; do
-    say "warming up the Lanyard JVM on $kind (${JIT_WARMUP}s, not counted)"
-    generate "jit-warmup-$kind" "$kind" wrk 0 "$JIT_WARMUP"
+  local mode=$1 max=$2 kind before after share settled=0 spent=0 shares
+  shift 2
+  if [ "$max" -gt 0 ]; then
+    say "JIT warm-up on $*: ${JIT_ROUND}s rounds until the compiler takes under ${JIT_SETTLED_PCT}% of the JVM's CPU (at most ${max}s, not counted)"
+  fi
+  while [ "$spent" -lt "$max" ]; do
+    settled=1
+    shares={}
+    for kind in "$@"; do
+      before=$(cpu_snapshot)
+      generate "jit-warmup-$kind" "$kind" wrk 0 "$JIT_ROUND"
+      after=$(cpu_snapshot)
+      spent=$((spent + JIT_ROUND))
+      share=$(jq -n --argjson before "$before" --argjson after "$after" "$THREAD_SPLIT"'
+        thread_split($before; $after).jit as $jit | ($after.lanyard - $before.lanyard) as $all
+        | if $all > 0 then $jit / $all * 100 | floor else 0 end')
+      shares=$(jq -c --arg kind "$kind" --argjson share "$share" '. + {($kind): $share}' <<<"$shares")
+      [ "$share" -lt "$JIT_SETTLED_PCT" ] || settled=0
+    done
+    say "JIT warm-up: ${spent}s of load, compiler share of the JVM's CPU in the last round: $shares"
+    [ "$settled" = 1 ] && break
   done
-  sleep 1
+  sleep 1   # wrk's stragglers land before the first phase's readings
+  jq -n --argjson seconds "$spent" --argjson max "$max" --argjson shares "${shares:-null}" --argjson settled "$settled" \
+    --argjson pct "$JIT_SETTLED_PCT" \
+    '{load_seconds: $seconds, max_seconds: $max, settled_below_pct: $pct,
+      settled: ($settled == 1 and $max > 0), last_round_jit_pct: $shares}' >"$OUT/jit-$mode.json"
 }
 
 stack_targets() {
@@ -523,7 +572,7 @@ else
   stack_targets
   # D's first request issues the credential at OpenBao; every later one, same caller, is served from the cache.
   if expect_ok A && expect_ok B && expect_ok D; then
-    jit_warmup B D
+    jit_warmup group-commit "$JIT_WARMUP" B D
     for gen in wrk vegeta; do
       say "phase A ($gen): direct OpenBao read, closed loop, $CONCURRENCY connections, ${WARMUP}s warm-up + ${DURATION}s"
       measure "A-$gen" A "$gen" 0 0
@@ -550,7 +599,7 @@ elif ! start_lanyard per-request; then
 else
   stack_targets
   if expect_ok B; then
-    jit_warmup B
+    jit_warmup per-request "$((JIT_WARMUP < 30 ? JIT_WARMUP : 30))" B
     say "phase C (vegeta): Lanyard cache hit, per-request audit, ${WARMUP}s warm-up + ${DURATION}s"
     measure C B vegeta 0 1
   fi
@@ -575,7 +624,7 @@ jq -n --arg started "$STARTED" --argjson seconds $((SECONDS - START_SECONDS)) --
   --argjson half_rate "$HALF_RATE" --argjson skip_c "$SKIP_PER_REQUEST" --arg out "$OUT" \
   --args '{started: $started, wall_seconds: $seconds, cpus: $cpus, load_average_start: $load_start,
            load_average_end: $load_end, generators: {wrk: $wrk, vegeta: $vegeta},
-           settings: {duration_s: $duration, warmup_s: $warmup, jit_warmup_s: $jit_warmup, concurrency: $concurrency, per_request_skipped: ($skip_c == 1)},
+           settings: {duration_s: $duration, warmup_s: $warmup, jit_warmup_max_s: $jit_warmup, concurrency: $concurrency, per_request_skipped: ($skip_c == 1)},
            half_rate_asked: $half_rate, out: $out,
            checks: {passed: ($ARGS.positional | length == 0), failures: $ARGS.positional}}' \
   "${FAILURES[@]}" >"$OUT/run.json"
