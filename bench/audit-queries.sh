@@ -2,6 +2,8 @@
 # Auditor queries at 10 million audit rows: appends chained events to the dev stack's audit log, then times
 # each query shape of GET /v1/audit/events through Lanyard and prints the plan PostgreSQL chose for it.
 # The rows continue the live chain (bench/AuditLoad.java), so Lanyard keeps serving and auditing on top of them.
+# The timings also go to bench/results/audit-queries-latest.txt (tab-separated), where bench/audit-throughput.sh
+# reads the path-glob median for its table of targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
@@ -44,6 +46,13 @@ queries=(
   "request_id=bench-7777777"
   "operation=revoke&limit=1000"
 )
+RESULT=bench/results/audit-queries-latest.txt
+{
+  printf 'measured\t%s\n' "$(date -u +'%Y-%m-%d %H:%M UTC')"
+  printf 'rows_loaded\t%s\n' "$ROWS"
+  printf 'audit_event_rows\t%s\n' "$("${PSQL[@]}" -c "select count(*) from audit_event")"
+  printf 'cpus\t%s\n' "$(nproc)"
+} >.cache/audit-queries.partial
 printf '\n%-55s %10s %10s\n' "query" "first(ms)" "median(ms)"
 for q in "${queries[@]}"; do
   times=()
@@ -55,7 +64,10 @@ for q in "${queries[@]}"; do
   done
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
   printf '%-55s %10s %10s\n' "${q:0:55}" "${times[0]}" "$median"
+  printf 'query\t%s\t%s\t%s\n' "$q" "${times[0]}" "$median" >>.cache/audit-queries.partial
 done
+mkdir -p bench/results && mv .cache/audit-queries.partial "$RESULT"
+echo "timings written to $RESULT"
 echo
 echo "Plans (PostgreSQL EXPLAIN) for the same shapes:"
 "${PSQL[@]}" -c "explain (costs off) select * from audit_event where seq is not null and subject = 'token:svc-42' order by seq limit 100"

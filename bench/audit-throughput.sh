@@ -1,43 +1,59 @@
 #!/usr/bin/env bash
-# Audit throughput benchmark: what durable, chained audit of every request costs, measured in one run.
+# Hot-path benchmark (issue 12's target table): what an audited answer from Lanyard costs beside a direct OpenBao read,
+# measured side by side in one run, with two load generators (wrk, a C program, and vegeta, a Go one).
 #
-# Starts the dev stack (embedded PostgreSQL, OpenBao dev server, Lanyard) twice, once per audit mode, and
-# drives it with one load generator (vegeta) at one concurrency:
-#   A  direct OpenBao KV v2 read of secret/demo/hello
-#   B  the same secret through Lanyard (cache hit), lanyard.audit.mode=group-commit
-#   B/2 B again at a constant rate of half B's measured peak (latency at moderate load)
-#   C  the same as B with lanyard.audit.mode=per-request (one transaction per audit event)
-# A run only prints figures when every Lanyard phase wrote exactly one audit row per 2xx response and the
-# audit chain verifies; otherwise it names the failed checks and exits 1. Targets are reported, never enforced.
-# See bench/README.md. Everything talks to 127.0.0.1 only.
+# Starts the dev stack (embedded PostgreSQL, OpenBao dev server, Lanyard) with lanyard.audit.mode=group-commit and
+# measures, each with wrk and with vegeta, closed loop at the same concurrency:
+#   A   direct OpenBao KV v2 read of secret/demo/hello
+#   B   the same secret through Lanyard (cache hit, audited)
+#   D   an audited cached credential: POST /v1/creds/openbao/database/creds/demo, same caller (the lease is cached)
+# then B/2, B at a constant rate of half B's peak (vegeta), and, on a second stack with per-request audit, C
+# (vegeta; BENCH_SKIP_PER_REQUEST=1 skips it). For every measured run it reads the CPU that OpenBao, the Lanyard JVM
+# and its PostgreSQL accounted for (/proc/<pid>/stat) and samples Lanyard's RSS.
+# Figures are printed only when every Lanyard phase wrote one audit row per 2xx response (wrk: see the tolerance
+# below) and the audit chain verifies after each stack; otherwise the failed checks are named and the exit status
+# is 1 (2: could not run). Targets are reported, never enforced. See bench/README.md. Loopback only.
 #
 # Environment (all optional):
-#   BENCH_DURATION=15       seconds of each measured run
-#   BENCH_WARMUP=3          seconds of warm-up before each measured run (not counted)
-#   BENCH_CONCURRENCY=32    closed-loop workers for A, B and C
-#   BENCH_STATS_SETTLE=11   seconds to wait, idle, before reading pg_stat_database (PostgreSQL flushes
-#                           a busy backend's counters up to 10 s late)
-#   BENCH_READY_TIMEOUT=120 seconds to wait for /q/health/ready
-#   BENCH_OUT=DIR           where raw reports and logs go (default .cache/bench/<timestamp>)
-#   BENCH_APP_DIR=DIR       run an already built quarkus-app directory instead of scripts/run.sh
-#   LANYARD_JAVA_OPTS       extra JVM options, passed through to java
+#   BENCH_DURATION=15        seconds of each measured run
+#   BENCH_WARMUP=3           seconds of warm-up before each measured run (not counted; 0 skips it)
+#   BENCH_JIT_WARMUP=120     most seconds of JIT warm-up per stack: 5 s rounds of load on each Lanyard target until
+#                            the JIT compiler takes under 5 % of the JVM's CPU in a round on every target (the
+#                            per-request stack stops at 30 s at most: C is bound by its commits; 0 skips it)
+#   BENCH_CONCURRENCY=32     connections (wrk, one thread) and closed-loop workers (vegeta)
+#   BENCH_STATS_SETTLE=11    idle seconds before reading pg_stat_database (PostgreSQL flushes a busy backend's
+#                            counters up to 10 s late); only B (vegeta) and C count commits
+#   BENCH_READY_TIMEOUT=120  seconds to wait for /q/health/ready
+#   BENCH_SKIP_PER_REQUEST=1 skip the second stack (C, and with it B/C)
+#   BENCH_OUT=DIR            where raw reports, logs and summary.json go (default .cache/bench/<timestamp>)
+#   BENCH_APP_DIR=DIR        run an already built quarkus-app directory instead of target/quarkus-app
+#   LANYARD_JAVA_OPTS        extra JVM options, passed through to the Lanyard JVM
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
+JIT_WARMUP=${BENCH_JIT_WARMUP:-120}
+JIT_ROUND=5          # seconds of load per target and round of the JIT warm-up
+JIT_SETTLED_PCT=5    # the warm-up ends when the compiler threads take less than this share of the JVM's CPU
 CONCURRENCY=${BENCH_CONCURRENCY:-32}
 SETTLE=${BENCH_STATS_SETTLE:-11}
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120}
+SKIP_PER_REQUEST=${BENCH_SKIP_PER_REQUEST:-0}
 VEGETA_VERSION=v12.12.0
 OUT=${BENCH_OUT:-$ROOT/.cache/bench/$(date -u +%Y%m%dT%H%M%SZ)}
 DEV_DIR=$ROOT/.cache/dev
+QUERIES_RESULT=$ROOT/bench/results/audit-queries-latest.txt
 
-for var in DURATION WARMUP CONCURRENCY SETTLE READY_TIMEOUT; do
+for var in DURATION WARMUP JIT_WARMUP CONCURRENCY SETTLE READY_TIMEOUT; do
   [[ ${!var} =~ ^[0-9]+$ ]] || { echo "bench: $var must be a whole number of seconds/workers, got '${!var}'" >&2; exit 2; }
 done
-[ "$DURATION" -ge 1 ] && [ "$CONCURRENCY" -ge 1 ] || { echo "bench: BENCH_DURATION and BENCH_CONCURRENCY must be >= 1" >&2; exit 2; }
+if [ "$DURATION" -lt 1 ] || [ "$CONCURRENCY" -lt 1 ]; then
+  echo "bench: BENCH_DURATION and BENCH_CONCURRENCY must be >= 1" >&2
+  exit 2
+fi
+[[ $SKIP_PER_REQUEST =~ ^[01]$ ]] || { echo "bench: BENCH_SKIP_PER_REQUEST must be 0 or 1" >&2; exit 2; }
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 2; }
@@ -56,15 +72,20 @@ elif command -v go >/dev/null 2>&1; then
 else
   die "vegeta is needed: install Go, or put vegeta on the PATH"
 fi
-if ! command -v psql >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || die "psql is needed: apt-get install postgresql-client"
-  say "installing postgresql-client for psql"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; } >&2 \
-    || die "could not install postgresql-client"
-fi
+apt_install() { # package command: installs a Debian package when its command is missing and we may
+  command -v "$2" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "$2 is needed: apt-get install $1"
+  say "installing $1 for $2"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; } >&2 || die "could not install $1"
+}
+apt_install postgresql-client psql
+apt_install wrk wrk
+WRK=$(command -v wrk)
+WRK_VERSION=$("$WRK" -v 2>&1 | head -n 1 | sed 's/ Copyright.*//' || true)
 for tool in jq curl python3; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is needed"
 done
+. scripts/java-home.sh   # jcmd, to read the flags the Lanyard JVM runs with
 
 # The dev stack's OpenBao comes from the project's pinned peers; A needs it.
 . scripts/peers.sh
@@ -89,10 +110,13 @@ fi
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 chmod 700 "$WORK"
+CLK_TCK=$(getconf CLK_TCK)
 
 # --- process bookkeeping ----------------------------------------------------------------------------------
 LANYARD_PID=""
 LAUNCHER_PID=""
+POSTGRES_PID=""   # the dev stack's postmaster
+OPENBAO_PID=""
 PEER_PIDS=()      # "pid:expected-command-substring" of the dev stack's PostgreSQL and OpenBao
 SAMPLER_PID=""
 ATTACK_PID=""
@@ -127,16 +151,18 @@ stop_lanyard() {
       say "stopping leftover $what (pid $pid)"
       if [ "$what" = postgres ]; then kill -INT "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
       for ((i = 0; i < 10; i++)); do alive_as "$pid" "$what" || break; sleep 1; done
-      alive_as "$pid" "$what" && kill -KILL "$pid" 2>/dev/null || true
+      if alive_as "$pid" "$what"; then kill -KILL "$pid" 2>/dev/null || true; fi
     fi
   done
   PEER_PIDS=()
+  POSTGRES_PID=""
+  OPENBAO_PID=""
 }
 
 cleanup() {
   local status=$?
-  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
-  [ -n "$ATTACK_PID" ] && kill "$ATTACK_PID" 2>/dev/null || true
+  if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
+  if [ -n "$ATTACK_PID" ]; then kill "$ATTACK_PID" 2>/dev/null || true; fi
   stop_lanyard
   rm -rf "$WORK"
   exit "$status"
@@ -147,6 +173,38 @@ trap 'exit 143' TERM
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# jvm_info MODE: the Lanyard JVM's command line (configuration values that could be secret replaced) and the flags
+# in effect (jcmd VM.flags: the collector and heap bounds the JVM chose or was given), into $OUT/jvm-MODE.json.
+jvm_info() {
+  local mode=$1 flags
+  flags=$("$JAVA_HOME/bin/jcmd" "$LANYARD_PID" VM.flags 2>/dev/null | sed -n '2,$p' | tr '\n' ' ' || true)
+  python3 - "$LANYARD_PID" "$flags" >"$OUT/jvm-$mode.json" <<'PY'
+import json, re, sys
+pid, flags = sys.argv[1], sys.argv[2].split()
+args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
+args = [a.decode(errors="replace") for a in args]
+jar = args.index("-jar") if "-jar" in args else len(args)
+secret = re.compile(r"password|secret|token|key|credential", re.I)
+def redact(arg):
+    # Lanyard takes secrets by reference ("file:…"); anything else under a secret-looking name is not printed.
+    match = re.match(r"-D([^=]+)=(.*)", arg, re.S)
+    if match and secret.search(match.group(1)) and not match.group(2).startswith("file:"):
+        return f"-D{match.group(1)}=<redacted>"
+    return arg
+environ = dict(e.split(b"=", 1) for e in open(f"/proc/{pid}/environ", "rb").read().split(b"\0") if b"=" in e)
+tool_options = {k: environ[k.encode()].decode(errors="replace")
+                for k in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS") if k.encode() in environ}
+print(json.dumps({
+    "pid": int(pid),
+    "command_line": [redact(a) for a in args],
+    "jvm_options": [a for a in args[1:jar] if not a.startswith("-D")],
+    "system_properties": len([a for a in args[1:jar] if a.startswith("-D")]),
+    "environment_options": tool_options,
+    "flags_in_effect": flags,
+}))
+PY
 }
 
 # start_lanyard MODE: starts the dev stack with that audit mode and reads .cache/dev/stack.json.
@@ -186,10 +244,11 @@ start_lanyard() {
     fi
     sleep 1
   done
-  # RSS and CPU are sampled from this pid: the Lanyard JVM itself, not the launcher or a wrapper shell.
+  # RSS and CPU are read from this pid: the Lanyard JVM itself, not the launcher or a wrapper shell.
   local child
   for child in $(ps -o pid= --ppid "$LAUNCHER_PID"); do
     alive_as "$child" quarkus-run.jar && LANYARD_PID=$child
+    alive_as "$child" "bao server" && OPENBAO_PID=$child
   done
   [ -n "$LANYARD_PID" ] || { say "no Lanyard JVM under the launcher (pid $LAUNCHER_PID)"; return 1; }
   [ -f "$DEV_DIR/stack.json" ] || { say "Lanyard is ready but $DEV_DIR/stack.json is missing"; return 1; }
@@ -199,15 +258,22 @@ start_lanyard() {
   PGPORT=$(jq -r '.postgres_port // empty' "$DEV_DIR/stack.json")
   PGDATABASE=$(jq -r '.postgres_database // empty' "$DEV_DIR/stack.json")
   OPENBAO=$(jq -r '.openbao_address // empty' "$DEV_DIR/stack.json")
-  [ -n "$PGPORT" ] && [ -n "$PGDATABASE" ] || { say "stack.json names no embedded PostgreSQL"; return 1; }
-  [ -n "$OPENBAO" ] || { say "stack.json names no OpenBao dev server (is .cache/venv/bin/bao installed?)"; return 1; }
+  if [ -z "$PGPORT" ] || [ -z "$PGDATABASE" ]; then say "stack.json names no embedded PostgreSQL"; return 1; fi
+  if [ -z "$OPENBAO" ] || [ -z "$OPENBAO_PID" ]; then
+    say "stack.json names no OpenBao dev server (is .cache/venv/bin/bao installed?)"
+    return 1
+  fi
   OPENBAO_TOKEN=$(cat "$(jq -r '.openbao_token_file' "$DEV_DIR/stack.json")")
-  local pid
-  pid=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
-  [ -n "$pid" ] && PEER_PIDS+=("$pid:postgres")
-  for pid in $(ps -o pid= --ppid "$LAUNCHER_PID"); do
-    alive_as "$pid" bao && PEER_PIDS+=("$pid:bao")
-  done
+  # psql reads the superuser's password from an owner-only file, never from its command line.
+  ( umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PGPORT" "$(cat "$(jq -r '.postgres_superuser_password_file' "$DEV_DIR/stack.json")")" >"$WORK/pgpass" )
+  export PGPASSFILE=$WORK/pgpass
+  POSTGRES_PID=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
+  if [ -z "$POSTGRES_PID" ] || ! alive_as "$POSTGRES_PID" postgres; then
+    say "no PostgreSQL postmaster in $DEV_DIR/postgres/postmaster.pid"
+    return 1
+  fi
+  PEER_PIDS+=("$POSTGRES_PID:postgres" "$OPENBAO_PID:bao")
+  jvm_info "$mode"
   return 0
 }
 
@@ -220,63 +286,226 @@ db_snapshot() {
   psql_q "select (select count(*) from audit_event), (select xact_commit from pg_stat_database where datname = current_database())"
 }
 
-# attack NAME TARGETS RATE DURATION: one vegeta run; RATE 0 means closed loop with $CONCURRENCY workers.
-attack() {
-  local name=$1 targets=$2 rate=$3 duration=$4 args
-  if [ "$rate" = 0 ]; then
-    args=(-rate=0 -workers="$CONCURRENCY" -max-workers="$CONCURRENCY")
-  else
-    args=(-rate="$rate/1s")
-  fi
-  # -max-body=0: response bodies (the secret) are neither kept nor written to the results file.
-  "$VEGETA" attack -format=http -targets="$targets" -duration="${duration}s" -timeout=30s -keepalive=true \
-    -max-body=0 "${args[@]}" >"$WORK/$name.bin" &
-  ATTACK_PID=$!
-  wait "$ATTACK_PID"
-  ATTACK_PID=""
-  "$VEGETA" report -type=json "$WORK/$name.bin" >"$OUT/$name.json"
-  rm -f "$WORK/$name.bin"
+# cpu_snapshot: CPU seconds each measured process has accounted for so far, as JSON. For each root (the Lanyard
+# JVM, the PostgreSQL postmaster, OpenBao), every live process of its tree counts utime+stime+cutime+cstime: the
+# postmaster's cutime/cstime hold the backends that have exited (reaped), each live backend its own utime+stime.
+# Also each Lanyard JVM thread's utime+stime, by thread id and name.
+cpu_snapshot() {
+  python3 - lanyard "$LANYARD_PID" postgres "$POSTGRES_PID" openbao "$OPENBAO_PID" <<'PY'
+import json, os, sys
+ticks = os.sysconf("SC_CLK_TCK")
+processes = {}
+for entry in os.listdir("/proc"):
+    if not entry.isdigit():
+        continue
+    try:
+        with open(f"/proc/{entry}/stat") as stat:
+            fields = stat.read()
+    except OSError:
+        continue  # exited while we looked
+    rest = fields[fields.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
+    processes[int(entry)] = (int(rest[1]), sum(int(f) for f in rest[11:15]))  # ppid; utime stime cutime cstime
+children = {}
+for pid, (ppid, _) in processes.items():
+    children.setdefault(ppid, []).append(pid)
+def tree(root):
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in processes:
+            total += processes[pid][1]
+            todo.extend(children.get(pid, []))
+    return total / ticks
+names, roots = sys.argv[1::2], sys.argv[2::2]
+snapshot = {name: tree(int(root)) for name, root in zip(names, roots)}
+# The Lanyard JVM's threads by id, with their names: its JIT compiler and GC threads are told apart by name.
+threads = {}
+for tid in os.listdir(f"/proc/{roots[0]}/task"):
+    try:
+        with open(f"/proc/{roots[0]}/task/{tid}/stat") as stat:
+            fields = stat.read()
+    except OSError:
+        continue
+    rest = fields[fields.rindex(")") + 2:].split()
+    threads[tid] = [fields[fields.index("(") + 1:fields.rindex(")")], (int(rest[11]) + int(rest[12])) / ticks]
+snapshot["lanyard_threads"] = threads
+print(json.dumps(snapshot))
+PY
 }
 
-ok_count() { jq '[.status_codes // {} | to_entries[] | select(.key | startswith("2")) | .value] | add // 0' "$OUT/$1.json"; }
-req_count() { jq '.requests' "$OUT/$1.json"; }
+# jq: the CPU the Lanyard JVM's JIT compiler threads and GC threads (G1's, ZGC's, Shenandoah's, and the VM thread,
+# which runs the serial collector) took between two snapshots, over the threads alive at both.
+# shellcheck disable=SC2016 # jq's own variables, expanded by jq
+THREAD_SPLIT='def thread_split($before; $after):
+  [$after.lanyard_threads | to_entries[] | select($before.lanyard_threads[.key] != null)
+   | {name: .value[0], s: (.value[1] - $before.lanyard_threads[.key][1])}]
+  | {jit: (map(select(.name | test("^C[12] CompilerThre"))) | map(.s) | add // 0),
+     gc: (map(select(.name | test("^(GC Thread|G1 |VM Thread|Z[A-Z]|Shenandoah)"))) | map(.s) | add // 0)};'
+
+# REAPED_TICKS: the CPU of this shell's waited-for children (its cutime + cstime), read without forking, so the
+# difference around one load-generator run is that generator's own CPU.
+REAPED_TICKS=0
+read_reaped_ticks() {
+  local line fields
+  read -r line <"/proc/$$/stat"
+  read -r -a fields <<<"${line##*) }"
+  REAPED_TICKS=$((fields[13] + fields[14]))
+}
+
+# --- targets and load generators ------------------------------------------------------------------------------
+declare -A TARGET_URL TARGET_METHOD
+# target KIND METHOD URL HEADER: a vegeta targets file and a wrk header file for KIND (both hold a token: owner-only).
+target() {
+  local kind=$1 method=$2 url=$3 header=$4
+  TARGET_URL[$kind]=$url
+  TARGET_METHOD[$kind]=$method
+  ( umask 077
+    printf '%s %s\n%s\n\n' "$method" "$url" "$header" >"$WORK/$kind.targets"
+    printf '%s\n' "$header" >"$WORK/$kind.header" )
+}
+
+GEN_SECONDS=0
+# generate NAME KIND GENERATOR RATE DURATION: one load-generator run; RATE 0 is the closed loop (CONCURRENCY
+# connections or workers), any other rate is vegeta's open loop. Leaves the generator's CPU in GEN_SECONDS.
+generate() {
+  local name=$1 kind=$2 gen=$3 rate=$4 duration=$5 before
+  read_reaped_ticks
+  before=$REAPED_TICKS
+  if [ "$gen" = wrk ]; then
+    BENCH_WRK_METHOD=${TARGET_METHOD[$kind]} BENCH_WRK_HEADER_FILE=$WORK/$kind.header \
+      "$WRK" -t1 -c"$CONCURRENCY" -d"${duration}s" --timeout 30s --latency -s "$ROOT/bench/wrk-request.lua" \
+      "${TARGET_URL[$kind]}" >"$OUT/$name.wrk.txt" 2>&1 &
+  else
+    local args=(-rate=0 -workers="$CONCURRENCY" -max-workers="$CONCURRENCY")
+    [ "$rate" = 0 ] || args=(-rate="$rate/1s")
+    # -max-body=0: response bodies (the secret, the credential) are neither kept nor written to the results file.
+    "$VEGETA" attack -format=http -targets="$WORK/$kind.targets" -duration="${duration}s" -timeout=30s \
+      -keepalive=true -max-body=0 "${args[@]}" >"$WORK/$name.bin" &
+  fi
+  ATTACK_PID=$!
+  wait "$ATTACK_PID" || die "$gen failed in run $name (see $OUT/$name.*)"
+  ATTACK_PID=""
+  read_reaped_ticks
+  GEN_SECONDS=$(awk -v t=$((REAPED_TICKS - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  if [ "$gen" = wrk ]; then
+    grep '^WRK_SUMMARY ' "$OUT/$name.wrk.txt" | cut -d' ' -f2- >"$OUT/$name.wrk.json" \
+      || die "wrk printed no summary in run $name (see $OUT/$name.wrk.txt)"
+  else
+    "$VEGETA" report -type=json "$WORK/$name.bin" >"$OUT/$name.vegeta.json"
+    rm -f "$WORK/$name.bin"
+  fi
+}
+
+# The generators' reports in one shape: requests, ok (2xx; wrk: 2xx/3xx), non_2xx, transport_errors, rps (ok per
+# second), p50_ms, p99_ms, duration_s, rate_achieved (vegeta: requests sent per second).
+normalized() { # NAME GENERATOR
+  if [ "$2" = wrk ]; then
+    jq '{requests, ok: (.requests - .errors.status), non_2xx: .errors.status,
+         transport_errors: (.errors.connect + .errors.read + .errors.write + .errors.timeout),
+         duration_s: (.duration_us / 1e6), rps: ((.requests - .errors.status) / (.duration_us / 1e6)),
+         p50_ms: (.latency_us.p50 / 1e3), p99_ms: (.latency_us.p99 / 1e3), rate_achieved: null}' "$OUT/$1.wrk.json"
+  else
+    jq '([.status_codes // {} | to_entries[] | select(.key | startswith("2")) | .value] | add // 0) as $ok
+        | {requests, ok: $ok, non_2xx: ([.status_codes // {} | to_entries[] | select(.key != "0" and (.key | startswith("2") | not)) | .value] | add // 0),
+           transport_errors: (.status_codes["0"] // 0), duration_s: ((.duration + .wait) / 1e9), rps: .throughput,
+           p50_ms: (.latencies["50th"] / 1e6), p99_ms: (.latencies["99th"] / 1e6), rate_achieved: .rate}' "$OUT/$1.vegeta.json"
+  fi
+}
 
 FAILURES=()
 fail_check() { FAILURES+=("$1"); say "CHECK FAILED: $1"; }
 
-# expect_ok URL HEADER: the target answers 200 before it is measured.
+# expect_ok KIND: the target answers 200 before it is measured (for D this is the one issue that reaches OpenBao).
 expect_ok() {
-  local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "$2" "$1" || true)
-  [ "$code" = 200 ] || { fail_check "$1 answered HTTP $code before the benchmark (expected 200)"; return 1; }
+  local kind=$1 code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X "${TARGET_METHOD[$kind]}" \
+    -H @"$WORK/$kind.header" "${TARGET_URL[$kind]}" || true)
+  [ "$code" = 200 ] || { fail_check "$kind: ${TARGET_METHOD[$kind]} ${TARGET_URL[$kind]} answered HTTP $code before the benchmark (expected 200)"; return 1; }
 }
 
-# measured_phase NAME TARGETS RATE WITH_COMMITS: warm-up, then the measured run with audit rows (and, if
-# WITH_COMMITS, commits) read right around it. Writes $OUT/NAME.counts as "rows commits ok requests".
-measured_phase() {
-  local name=$1 targets=$2 rate=$3 with_commits=$4 before after
-  attack "$name-warmup" "$targets" "$rate" "$WARMUP"
+start_rss_sampler() { # NAME: VmRSS (KiB) of the Lanyard JVM every second into $OUT/NAME.rss.kib
+  ( while [ -r "/proc/$LANYARD_PID/status" ]; do
+      awk '/^VmRSS:/ { print $2 }' "/proc/$LANYARD_PID/status" 2>/dev/null || true
+      sleep 1
+    done ) >"$OUT/$1.rss.kib" &
+  SAMPLER_PID=$!
+}
+
+stop_rss_sampler() {
+  kill "$SAMPLER_PID" 2>/dev/null || true
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=""
+}
+
+# measure NAME KIND GENERATOR RATE COUNT_COMMITS: warm-up, then the measured run with CPU, audit rows (and, if
+# COUNT_COMMITS, commits) read right around it, checked, and written to $OUT/NAME.phase.json.
+measure() {
+  local name=$1 kind=$2 gen=$3 rate=$4 with_commits=$5 lanyard=1
+  [ "$kind" = A ] && lanyard=0
+  if [ "$WARMUP" -gt 0 ]; then
+    generate "$name-warmup" "$kind" "$gen" "$rate" "$WARMUP"
+    # wrk stops with up to CONCURRENCY requests in flight, which Lanyard still answers and audits: let them land
+    # before the first reading, so they count in neither the warm-up nor the measured run.
+    [ "$gen" = wrk ] && sleep 1
+  fi
   [ "$with_commits" = 1 ] && sleep "$SETTLE"   # let the warm-up's commits reach pg_stat_database
-  before=$(db_snapshot)
-  attack "$name" "$targets" "$rate" "$DURATION"
-  [ "$with_commits" = 1 ] && sleep "$SETTLE"   # no audit rows are written while idle; commits catch up
-  after=$(db_snapshot)
-  local rows commits ok requests
-  rows=$(( ${after% *} - ${before% *} ))
-  commits=$(( ${after#* } - ${before#* } ))
-  ok=$(ok_count "$name")
-  requests=$(req_count "$name")
-  echo "$rows $commits $ok $requests" >"$OUT/$name.counts"
-  if [ "$ok" -eq 0 ]; then
-    fail_check "phase $name: no 2xx responses (status codes: $(jq -c '.status_codes' "$OUT/$name.json"))"
-  elif [ "$rows" -ne "$ok" ]; then
-    fail_check "phase $name: $rows audit rows written but $ok 2xx responses ($requests requests, status codes $(jq -c '.status_codes' "$OUT/$name.json"))"
+  local db_before="0 0" hwm_since=null cpu_before cpu_after db_after
+  if [ "$lanyard" = 1 ]; then
+    # Writing 5 to clear_refs resets VmHWM to the current RSS, so VmHWM afterwards is this run's peak.
+    if { echo 5 >"/proc/$LANYARD_PID/clear_refs"; } 2>/dev/null; then hwm_since='"run"'; else hwm_since='"start"'; fi
+    start_rss_sampler "$name"
+    db_before=$(db_snapshot)
   fi
-  if [ "$ok" -ne "$requests" ]; then
-    say "phase $name: $((requests - ok)) of $requests responses were not 2xx; see $OUT/$name.json"
+  cpu_before=$(cpu_snapshot)
+  generate "$name" "$kind" "$gen" "$rate" "$DURATION"
+  [ "$gen" = wrk ] && sleep 1   # wrk's uncounted last requests are answered and audited within the reading
+  cpu_after=$(cpu_snapshot)
+  local rss_max=null hwm=null rows=null commits=null
+  if [ "$lanyard" = 1 ]; then
+    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$LANYARD_PID/status")
+    stop_rss_sampler
+    rss_max=$(sort -n "$OUT/$name.rss.kib" | tail -n 1)
+    [ "$with_commits" = 1 ] && sleep "$SETTLE"   # no audit rows are written while idle; commits catch up
+    db_after=$(db_snapshot)
+    rows=$((${db_after% *} - ${db_before% *}))
+    [ "$with_commits" = 1 ] && commits=$((${db_after#* } - ${db_before#* }))
+  fi
+  normalized "$name" "$gen" | jq --arg name "$name" --arg kind "$kind" --arg gen "$gen" --argjson rate "$rate" \
+    --argjson before "$cpu_before" --argjson after "$cpu_after" --argjson generator "$GEN_SECONDS" \
+    --argjson rows "$rows" --argjson commits "$commits" --argjson rss "${rss_max:-null}" --argjson hwm "${hwm:-null}" \
+    --argjson hwm_since "$hwm_since" --argjson connections "$CONCURRENCY" \
+    "$THREAD_SPLIT"'{name: $name, kind: $kind, generator: $gen, connections: $connections,
+      rate_asked: (if $rate == 0 then null else $rate end)} + .
+     + {audit_rows: $rows, commits: $commits,
+        cpu_s: ({lanyard: ($after.lanyard - $before.lanyard), postgres: ($after.postgres - $before.postgres),
+                 openbao: ($after.openbao - $before.openbao), generator: $generator}
+                | map_values(. * 100 | round / 100)),
+        lanyard_threads_cpu_s: (thread_split($before; $after) | map_values(. * 100 | round / 100)),
+        rss_max_kib: $rss, vmhwm_kib: $hwm, vmhwm_since: $hwm_since}' >"$OUT/$name.phase.json"
+  check_phase "$name"
+}
+
+check_phase() { # NAME: the checks that must hold before any figure of the run is printed
+  local name=$1 file=$OUT/$1.phase.json gen requests ok bad rows
+  read -r gen requests ok bad rows < <(jq -r '[.generator, .requests, .ok, (.non_2xx + .transport_errors), (.audit_rows // "none")] | @tsv' "$file")
+  if [ "$ok" -eq 0 ]; then
+    fail_check "phase $name: no 2xx responses ($requests requests; see $OUT/$name.*)"
+    return
+  fi
+  [ "$bad" -eq 0 ] || fail_check "phase $name: $bad of $requests requests got no 2xx answer (non-2xx or transport errors; see $OUT/$name.*)"
+  [ "$rows" = none ] && return
+  if [ "$gen" = wrk ]; then
+    # wrk does not count the requests in flight when it stops (at most one per connection); Lanyard answers and
+    # audits them, so the audit rows may exceed the counted 2xx responses by up to CONCURRENCY, never fall short.
+    if [ "$rows" -lt "$ok" ] || [ "$((rows - ok))" -gt "$CONCURRENCY" ]; then
+      fail_check "phase $name: $rows audit rows for $ok counted 2xx responses (wrk: expected 0 to $CONCURRENCY more rows than responses)"
+    fi
+  elif [ "$rows" -ne "$ok" ]; then
+    fail_check "phase $name: $rows audit rows written but $ok 2xx responses ($requests requests)"
   fi
 }
 
+CHAINS=()
 verify_chain() {
   local label=$1 code
   code=$(curl -s -o "$OUT/verify-$label.json" -w '%{http_code}' --max-time 600 -X POST \
@@ -285,39 +514,76 @@ verify_chain() {
     fail_check "audit chain after $label: POST /v1/audit/verify answered HTTP $code ($(head -c 300 "$OUT/verify-$label.json" 2>/dev/null))"
   elif ! jq -e '.valid == true' "$OUT/verify-$label.json" >/dev/null 2>&1; then
     fail_check "audit chain after $label does not verify: $(head -c 300 "$OUT/verify-$label.json")"
+  else
+    CHAINS+=("$label")
   fi
 }
 
-write_targets() { # file url header (the header holds a token: owner-only file)
-  ( umask 077; printf 'GET %s\n%s\n\n' "$2" "$3" >"$1" )
+# jit_warmup MODE MAX_SECONDS KIND...: rounds of load on each Lanyard target until, in one round, the JVM's JIT
+# compiler threads take under JIT_SETTLED_PCT of its CPU on every target, or MAX_SECONDS of load have passed. On
+# this 2-core machine C2 was still taking half of the JVM's CPU after 10 s of load; measured before it settles,
+# Lanyard's CPU per request and its req/s say more about the compiler than about the hot path. Writes
+# $OUT/jit-MODE.json (seconds of load, the last round's share per target, whether it settled).
+jit_warmup() {
+  local mode=$1 max=$2 kind before after share settled=0 spent=0 shares
+  shift 2
+  if [ "$max" -gt 0 ]; then
+    say "JIT warm-up on $*: ${JIT_ROUND}s rounds until the compiler takes under ${JIT_SETTLED_PCT}% of the JVM's CPU (at most ${max}s, not counted)"
+  fi
+  while [ "$spent" -lt "$max" ]; do
+    settled=1
+    shares={}
+    for kind in "$@"; do
+      before=$(cpu_snapshot)
+      generate "jit-warmup-$kind" "$kind" wrk 0 "$JIT_ROUND"
+      after=$(cpu_snapshot)
+      spent=$((spent + JIT_ROUND))
+      share=$(jq -n --argjson before "$before" --argjson after "$after" "$THREAD_SPLIT"'
+        thread_split($before; $after).jit as $jit | ($after.lanyard - $before.lanyard) as $all
+        | if $all > 0 then $jit / $all * 100 | floor else 0 end')
+      shares=$(jq -c --arg kind "$kind" --argjson share "$share" '. + {($kind): $share}' <<<"$shares")
+      [ "$share" -lt "$JIT_SETTLED_PCT" ] || settled=0
+    done
+    say "JIT warm-up: ${spent}s of load, compiler share of the JVM's CPU in the last round: $shares"
+    [ "$settled" = 1 ] && break
+  done
+  sleep 1   # wrk's stragglers land before the first phase's readings
+  jq -n --argjson seconds "$spent" --argjson max "$max" --argjson shares "${shares:-null}" --argjson settled "$settled" \
+    --argjson pct "$JIT_SETTLED_PCT" \
+    '{load_seconds: $seconds, max_seconds: $max, settled_below_pct: $pct,
+      settled: ($settled == 1 and $max > 0), last_round_jit_pct: $shares}' >"$OUT/jit-$mode.json"
 }
 
-# --- run 1: group commit (A, B, B at half peak) ------------------------------------------------------------
-STARTED=$(date -u +'%Y-%m-%d %H:%M UTC')
+stack_targets() {
+  target A GET "$OPENBAO/v1/secret/data/demo/hello" "X-Vault-Token: $OPENBAO_TOKEN"
+  target B GET "$LANYARD/v1/secrets/openbao/secret/demo/hello" "Authorization: Bearer $DEMO_TOKEN"
+  target D POST "$LANYARD/v1/creds/openbao/database/creds/demo" "Authorization: Bearer $DEMO_TOKEN"
+}
+
+# --- run 1: group commit (A, B, D with each generator; B at half peak) -------------------------------------
+STARTED=$(date -u +'%Y-%m-%d %H:%M:%S UTC')
+START_SECONDS=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+HALF_RATE=null
 if ! start_lanyard group-commit; then
   FAILURES+=("the dev stack did not start (group-commit)")
   stop_lanyard
 else
-  write_targets "$WORK/a.targets" "$OPENBAO/v1/secret/data/demo/hello" "X-Vault-Token: $OPENBAO_TOKEN"
-  write_targets "$WORK/lanyard.targets" "$LANYARD/v1/secrets/openbao/secret/demo/hello" "Authorization: Bearer $DEMO_TOKEN"
-  if expect_ok "$OPENBAO/v1/secret/data/demo/hello" "X-Vault-Token: $OPENBAO_TOKEN" \
-     && expect_ok "$LANYARD/v1/secrets/openbao/secret/demo/hello" "Authorization: Bearer $DEMO_TOKEN"; then
-    say "phase A: direct OpenBao read, closed loop, $CONCURRENCY workers, ${WARMUP}s warm-up + ${DURATION}s"
-    attack A-warmup "$WORK/a.targets" 0 "$WARMUP"
-    attack A "$WORK/a.targets" 0 "$DURATION"
-
-    say "phase B: Lanyard (group-commit audit), closed loop, $CONCURRENCY workers, ${WARMUP}s warm-up + ${DURATION}s; sampling RSS"
-    ( while kill -0 "$LANYARD_PID" 2>/dev/null; do ps -o rss= -p "$LANYARD_PID" || true; sleep 1; done ) >"$OUT/rss-B.kib" 2>/dev/null &
-    SAMPLER_PID=$!
-    measured_phase B "$WORK/lanyard.targets" 0 1
-    kill "$SAMPLER_PID" 2>/dev/null || true
-    wait "$SAMPLER_PID" 2>/dev/null || true
-    SAMPLER_PID=""
-
-    HALF_RATE=$(jq '(.throughput / 2) | floor' "$OUT/B.json")
-    [ "$HALF_RATE" -ge 1 ] || HALF_RATE=1
-    say "phase B/2: Lanyard (group-commit audit) at a constant rate of half B's peak, ${WARMUP}s warm-up + ${DURATION}s"
-    measured_phase B-half "$WORK/lanyard.targets" "$HALF_RATE" 0
+  stack_targets
+  # D's first request issues the credential at OpenBao; every later one, same caller, is served from the cache.
+  if expect_ok A && expect_ok B && expect_ok D; then
+    jit_warmup group-commit "$JIT_WARMUP" B D
+    for gen in wrk vegeta; do
+      say "phase A ($gen): direct OpenBao read, closed loop, $CONCURRENCY connections, ${WARMUP}s warm-up + ${DURATION}s"
+      measure "A-$gen" A "$gen" 0 0
+      say "phase B ($gen): Lanyard cache hit, group-commit audit, ${WARMUP}s warm-up + ${DURATION}s"
+      measure "B-$gen" B "$gen" 0 "$([ "$gen" = vegeta ] && echo 1 || echo 0)"
+      say "phase D ($gen): Lanyard cached credential (POST /v1/creds), ${WARMUP}s warm-up + ${DURATION}s"
+      measure "D-$gen" D "$gen" 0 0
+    done
+    HALF_RATE=$(jq -s '[.[].rps] | max / 2 | floor | if . < 1 then 1 else . end' "$OUT/B-wrk.phase.json" "$OUT/B-vegeta.phase.json")
+    say "phase B/2 (vegeta): B at a constant $HALF_RATE/s, half of B's higher peak, ${WARMUP}s warm-up + ${DURATION}s"
+    measure B-half B vegeta "$HALF_RATE" 0
   fi
   verify_chain group-commit
   say "stopping the dev stack"
@@ -325,14 +591,17 @@ else
 fi
 
 # --- run 2: per-request (C) ---------------------------------------------------------------------------------
-if ! start_lanyard per-request; then
+if [ "$SKIP_PER_REQUEST" = 1 ]; then
+  say "phase C skipped (BENCH_SKIP_PER_REQUEST=1)"
+elif ! start_lanyard per-request; then
   FAILURES+=("the dev stack did not start (per-request)")
   stop_lanyard
 else
-  write_targets "$WORK/lanyard.targets" "$LANYARD/v1/secrets/openbao/secret/demo/hello" "Authorization: Bearer $DEMO_TOKEN"
-  if expect_ok "$LANYARD/v1/secrets/openbao/secret/demo/hello" "Authorization: Bearer $DEMO_TOKEN"; then
-    say "phase C: Lanyard (per-request audit), closed loop, $CONCURRENCY workers, ${WARMUP}s warm-up + ${DURATION}s"
-    measured_phase C "$WORK/lanyard.targets" 0 1
+  stack_targets
+  if expect_ok B; then
+    jit_warmup per-request "$((JIT_WARMUP < 30 ? JIT_WARMUP : 30))" B
+    say "phase C (vegeta): Lanyard cache hit, per-request audit, ${WARMUP}s warm-up + ${DURATION}s"
+    measure C B vegeta 0 1
   fi
   verify_chain per-request
   say "stopping the dev stack"
@@ -340,14 +609,30 @@ else
 fi
 
 # --- verdict ------------------------------------------------------------------------------------------------
+PHASES=(A-wrk B-wrk D-wrk A-vegeta B-vegeta D-vegeta B-half)
+[ "$SKIP_PER_REQUEST" = 1 ] || PHASES+=(C)
 if [ "${#FAILURES[@]}" -eq 0 ]; then
-  for name in A B B-half C; do
-    [ -f "$OUT/$name.json" ] || FAILURES+=("phase $name did not run")
+  for name in "${PHASES[@]}"; do
+    [ -f "$OUT/$name.phase.json" ] || FAILURES+=("phase $name did not run")
   done
 fi
+jq -n --arg started "$STARTED" --argjson seconds $((SECONDS - START_SECONDS)) --argjson cpus "$(nproc)" \
+  --arg load_start "$LOAD_START" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --arg wrk "$WRK_VERSION" --arg vegeta "vegeta $VEGETA_VERSION" \
+  --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson jit_warmup "$JIT_WARMUP" \
+  --argjson concurrency "$CONCURRENCY" \
+  --argjson half_rate "$HALF_RATE" --argjson skip_c "$SKIP_PER_REQUEST" --arg out "$OUT" \
+  --args '{started: $started, wall_seconds: $seconds, cpus: $cpus, load_average_start: $load_start,
+           load_average_end: $load_end, generators: {wrk: $wrk, vegeta: $vegeta},
+           settings: {duration_s: $duration, warmup_s: $warmup, jit_warmup_max_s: $jit_warmup, concurrency: $concurrency, per_request_skipped: ($skip_c == 1)},
+           half_rate_asked: $half_rate, out: $out,
+           checks: {passed: ($ARGS.positional | length == 0), failures: $ARGS.positional}}' \
+  "${FAILURES[@]}" >"$OUT/run.json"
+jq -n '$ARGS.positional' --args "${CHAINS[@]}" >"$OUT/chains.json"
 if [ "${#FAILURES[@]}" -gt 0 ]; then
+  jq '{run: .}' "$OUT/run.json" >"$OUT/summary.json"
   {
-    echo "Audit throughput benchmark FAILED its checks; no figures are reported."
+    echo "Hot-path benchmark FAILED its checks; no figures are reported."
     printf '  - %s\n' "${FAILURES[@]}"
     echo "Logs and raw reports: $OUT"
   } >&2
@@ -355,68 +640,4 @@ if [ "${#FAILURES[@]}" -gt 0 ]; then
 fi
 
 # --- figures --------------------------------------------------------------------------------------------------
-rps() { jq '.throughput' "$OUT/$1.json"; }
-ms() { jq --arg q "$2" '.latencies[$q] / 1e6' "$OUT/$1.json"; }
-counts() { cat "$OUT/$1.counts"; }
-
-read -r B_ROWS B_COMMITS B_OK B_REQ < <(counts B)
-read -r H_ROWS _ H_OK H_REQ < <(counts B-half)
-read -r C_ROWS C_COMMITS C_OK C_REQ < <(counts C)
-A_REQ=$(req_count A) A_OK=$(ok_count A)
-RSS_KIB=$(sort -n "$OUT/rss-B.kib" | tail -n 1)
-HALF_ACHIEVED=$(jq '.rate' "$OUT/B-half.json")
-
-awk -v a_rps="$(rps A)" -v b_rps="$(rps B)" -v c_rps="$(rps C)" -v h_rps="$(rps B-half)" \
-    -v a50="$(ms A 50th)" -v a99="$(ms A 99th)" -v b50="$(ms B 50th)" -v b99="$(ms B 99th)" \
-    -v c50="$(ms C 50th)" -v c99="$(ms C 99th)" -v h50="$(ms B-half 50th)" -v h99="$(ms B-half 99th)" \
-    -v a_bad=$((A_REQ - A_OK)) -v b_bad=$((B_REQ - B_OK)) -v c_bad=$((C_REQ - C_OK)) -v h_bad=$((H_REQ - H_OK)) \
-    -v b_ok="$B_OK" -v c_ok="$C_OK" -v b_rows="$B_ROWS" -v b_commits="$B_COMMITS" -v c_rows="$C_ROWS" -v c_commits="$C_COMMITS" -v h_rows="$H_ROWS" \
-    -v half_rate="$HALF_RATE" -v half_achieved="$HALF_ACHIEVED" -v rss_kib="$RSS_KIB" \
-    -v conc="$CONCURRENCY" -v dur="$DURATION" -v warm="$WARMUP" -v started="$STARTED" \
-    -v cpus="$(nproc)" -v vegeta="vegeta $VEGETA_VERSION" -v out="$OUT" '
-function per_commit(rows, commits) { return commits > 0 ? sprintf("%.1f", rows / commits) : "n/a" }
-function target_min(value, min,    d) {
-  d = value - min
-  return sprintf("%s, margin %+.2f (%+.0f%% of target)", d >= 0 ? "met" : "MISSED", d, d / min * 100)
-}
-function target_max(value, max, unit,    d) {
-  d = max - value
-  if (d >= 0) return sprintf("met, %.2f%s under (%.0f%% below target)", d, unit, d / max * 100)
-  return sprintf("MISSED, %.2f%s over (%.0f%% above target)", -d, unit, -d / max * 100)
-}
-BEGIN {
-  printf "Lanyard audit throughput, %s, %d CPUs, load generator %s\n", started, cpus, vegeta
-  printf "Closed loop: %d workers, %d s measured after %d s warm-up, the same for A, B and C.\n\n", conc, dur, warm
-  printf "%-48s %10s %9s %9s %8s %12s\n", "phase", "req/s", "p50 ms", "p99 ms", "non-2xx", "rows/commit"
-  printf "%-48s %10.1f %9.2f %9.2f %8d %12s\n", "A   OpenBao KV v2 read, direct", a_rps, a50, a99, a_bad, "-"
-  printf "%-48s %10.1f %9.2f %9.2f %8d %12s\n", "B   Lanyard cache hit, audit group-commit", b_rps, b50, b99, b_bad, per_commit(b_rows, b_commits)
-  printf "%-48s %10.1f %9.2f %9.2f %8d %12s\n", "C   Lanyard cache hit, audit per-request", c_rps, c50, c99, c_bad, per_commit(c_rows, c_commits)
-  printf "%-48s %10.1f %9.2f %9.2f %8d %12s\n", sprintf("B/2 B at constant %d/s (half B peak)", half_rate), h_rps, h50, h99, h_bad, "-"
-  printf "\nreq/s = successful responses per second. rows/commit = audit rows written / commits on database \"lanyard\"\n"
-  printf "during the measured run: B %d rows / %d commits, C %d rows / %d commits. pg_stat_database.xact_commit\n", b_rows, b_commits, c_rows, c_commits
-  printf "counts ALL commits on that database (Lanyard, its health checks, checkpoints, this script), not only audit writes.\n"
-  if (half_achieved < half_rate * 0.98)
-    printf "Note: the constant-rate run reached only %.1f/s of the %d/s asked for; its p99 is not at half peak.\n", half_achieved, half_rate
-  b_over_a = a_rps > 0 ? b_rps / a_rps : 0
-  b_over_c = c_rps > 0 ? b_rps / c_rps : 0
-  rss_mib = rss_kib / 1024
-  printf "\nRatios and targets (reported, not enforced)\n"
-  printf "  %-40s %9.2f   target >= 3       %s\n", "B/A  throughput, Lanyard vs OpenBao", b_over_a, target_min(b_over_a, 3)
-  printf "  %-40s %9.2f   target >= 5       %s\n", "B/C  throughput, group vs per-request", b_over_c, target_min(b_over_c, 5)
-  printf "  %-40s %9.2f   target <= 10 ms   %s\n", "p99 of B at half peak (ms)", h99, target_max(h99, 10, " ms")
-  printf "  %-40s %9.1f   target <= 400 MiB %s\n", "Lanyard RSS, max during B (MiB)", rss_mib, target_max(rss_mib, 400, " MiB")
-  printf "\nChecks passed: audit rows = 2xx responses in B (%d), B/2 (%d) and C (%d); the audit chain verifies\n", b_rows, h_rows, c_rows
-  printf "after each run (POST /v1/audit/verify: \"valid\": true).\n"
-  # Per-request mode commits each audit row on its own, so C shows how many other commits a request makes.
-  if (c_ok > 0 && c_commits >= c_rows) {
-    other = (c_commits - c_rows) / c_ok
-    b_audit_commits = b_commits - other * b_ok
-    if (other >= 0.05 && b_audit_commits > 0)
-      printf "C made %.2f non-audit commits per request; if B makes as many, B wrote about %.1f audit rows per audit commit (estimate).\n", other, b_rows / b_audit_commits
-  }
-  if (b_commits > 0 && c_commits > 0 && b_rows / b_commits <= 1.2 * c_rows / c_commits)
-    printf "Warning: B wrote no more audit rows per commit than C; group commit does not seem to be in effect.\n"
-  if (c_commits > 0 && c_rows / c_commits > 1.2)
-    printf "Warning: C wrote more than one audit row per commit; per-request mode does not seem to be in effect.\n"
-  printf "Raw reports and logs: %s\n", out
-}'
+python3 bench/audit-throughput-report.py "$OUT" "$QUERIES_RESULT"
