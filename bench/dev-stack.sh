@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables it sets are read by the script that sources it
 # Sourced by the benchmarks: starts the dev stack (scripts/run.sh: embedded PostgreSQL, an OpenBao dev server,
 # Lanyard) on a free loopback port, reads where everything runs from .cache/dev/stack.json, and stops it again,
 # peers included. The caller sets ROOT (the checkout) and may set READY_TIMEOUT (seconds, default 120); Lanyard's
@@ -101,7 +102,7 @@ dev_stack_stop() {
       dev_stack_say "stopping leftover $what (pid $pid)"
       if [ "$what" = postgres ]; then kill -INT "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
       for ((i = 0; i < 10; i++)); do dev_stack_alive_as "$pid" "$what" || break; sleep 1; done
-      dev_stack_alive_as "$pid" "$what" && kill -KILL "$pid" 2>/dev/null || true
+      if dev_stack_alive_as "$pid" "$what"; then kill -KILL "$pid" 2>/dev/null || true; fi
     fi
   done
   DEV_STACK_PEERS=()

@@ -84,7 +84,9 @@ for mode in $MODES; do
   # The configured lifetime is in force: a read answers ttl = TTL (less the second it may have rounded down).
   ttl=$(curl -sf --max-time 10 -H "Authorization: Bearer $(cat "$DEMO_TOKEN_FILE")" \
     "$LANYARD/v1/secrets/openbao/secret/demo/hello" | jq '.ttl') || die "the demo secret could not be read through Lanyard"
-  [ "$ttl" -ge $((${TTL%s} - 1)) ] && [ "$ttl" -le "${TTL%s}" ] || die "Lanyard answered ttl $ttl, not the $TTL asked for"
+  if [ "$ttl" -lt $((${TTL%s} - 1)) ] || [ "$ttl" -gt "${TTL%s}" ]; then
+    die "Lanyard answered ttl $ttl, not the $TTL asked for"
+  fi
   FLEET_OPENBAO=$OPENBAO FLEET_OPENBAO_TOKEN_FILE=$OPENBAO_TOKEN_FILE FLEET_SCOPES=$SCOPES \
     "$JAVA_HOME/bin/java" bench/FleetSimulation.java seed >&2
   say "running the fleet: $mode"
