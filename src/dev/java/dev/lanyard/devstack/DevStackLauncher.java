@@ -30,7 +30,10 @@ public final class DevStackLauncher {
         Path jar = Path.of(System.getenv().getOrDefault("LANYARD_APP_JAR", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         int port = Integer.parseInt(System.getenv().getOrDefault("LANYARD_PORT", "8200"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String javaOptions = System.getenv().getOrDefault("LANYARD_JAVA_OPTS", "");
+        // The JVM settings the service ships with (as the container starts it), then the caller's additions.
+        Path jvmOptions = Path.of(System.getenv().getOrDefault("LANYARD_JVM_OPTIONS", "src/main/jvm/jvm.options"));
+        String javaOptions = (Files.isRegularFile(jvmOptions) ? "@" + jvmOptions.toAbsolutePath() + " " : "")
+                + System.getenv().getOrDefault("LANYARD_JAVA_OPTS", "");
 
         step("starting PostgreSQL and " + (OpenBaoDevServer.findBinary().isPresent() ? "OpenBao" : "the local store")
                 + " in " + directory);
