@@ -1,44 +1,67 @@
 #!/usr/bin/env bash
-# Profiles Lanyard under phase B's load (cache hit, group-commit audit) with JDK Flight Recorder and prints
-# where its CPU samples went, aggregated by top frame and by Lanyard/library package.
+# Profiles Lanyard under phase B's load (audited cache hit, group-commit audit) with JDK Flight Recorder, after the
+# JIT has settled, and prints where the Lanyard JVM's CPU samples went: by layer (the nearest frame that is not the
+# JDK's) and by top frame. LANYARD_APP_JAR profiles another build (for a before/after pair); WARMUP (60 s) and
+# DURATION (20 s) set the phases. The recording is kept under .cache/bench/profile-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-home.sh
-DURATION="${DURATION:-20s}"; WORKERS="${WORKERS:-32}"
-VEGETA="${VEGETA:-.cache/bin/vegeta}"
-[ -x "$VEGETA" ] || GOBIN="$PWD/.cache/bin" go install github.com/tsenart/vegeta/v12@v12.12.0
+WARMUP="${WARMUP:-60}"; DURATION="${DURATION:-20}"; CONNECTIONS="${CONNECTIONS:-32}"
+command -v wrk >/dev/null || { echo "profile: wrk is needed (apt-get install wrk)" >&2; exit 2; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-OUT=".cache/bench/profile-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$OUT"
-LANYARD_JAVA_OPTS="-XX:StartFlightRecording=filename=$OUT/lanyard.jfr,settings=profile,dumponexit=true" \
-  LANYARD_PORT="$PORT" scripts/run.sh > "$OUT/lanyard.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
+OUT="$PWD/.cache/bench/profile-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$OUT"
+rm -f .cache/dev/stack.json
+LANYARD_PORT="$PORT" scripts/run.sh > "$OUT/lanyard.log" 2>&1 &
+LAUNCHER=$!
+trap 'kill -TERM $LAUNCHER 2>/dev/null || true; wait $LAUNCHER 2>/dev/null || true' EXIT
 for _ in $(seq 240); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-TARGET="GET http://127.0.0.1:$PORT/v1/secrets/openbao/secret/demo/hello
-Authorization: Bearer $(cat .cache/dev/demo-token)"
-echo "$TARGET" | "$VEGETA" attack -rate=0 -max-workers="$WORKERS" -workers="$WORKERS" -duration="$DURATION" \
-  | "$VEGETA" report -type=text | head -8
-kill -TERM $PID; wait $PID || true
-trap - EXIT
-"$JAVA_HOME/bin/jfr" print --events jdk.ExecutionSample "$OUT/lanyard.jfr" > "$OUT/samples.txt"
+JVM=""
+for child in $(ps -o pid= --ppid "$LAUNCHER"); do
+  tr '\0' ' ' <"/proc/$child/cmdline" | grep -q quarkus-run.jar && JVM=$child
+done
+[ -n "$JVM" ] || { echo "profile: no Lanyard JVM under the launcher; see $OUT/lanyard.log" >&2; exit 1; }
+URL="http://127.0.0.1:$PORT/v1/secrets/openbao/secret/demo/hello"
+AUTH="Authorization: Bearer $(cat .cache/dev/demo-token)"
+echo "warming up for ${WARMUP}s (the JIT compiles the hot path; not recorded)" >&2
+wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$AUTH" "$URL" >/dev/null
+"$JAVA_HOME/bin/jcmd" "$JVM" JFR.start name=hot settings=profile filename="$OUT/lanyard.jfr" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "$AUTH" "$URL" | grep -E 'Requests/sec|Non-2xx' || true
+"$JAVA_HOME/bin/jcmd" "$JVM" JFR.stop name=hot >/dev/null
+"$JAVA_HOME/bin/jfr" print --stack-depth 96 --events jdk.ExecutionSample "$OUT/lanyard.jfr" > "$OUT/samples.txt"
 python3 - "$OUT/samples.txt" <<'PY'
-import re, sys, collections
-text = open(sys.argv[1]).read()
-samples = text.split("jdk.ExecutionSample")
-top, pkg = collections.Counter(), collections.Counter()
-for s in samples[1:]:
-    frames = re.findall(r'^\s+([\w.$<>]+)\(', s, re.M)
-    if not frames: continue
+import collections, re, sys
+LAYERS = [("lanyard", "dev.lanyard."), ("REST layer (resteasy)", "org.jboss.resteasy"),
+          ("context propagation", "io.smallrye.context"), ("CDI (arc)", "io.quarkus.arc"),
+          ("metrics (micrometer)", "io.micrometer"), ("metrics (quarkus)", "io.quarkus.micrometer"),
+          ("vert.x web router", "io.vertx.ext.web"), ("pg client", "io.vertx.pgclient"), ("sql client", "io.vertx.sqlclient"),
+          ("jackson", "com.fasterxml.jackson"), ("opentelemetry", "io.opentelemetry"), ("mutiny", "io.smallrye.mutiny"),
+          ("vert.x core", "io.vertx.core"), ("netty (I/O)", "io.netty"), ("quarkus http", "io.quarkus.vertx.http"),
+          ("quarkus other", "io.quarkus"), ("logging", "org.jboss.log"), ("bouncycastle", "org.bouncycastle")]
+samples = open(sys.argv[1]).read().split("jdk.ExecutionSample")[1:]
+layers, lanyard, top = collections.Counter(), collections.Counter(), collections.Counter()
+for sample in samples:
+    frames = re.findall(r"^\s+([\w.$<>/]+)\(", sample, re.M)
+    if not frames:
+        continue
     top[frames[0]] += 1
-    owner = next((f for f in frames if f.startswith("dev.lanyard")), None)
-    first = frames[0]
-    area = ("lanyard: " + ".".join(owner.split(".")[:3])) if owner else ".".join(first.split(".")[:3])
-    pkg[area] += 1
-total = sum(top.values())
+    layer = None
+    for frame in frames:
+        layer = next((name for name, prefix in LAYERS if frame.startswith(prefix)), None)
+        if layer:
+            if layer == "lanyard":
+                lanyard[frame.rsplit(".", 1)[0].replace("dev.lanyard.", "")] += 1
+            break
+    layers[layer or "JDK only"] += 1
+total = sum(layers.values())
 print(f"\n{total} CPU samples in Lanyard's JVM")
-print("\nby area (first Lanyard frame on the stack, else the top frame's package):")
-for k, v in pkg.most_common(15): print(f"  {100*v/total:5.1f}%  {k}")
+print("\nby layer (the nearest frame that is not the JDK's):")
+for name, n in layers.most_common():
+    print(f"  {100 * n / total:5.1f}%  {name}")
+print("\nLanyard's own classes among them:")
+for name, n in lanyard.most_common(12):
+    print(f"  {100 * n / total:5.1f}%  {name}")
 print("\ntop frames:")
-for k, v in top.most_common(15): print(f"  {100*v/total:5.1f}%  {k}")
+for name, n in top.most_common(12):
+    print(f"  {100 * n / total:5.1f}%  {name}")
 PY
 echo "recording: $OUT/lanyard.jfr"
