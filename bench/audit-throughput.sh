@@ -43,7 +43,6 @@ READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120}
 SKIP_PER_REQUEST=${BENCH_SKIP_PER_REQUEST:-0}
 VEGETA_VERSION=v12.12.0
 OUT=${BENCH_OUT:-$ROOT/.cache/bench/$(date -u +%Y%m%dT%H%M%SZ)}
-DEV_DIR=$ROOT/.cache/dev
 QUERIES_RESULT=$ROOT/bench/results/audit-queries-latest.txt
 
 for var in DURATION WARMUP JIT_WARMUP CONCURRENCY SETTLE READY_TIMEOUT; do
@@ -101,11 +100,10 @@ else
   [ -f "$BENCH_APP_DIR/quarkus-run.jar" ] || die "BENCH_APP_DIR=$BENCH_APP_DIR has no quarkus-run.jar"
 fi
 
-# The dev stack lives in .cache/dev and wipes its PostgreSQL directory on start: never run beside another one.
-RUNNING_PG=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
-if [ -n "$RUNNING_PG" ] && [ -r "/proc/$RUNNING_PG/cmdline" ] && tr '\0' ' ' <"/proc/$RUNNING_PG/cmdline" | grep -q postgres; then
-  die "a dev stack (PostgreSQL pid $RUNNING_PG) is already running from $DEV_DIR; stop it (scripts/run.sh) first"
-fi
+# Starting and stopping the dev stack (and its leftover peers) is shared with the other benchmarks.
+. bench/dev-stack.sh
+DEV_DIR=$DEV_STACK_DIR
+dev_stack_running && die "a dev stack is already running from $DEV_DIR; stop it (scripts/run.sh) first"
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
@@ -113,48 +111,13 @@ chmod 700 "$WORK"
 CLK_TCK=$(getconf CLK_TCK)
 
 # --- process bookkeeping ----------------------------------------------------------------------------------
-LANYARD_PID=""
-LAUNCHER_PID=""
 POSTGRES_PID=""   # the dev stack's postmaster
 OPENBAO_PID=""
-PEER_PIDS=()      # "pid:expected-command-substring" of the dev stack's PostgreSQL and OpenBao
 SAMPLER_PID=""
 ATTACK_PID=""
 
-alive_as() { # pid substring: is pid alive and still that program?
-  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
-
 stop_lanyard() {
-  [ -n "$LAUNCHER_PID" ] || return 0
-  local i
-  # SIGTERM to the launcher: its shutdown hook stops Lanyard (which signs its final checkpoint), then the peers.
-  if kill -0 "$LAUNCHER_PID" 2>/dev/null; then
-    kill -TERM "$LAUNCHER_PID" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do
-      kill -0 "$LAUNCHER_PID" 2>/dev/null || break
-      sleep 1
-    done
-    if kill -0 "$LAUNCHER_PID" 2>/dev/null; then
-      say "the launcher (pid $LAUNCHER_PID) did not stop in 60 s; killing it and Lanyard"
-      kill -KILL "$LANYARD_PID" "$LAUNCHER_PID" 2>/dev/null || true
-    fi
-  fi
-  wait "$LAUNCHER_PID" 2>/dev/null || true
-  LAUNCHER_PID=""
-  LANYARD_PID=""
-  # The shutdown hook stops PostgreSQL and OpenBao; whatever survived (a killed JVM) is stopped here.
-  local entry pid what
-  for entry in "${PEER_PIDS[@]}"; do
-    pid=${entry%%:*} what=${entry#*:}
-    if alive_as "$pid" "$what"; then
-      say "stopping leftover $what (pid $pid)"
-      if [ "$what" = postgres ]; then kill -INT "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
-      for ((i = 0; i < 10; i++)); do alive_as "$pid" "$what" || break; sleep 1; done
-      if alive_as "$pid" "$what"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    fi
-  done
-  PEER_PIDS=()
+  dev_stack_stop
   POSTGRES_PID=""
   OPENBAO_PID=""
 }
@@ -170,10 +133,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # jvm_info MODE: the Lanyard JVM's command line (configuration values that could be secret replaced) and the flags
 # in effect (jcmd VM.flags: the collector and heap bounds the JVM chose or was given), into $OUT/jvm-MODE.json.
@@ -207,50 +166,17 @@ print(json.dumps({
 PY
 }
 
-# start_lanyard MODE: starts the dev stack with that audit mode and reads .cache/dev/stack.json.
+# start_lanyard MODE: starts the dev stack with that audit mode and reads .cache/dev/stack.json. LANYARD_PID (from
+# bench/dev-stack.sh) is the Lanyard JVM itself, whose CPU and RSS are measured, not the launcher.
 start_lanyard() {
-  local mode=$1 port log running
-  # The dev stack lives in .cache/dev and wipes its PostgreSQL directory on start: never under a running one.
-  running=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
-  if [ -n "$running" ] && alive_as "$running" postgres; then
-    say "a dev stack (PostgreSQL pid $running) is already running from $DEV_DIR; stop it (scripts/run.sh) first"
-    return 1
-  fi
-  port=$(free_port)
-  log=$OUT/lanyard-$mode.log
-  rm -f "$DEV_DIR/stack.json"
-  say "starting the dev stack with lanyard.audit.mode=$mode on port $port (log: $log)"
-  # run.sh execs the dev-stack launcher, which runs the packaged jar as its child: LAUNCHER_PID is the launcher,
-  # LANYARD_PID (found once ready) the Lanyard JVM whose CPU and RSS are measured.
-  (
-    [ -z "${BENCH_APP_DIR:-}" ] || export LANYARD_APP_JAR="$BENCH_APP_DIR/quarkus-run.jar"
-    LANYARD_PORT=$port LANYARD_AUDIT_MODE=$mode exec scripts/run.sh
-  ) >"$log" 2>&1 </dev/null &
-  LAUNCHER_PID=$!
-  local deadline=$((SECONDS + READY_TIMEOUT)) code
-  while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/q/health/ready" || true)
-    [ "$code" = 200 ] && break
-    if ! kill -0 "$LAUNCHER_PID" 2>/dev/null; then
-      say "Lanyard exited before it was ready; last lines of $log:"
-      tail -n 20 "$log" >&2
-      LAUNCHER_PID=""
-      return 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      say "Lanyard was not ready within $READY_TIMEOUT s; last lines of $log:"
-      tail -n 20 "$log" >&2
-      return 1
-    fi
-    sleep 1
+  local mode=$1 entry
+  say "lanyard.audit.mode=$mode"
+  export LANYARD_AUDIT_MODE=$mode
+  [ -z "${BENCH_APP_DIR:-}" ] || export LANYARD_APP_JAR="$BENCH_APP_DIR/quarkus-run.jar"
+  dev_stack_start "$OUT/lanyard-$mode.log" || return 1
+  for entry in "${DEV_STACK_PEERS[@]}"; do
+    [ "${entry#*:}" = "bao server" ] && OPENBAO_PID=${entry%%:*}
   done
-  # RSS and CPU are read from this pid: the Lanyard JVM itself, not the launcher or a wrapper shell.
-  local child
-  for child in $(ps -o pid= --ppid "$LAUNCHER_PID"); do
-    alive_as "$child" quarkus-run.jar && LANYARD_PID=$child
-    alive_as "$child" "bao server" && OPENBAO_PID=$child
-  done
-  [ -n "$LANYARD_PID" ] || { say "no Lanyard JVM under the launcher (pid $LAUNCHER_PID)"; return 1; }
   [ -f "$DEV_DIR/stack.json" ] || { say "Lanyard is ready but $DEV_DIR/stack.json is missing"; return 1; }
   cp "$DEV_DIR/stack.json" "$OUT/stack-$mode.json"
   LANYARD=$(jq -r '.lanyard_url' "$DEV_DIR/stack.json")
@@ -268,11 +194,10 @@ start_lanyard() {
   ( umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PGPORT" "$(cat "$(jq -r '.postgres_superuser_password_file' "$DEV_DIR/stack.json")")" >"$WORK/pgpass" )
   export PGPASSFILE=$WORK/pgpass
   POSTGRES_PID=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
-  if [ -z "$POSTGRES_PID" ] || ! alive_as "$POSTGRES_PID" postgres; then
+  if [ -z "$POSTGRES_PID" ] || ! dev_stack_alive_as "$POSTGRES_PID" postgres; then
     say "no PostgreSQL postmaster in $DEV_DIR/postgres/postmaster.pid"
     return 1
   fi
-  PEER_PIDS+=("$POSTGRES_PID:postgres" "$OPENBAO_PID:bao")
   jvm_info "$mode"
   return 0
 }

@@ -61,7 +61,7 @@ dev_stack_start() {
   # run.sh execs the launcher, which runs the packaged jar and the peers as its children.
   for child in $(ps -o pid= --ppid "$DEV_STACK_LAUNCHER"); do
     dev_stack_alive_as "$child" quarkus-run.jar && LANYARD_PID=$child
-    dev_stack_alive_as "$child" bao && DEV_STACK_PEERS+=("$child:bao")
+    dev_stack_alive_as "$child" "bao server" && DEV_STACK_PEERS+=("$child:bao server")
   done
   pid=$(head -n 1 "$DEV_STACK_DIR/postgres/postmaster.pid" 2>/dev/null || true)
   [ -n "$pid" ] && DEV_STACK_PEERS+=("$pid:postgres")

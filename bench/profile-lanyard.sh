@@ -8,20 +8,15 @@ cd "$(dirname "$0")/.."
 . scripts/java-home.sh
 WARMUP="${WARMUP:-60}"; DURATION="${DURATION:-20}"; CONNECTIONS="${CONNECTIONS:-32}"
 command -v wrk >/dev/null || { echo "profile: wrk is needed (apt-get install wrk)" >&2; exit 2; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-OUT="$PWD/.cache/bench/profile-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$OUT"
-rm -f .cache/dev/stack.json
-LANYARD_PORT="$PORT" scripts/run.sh > "$OUT/lanyard.log" 2>&1 &
-LAUNCHER=$!
-trap 'kill -TERM $LAUNCHER 2>/dev/null || true; wait $LAUNCHER 2>/dev/null || true' EXIT
-for _ in $(seq 240); do curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-JVM=""
-for child in $(ps -o pid= --ppid "$LAUNCHER"); do
-  tr '\0' ' ' <"/proc/$child/cmdline" | grep -q quarkus-run.jar && JVM=$child
-done
-[ -n "$JVM" ] || { echo "profile: no Lanyard JVM under the launcher; see $OUT/lanyard.log" >&2; exit 1; }
-URL="http://127.0.0.1:$PORT/v1/secrets/openbao/secret/demo/hello"
-AUTH="Authorization: Bearer $(cat .cache/dev/demo-token)"
+ROOT=$PWD
+OUT="$ROOT/.cache/bench/profile-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$OUT"
+. bench/dev-stack.sh
+dev_stack_running && { echo "profile: a dev stack is already running; stop it first" >&2; exit 2; }
+trap dev_stack_stop EXIT
+dev_stack_start "$OUT/lanyard.log" || exit 1
+JVM=$LANYARD_PID
+URL="$LANYARD/v1/secrets/openbao/secret/demo/hello"
+AUTH="Authorization: Bearer $(cat "$DEMO_TOKEN_FILE")"
 echo "warming up for ${WARMUP}s (the JIT compiles the hot path; not recorded)" >&2
 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$AUTH" "$URL" >/dev/null
 "$JAVA_HOME/bin/jcmd" "$JVM" JFR.start name=hot settings=profile filename="$OUT/lanyard.jfr" >/dev/null
