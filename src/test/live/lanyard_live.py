@@ -172,7 +172,7 @@ def audit_rows(target, request_ids):
         return {}
     db = target.database()
     try:
-        rows = db.run("select request_id, status from audit_event where request_id = any(:ids) order by id",
+        rows = db.run("select request_id, status from audit_event where request_id = any(:ids) order by seq",
                       ids=list(request_ids))
     finally:
         db.close()
