@@ -20,8 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.InstantSource;
-import java.util.Optional;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,12 +39,11 @@ class FetchRoutes {
 
     private static final Logger LOG = Logger.getLogger(FetchRoutes.class);
 
-    static final String SECRETS = "/v1/secrets/";
-    static final String CREDS = "/v1/creds/";
+    private static final String SECRETS = "/v1/secrets/";
+    private static final String CREDS = "/v1/creds/";
     /** The metric labels the REST layer would give these routes (see quarkus.micrometer.binder.http-server.match-patterns). */
     private static final String SECRETS_TEMPLATE = "/v1/secrets/{backend}/{path}";
     private static final String CREDS_TEMPLATE = "/v1/creds/{backend}/{path}";
-    private static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json;charset=UTF-8");
     private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
@@ -84,14 +81,14 @@ class FetchRoutes {
             context.next();
             return;
         }
-        ((HttpServerRequestInternal) request).context().putLocal(URL_PATH_TEMPLATE, template);
+        ((HttpServerRequestInternal) request).context().putLocal(HttpEdge.URL_PATH_TEMPLATE, template);
         // HttpEdge made the request id safe and put it back in the header.
         String requestId = request.getHeader(Requests.REQUEST_ID_HEADER);
         String client = Requests.clientAddress(request);
         admission.admit(requestId, client, request.getHeader(HttpHeaders.AUTHORIZATION))
                 .chain(admitted -> {
                     if (admitted.refused()) {
-                        return Uni.createFrom().item(new Answer(admitted.refusal(), null));
+                        return Uni.createFrom().item(Answer.refused(admitted));
                     }
                     SecretRef ref;
                     try {
@@ -142,25 +139,22 @@ class FetchRoutes {
         if (response.ended() || response.closed()) {
             return;
         }
-        Function<Object, Buffer> body = value -> {
-            try {
-                // Ended with a newline, as JsonLineEnd ends the REST layer's JSON.
-                return Buffer.buffer(json.writeValueAsBytes(value)).appendByte((byte) '\n');
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("an answer could not be serialised", e);
-            }
-        };
-        response.putHeader(Requests.REQUEST_ID_HEADER, requestId).putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE);
-        if (answer.grant() != null) {
-            response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                    .end(body.apply(GrantResponse.of(answer.grant(), clock.instant())));
+        if (answer.grant() == null) {
+            Problem problem = Problem.of(answer.outcome(), requestId);
+            problem.startOn(response).end(jsonLine(problem));
             return;
         }
-        Classified refusal = answer.outcome();
-        if (refusal.status() == 401) {
-            response.putHeader("WWW-Authenticate", Problem.BEARER_CHALLENGE);
+        response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                .putHeader(Requests.REQUEST_ID_HEADER, requestId).putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE)
+                .end(jsonLine(GrantResponse.of(answer.grant(), clock.instant())));
+    }
+
+    /** The answer's JSON, ended with a newline as JsonLineEnd ends the REST layer's. */
+    private Buffer jsonLine(Object value) {
+        try {
+            return Buffer.buffer(json.writeValueAsBytes(value)).appendByte((byte) '\n');
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an answer could not be serialised", e);
         }
-        response.setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                .end(body.apply(Problem.of(refusal, requestId)));
     }
 }

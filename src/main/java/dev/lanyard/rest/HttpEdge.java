@@ -49,7 +49,8 @@ class HttpEdge {
     static final String UNMATCHED = "/UNMATCHED";
     /** The MDC key every log line of a request carries its id under (the trace id is OpenTelemetry's {@code traceId}). */
     static final String REQUEST_ID_MDC = "requestId";
-    private static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
+    /** The request-context local Quarkus's HTTP metrics take a request's route label from. */
+    static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String BODY_READ = "lanyard.body-read";
     private static final Set<HttpMethod> READ_ONLY = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
@@ -359,13 +360,7 @@ class HttpEdge {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        response.setStatusCode(problem.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                .putHeader(Requests.REQUEST_ID_HEADER, problem.requestId())
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        if (problem.status() == 401) {
-            response.putHeader("WWW-Authenticate", Problem.BEARER_CHALLENGE);
-        }
+        problem.startOn(response);
         if (context.request().version() != HttpVersion.HTTP_2) {
             // The body, if any, is not read: close rather than leave it in the connection for the next request.
             response.putHeader(HttpHeaders.CONNECTION, "close");

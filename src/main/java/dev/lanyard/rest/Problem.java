@@ -3,6 +3,8 @@ package dev.lanyard.rest;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.core.Response;
 import java.util.Locale;
 
@@ -29,6 +31,21 @@ public record Problem(String type, String title, int status, String code, String
 
     static Response response(Classified classified, String requestId) {
         return response(classified.status(), classified.code(), classified.message(), requestId);
+    }
+
+    /**
+     * Status and headers of this problem as the HTTP layer answers it (HttpEdge, FetchRoutes); the REST layer's
+     * answers get the same from {@link #response} and AccessFilters.
+     */
+    HttpServerResponse startOn(HttpServerResponse response) {
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
+                .putHeader(Requests.REQUEST_ID_HEADER, requestId)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        if (status == 401) {
+            response.putHeader("WWW-Authenticate", BEARER_CHALLENGE);
+        }
+        return response;
     }
 
     static Response response(int status, String code, String detail, String requestId) {
