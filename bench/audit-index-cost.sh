@@ -21,14 +21,9 @@ done
 . bench/dev-stack.sh
 dev_stack_running && { echo "audit-index-cost: a dev stack is already running; stop it first" >&2; exit 2; }
 trap dev_stack_stop EXIT
-LOG=$(mktemp)
-dev_stack_start "$LOG" || exit 1
+mkdir -p "$ROOT/.cache/bench"
+dev_stack_start "$ROOT/.cache/bench/audit-index-cost-lanyard.log" || exit 1
 POSTMASTER=$(head -n 1 "$DEV_STACK_DIR/postgres/postmaster.pid")
-PGPORT=$(jq -r .postgres_port "$DEV_STACK_DIR/stack.json")
-PGPASSFILE=$(mktemp)
-chmod 600 "$PGPASSFILE"
-printf '127.0.0.1:%s:*:postgres:%s\n' "$PGPORT" "$(cat "$(jq -r .postgres_superuser_password_file "$DEV_STACK_DIR/stack.json")")" >"$PGPASSFILE"
-export PGPASSFILE
 sql() { psql -X -q -A -t -h 127.0.0.1 -p "$PGPORT" -U postgres -d lanyard -v ON_ERROR_STOP=1 -c "$1"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # The postmaster with the backends that exited (reaped into its cutime/cstime), plus every live backend.

@@ -181,7 +181,6 @@ start_lanyard() {
   cp "$DEV_DIR/stack.json" "$OUT/stack-$mode.json"
   LANYARD=$(jq -r '.lanyard_url' "$DEV_DIR/stack.json")
   DEMO_TOKEN=$(cat "$(jq -r '.demo_token_file' "$DEV_DIR/stack.json")")
-  PGPORT=$(jq -r '.postgres_port // empty' "$DEV_DIR/stack.json")
   PGDATABASE=$(jq -r '.postgres_database // empty' "$DEV_DIR/stack.json")
   OPENBAO=$(jq -r '.openbao_address // empty' "$DEV_DIR/stack.json")
   if [ -z "$PGPORT" ] || [ -z "$PGDATABASE" ]; then say "stack.json names no embedded PostgreSQL"; return 1; fi
@@ -190,9 +189,6 @@ start_lanyard() {
     return 1
   fi
   OPENBAO_TOKEN=$(cat "$(jq -r '.openbao_token_file' "$DEV_DIR/stack.json")")
-  # psql reads the superuser's password from an owner-only file, never from its command line.
-  ( umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PGPORT" "$(cat "$(jq -r '.postgres_superuser_password_file' "$DEV_DIR/stack.json")")" >"$WORK/pgpass" )
-  export PGPASSFILE=$WORK/pgpass
   POSTGRES_PID=$(head -n 1 "$DEV_DIR/postgres/postmaster.pid" 2>/dev/null || true)
   if [ -z "$POSTGRES_PID" ] || ! dev_stack_alive_as "$POSTGRES_PID" postgres; then
     say "no PostgreSQL postmaster in $DEV_DIR/postgres/postmaster.pid"

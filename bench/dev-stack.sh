@@ -5,7 +5,8 @@
 # configuration goes in through the environment scripts/run.sh passes on (LANYARD_JAVA_OPTS, LANYARD_APP_JAR).
 #
 #   dev_stack_start LOG   starts it, logging to LOG; sets LANYARD (URL), LANYARD_PID (the Lanyard JVM),
-#                         DEMO_TOKEN_FILE, OPENBAO (URL), OPENBAO_TOKEN_FILE, OPENBAO_AUDIT (its audit log)
+#                         DEMO_TOKEN_FILE, OPENBAO (URL), OPENBAO_TOKEN_FILE, OPENBAO_AUDIT (its audit log), PGPORT
+#                         and PGPASSFILE (psql -h 127.0.0.1 -U postgres reaches its PostgreSQL)
 #   dev_stack_stop        stops what dev_stack_start started; safe to call twice, and from an EXIT trap
 
 DEV_STACK_DIR=$ROOT/.cache/dev
@@ -72,6 +73,13 @@ dev_stack_start() {
   OPENBAO=$(jq -r '.openbao_address // empty' "$DEV_STACK_DIR/stack.json")
   OPENBAO_TOKEN_FILE=$(jq -r '.openbao_token_file // empty' "$DEV_STACK_DIR/stack.json")
   [ -n "$OPENBAO" ] || { dev_stack_say "stack.json names no OpenBao dev server (is .cache/venv/bin/bao installed?)"; return 1; }
+  # psql as the throwaway database's superuser: its password goes in an owner-only file, never on a command line.
+  PGPORT=$(jq -r '.postgres_port // empty' "$DEV_STACK_DIR/stack.json")
+  [ -n "$PGPORT" ] || { dev_stack_say "stack.json names no embedded PostgreSQL"; return 1; }
+  PGPASSFILE=$DEV_STACK_DIR/bench.pgpass
+  ( umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PGPORT" \
+      "$(cat "$(jq -r '.postgres_superuser_password_file' "$DEV_STACK_DIR/stack.json")")" >"$PGPASSFILE" )
+  export PGPASSFILE
   # The dev server writes every request it handles to this file (OpenBaoDevServer.auditLog).
   OPENBAO_AUDIT=$DEV_STACK_DIR/openbao/openbao-${OPENBAO##*:}-audit.log
   [ -f "$OPENBAO_AUDIT" ] || { dev_stack_say "OpenBao's audit log $OPENBAO_AUDIT is missing"; return 1; }
@@ -93,6 +101,7 @@ dev_stack_stop() {
     fi
   fi
   wait "$DEV_STACK_LAUNCHER" 2>/dev/null || true
+  rm -f "$DEV_STACK_DIR/bench.pgpass"
   DEV_STACK_LAUNCHER=""
   LANYARD_PID=""
   # The shutdown hook stops PostgreSQL and OpenBao; whatever survived (a killed JVM) is stopped here.
