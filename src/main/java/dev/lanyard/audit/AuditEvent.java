@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * One audited action: who did what to which target, when, from where, and how it ended. Holds references only (paths,
  * version ids, lease HMACs), never a secret value or a raw lease id. Built with the named constructor for its kind:
- * {@link #request}, {@link #administrative}, {@link #rotationStep}, {@link #controllerSync}.
+ * {@link #request}, {@link #administrative} (Lanyard's own work: start-up, rotation steps), {@link #controllerSync}.
  *
  * @param correlationId the HTTP request id, {@code startup}, a rotation run id or a reconcile id: what ties the
  *                      events of one piece of work together
@@ -52,11 +52,6 @@ public record AuditEvent(
     public static AuditEvent administrative(Instant at, String correlationId, AuditOperation operation, Target target,
                                             Result result) {
         return new AuditEvent(at, correlationId, ActorKind.SYSTEM, SYSTEM, operation, target, result, null);
-    }
-
-    /** One step of a rotation run, which Lanyard performs on its own account. */
-    public static AuditEvent rotationStep(Instant at, String runId, AuditOperation operation, Target target, Result result) {
-        return new AuditEvent(at, runId, ActorKind.SYSTEM, SYSTEM, operation, target, result, null);
     }
 
     /** What the Kubernetes controller did for one resource, as the identity that resource names. */

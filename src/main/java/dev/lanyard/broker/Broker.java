@@ -1,14 +1,13 @@
 package dev.lanyard.broker;
 
-import dev.lanyard.auth.RequestContext;
-import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.AuditedAccess.Performed;
+import dev.lanyard.access.Refused;
 import dev.lanyard.audit.AuditOperation;
-import dev.lanyard.audit.Result;
+import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.audit.Target;
-import dev.lanyard.audit.AuditLog;
-import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.policy.Capability;
-import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
@@ -44,10 +43,10 @@ import java.util.random.RandomGenerator;
 import org.jboss.logging.Logger;
 
 /**
- * Hands out secrets and leased credentials: checks policy, serves from the lease cache or makes one backend
- * call per key, records who holds which lease, and writes an audit event for every outcome before the caller
- * gets an answer. If that event cannot be written the caller gets {@link AuditUnavailableException} instead of
- * the secret.
+ * Hands out secrets and leased credentials: serves from the lease cache or makes one backend call per key, and records
+ * who holds which lease. Each operation is one {@link AuditedAccess}: authorised, recorded with its outcome and the
+ * status that will be sent before the caller gets an answer, and withheld ({@link Refused}) when that record cannot
+ * be written.
  *
  * <p>Every change it makes or learns of (a write, a revoked lease, a finished rotation, a change relayed from another
  * replica) goes through {@link #changed}: cached copies are dropped first, then the change is announced.
@@ -63,8 +62,7 @@ public class Broker {
     record CacheKey(String ref, String version, String holder) {}
 
     private final BackendRegistry backends;
-    private final PolicyEngine policy;
-    private final AuditLog audit;
+    private final AuditedAccess audited;
     private final LeaseStore leases;
     private final LeaseFingerprint fingerprint;
     private final BrokerConfig config;
@@ -78,12 +76,11 @@ public class Broker {
     private final ChangeAnnouncer announcer;
     private final Tracer tracer;
 
-    Broker(BackendRegistry backends, PolicyEngine policy, AuditLog audit, LeaseStore leases,
+    Broker(BackendRegistry backends, AuditedAccess audited, LeaseStore leases,
            LeaseFingerprint fingerprint, BrokerConfig config, InstantSource clock, RandomGenerator random,
            MeterRegistry meters, ChangeAnnouncer announcer, Tracer tracer) {
         this.backends = backends;
-        this.policy = policy;
-        this.audit = audit;
+        this.audited = audited;
         this.leases = leases;
         this.fingerprint = fingerprint;
         this.config = config;
@@ -103,7 +100,7 @@ public class Broker {
     }
 
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
-    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version) {
+    public Uni<Grant> read(AccessContext access, SecretRef ref, VersionSelector version) {
         return read(access, ref, version, Optional.empty());
     }
 
@@ -112,7 +109,7 @@ public class Broker {
      * {@code property} does): a secret without that field is not found, and audited so. The cache holds the whole
      * secret, so reads of different properties share one backend call.
      */
-    public Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property) {
+    public Uni<Grant> read(AccessContext access, SecretRef ref, VersionSelector version, Optional<String> property) {
         return read(access, ref, version, property, Target.secret(ref.backend(), ref.path().value()));
     }
 
@@ -120,23 +117,24 @@ public class Broker {
      * Reads a static secret for a Kubernetes object the controller keeps equal to it, as {@link #read} does; the audit
      * event names that object as well as the secret.
      */
-    public Uni<Grant> readFor(RequestContext access, SecretRef ref, VersionSelector version,
+    public Uni<Grant> readFor(AccessContext access, SecretRef ref, VersionSelector version,
                               String kind, String namespace, String name) {
         return read(access, ref, version, Optional.empty(),
                 Target.kubernetes(ref.backend(), ref.path().value(), kind, namespace, name));
     }
 
-    private Uni<Grant> read(RequestContext access, SecretRef ref, VersionSelector version, Optional<String> property,
+    private Uni<Grant> read(AccessContext access, SecretRef ref, VersionSelector version, Optional<String> property,
                             Target served) {
-        return audited(access, AuditOperation.READ, served, Uni.createFrom().deferred(() -> {
-            authorize(access, Capability.READ, ref.toString());
+        return audited.perform(access, AuditOperation.READ, served, 200, () -> {
+            audited.authorize(access, Capability.READ, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.READ);
             BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
             CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             Uni<Grant> whole = lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
                     () -> backend.read(ref.path(), version)).map(this::staticGrant));
-            return property.isEmpty() ? whole : whole.map(grant -> onlyField(grant, property.get()));
-        }));
+            return (property.isEmpty() ? whole : whole.map(grant -> onlyField(grant, property.get())))
+                    .map(grant -> granted(served, grant));
+        });
     }
 
     private static Grant onlyField(Grant grant, String property) {
@@ -153,34 +151,36 @@ public class Broker {
      *
      * @return the id of the new version
      */
-    public Uni<String> write(RequestContext access, SecretRef ref, SecretValue value) {
+    public Uni<String> write(AccessContext access, SecretRef ref, SecretValue value) {
         Target secret = Target.secret(ref.backend(), ref.path().value());
-        return audited(access, AuditOperation.WRITE, secret, 200, Uni.createFrom().deferred(() -> {
-            authorize(access, Capability.WRITE, ref.toString());
+        return audited.perform(access, AuditOperation.WRITE, secret, 200, () -> {
+            audited.authorize(access, Capability.WRITE, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.WRITE);
             return calls.call(backend, "write", ref.path().value(), () -> backend.put(ref.path(), NewVersion.current(value)))
                     .invoke(version -> changed(SecretChanged.written(ref, version, clock.instant())))
-                    .map(version -> new Audited<>(version, secret.atVersion(version)));
-        }));
+                    .map(version -> new Performed<>(version, secret.atVersion(version)));
+        });
     }
 
     /**
      * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential issued
      * for this request whose audit row cannot be written is revoked at once: nothing unrecorded stays live.
      */
-    public Uni<Grant> issue(RequestContext access, SecretRef ref) {
+    public Uni<Grant> issue(AccessContext access, SecretRef ref) {
         AtomicReference<Grant> issuedHere = new AtomicReference<>();
-        return audited(access, AuditOperation.ISSUE, ref, Uni.createFrom().deferred(() -> {
-            authorize(access, Capability.ISSUE, ref.toString());
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited.perform(access, AuditOperation.ISSUE, secret, 200, () -> {
+            audited.authorize(access, Capability.ISSUE, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.ISSUE);
             CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
-            return lookup("issue", backend, key, () -> issueNew(access, backend, ref).invoke(issuedHere::set));
-        })).onFailure(AuditUnavailableException.class).call(() -> issuedHere.get() == null
+            return lookup("issue", backend, key, () -> issueNew(access, backend, ref).invoke(issuedHere::set))
+                    .map(grant -> granted(secret, grant));
+        }).onFailure(failure -> failure instanceof Refused refused && !refused.recorded()).call(() -> issuedHere.get() == null
                 ? Uni.createFrom().voidItem()
                 : withdraw(issuedHere.get()));
     }
 
-    private Uni<Grant> issueNew(RequestContext access, SecretBackend backend, SecretRef ref) {
+    private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
         String owner = access.caller().subject();
         int cap = config.maxLeasesPerIdentity();
         // The backend call belongs under the cache lookup that asked for it, though it starts after the reservation's
@@ -247,23 +247,26 @@ public class Broker {
     }
 
     /** Extends a lease held by the caller (or by anyone, for an admin of its path). */
-    public Uni<Lease> renew(RequestContext access, String leaseId, Optional<Duration> increment) {
+    public Uni<Lease> renew(AccessContext access, String leaseId, Optional<Duration> increment) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, AuditOperation.RENEW, Target.lease(leaseFingerprint), 200, heldLease(access, leaseFingerprint, Capability.RENEW)
+        return audited.perform(access, AuditOperation.RENEW, Target.lease(leaseFingerprint), 200, () -> heldLease(access,
+                        leaseFingerprint, Capability.RENEW)
                 .chain(record -> {
                     SecretBackend backend = backend(SecretRef.of(record.backend(), record.path()), BackendCapability.RENEW);
                     return calls.call(backend, "renew", record.path(),
                                     () -> backend.renew(leaseId, increment.orElse(config.defaultRenewIncrement())))
+                            .onFailure(SecretNotFoundException.class).recoverWithUni(gone -> leaseGone(leaseId, leaseFingerprint))
                             .call(lease -> leases.recordRenewed(leaseFingerprint, lease.expiresAt()))
                             .invoke(lease -> evictLease(leaseId))
-                            .map(lease -> new Audited<>(lease, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
+                            .map(lease -> new Performed<>(lease, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
     /** Revokes a lease held by the caller (or by anyone, for an admin of its path); the credential stops working. */
-    public Uni<Void> revoke(RequestContext access, String leaseId) {
+    public Uni<Void> revoke(AccessContext access, String leaseId) {
         String leaseFingerprint = fingerprint.of(leaseId);
-        return audited(access, AuditOperation.REVOKE, Target.lease(leaseFingerprint), 204, heldLease(access, leaseFingerprint, Capability.REVOKE)
+        return audited.perform(access, AuditOperation.REVOKE, Target.lease(leaseFingerprint), 204, () -> heldLease(access,
+                        leaseFingerprint, Capability.REVOKE)
                 .chain(record -> {
                     SecretRef ref = SecretRef.of(record.backend(), record.path());
                     SecretBackend backend = backend(ref, BackendCapability.REVOKE);
@@ -271,7 +274,7 @@ public class Broker {
                             .invoke(() -> evictLease(leaseId))
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
                             .invoke(() -> changed(SecretChanged.leaseRevoked(ref, leaseFingerprint, clock.instant())))
-                            .map(ignored -> new Audited<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
+                            .map(ignored -> new Performed<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
     }
 
@@ -308,16 +311,16 @@ public class Broker {
         return dropped;
     }
 
-    private Uni<LeaseRecord> heldLease(RequestContext access, String leaseFingerprint, Capability capability) {
+    private Uni<LeaseRecord> heldLease(AccessContext access, String leaseFingerprint, Capability capability) {
         return leases.find(leaseFingerprint).map(found -> {
             LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
             String path = record.backend() + "/" + record.path();
             boolean holder = record.owner().equals(access.caller().subject());
-            if (!holder && !policy.allows(access.caller(), Capability.ADMIN, path)) {
+            if (!holder && !audited.allows(access, Capability.ADMIN, path)) {
                 // Neither holder nor admin: answer as if the lease did not exist, so lease ids cannot be probed.
                 throw new UnknownLeaseException();
             }
-            authorize(access, capability, path);
+            audited.authorize(access, capability, path);
             return record;
         });
     }
@@ -345,13 +348,6 @@ public class Broker {
         return new Grant(secret, now.plus(lifetime), schedule.refreshAfter(now, lifetime));
     }
 
-    private void authorize(RequestContext access, Capability capability, String path) {
-        boolean allowed = Spans.inline(tracer, "lanyard.policy", () -> policy.allows(access.caller(), capability, path));
-        if (!allowed) {
-            throw new AccessDeniedException(capability.spelling(), path);
-        }
-    }
-
     private SecretBackend backend(SecretRef ref, BackendCapability needed) {
         SecretBackend backend = backends.find(ref.backend()).orElseThrow(() -> new UnknownBackendException(ref.backend()));
         require(backend, needed, needed.name().toLowerCase(Locale.ROOT), ref);
@@ -364,52 +360,19 @@ public class Broker {
         }
     }
 
-    /** A result plus the target the audit event should name, learned only once the operation ran. */
-    private record Audited<T>(T value, Target target) {}
-
-    private Uni<Grant> audited(RequestContext access, AuditOperation operation, SecretRef ref, Uni<Grant> action) {
-        return audited(access, operation, Target.secret(ref.backend(), ref.path().value()), action);
-    }
-
-    private Uni<Grant> audited(RequestContext access, AuditOperation operation, Target secret, Uni<Grant> action) {
-        return audited(access, operation, secret, 200, action.map(grant -> new Audited<>(grant, secret
-                .atVersion(grant.secret().version().orElse(null))
-                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)))));
+    /** A grant and the target its record names: the secret at the version served, and the lease handed out. */
+    private Performed<Grant> granted(Target target, Grant grant) {
+        return new Performed<>(grant, target.atVersion(grant.secret().version().orElse(null))
+                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)));
     }
 
     /**
-     * Writes the one audit event for an operation, with the outcome and the status the caller will be sent, before
-     * the result (or the failure) goes on. If the event cannot be written the result never leaves.
-     *
-     * @param target        what the event names if the operation fails before learning more
-     * @param successStatus what the caller is answered on success (revoke: 204), recorded as sent
+     * The backend no longer knows a lease Lanyard's table still holds (it expired early, or was revoked at the backend
+     * with the token it was issued under): the table learns it is gone, and the holder is told so.
      */
-    private <T> Uni<T> audited(RequestContext access, AuditOperation operation, Target target, int successStatus,
-                               Uni<Audited<T>> action) {
-        return action.onItemOrFailure().transformToUni((done, failure) -> {
-            Result result;
-            if (failure == null) {
-                Integer status = access.statusFor(null, successStatus);
-                result = status == null ? Result.success() : Result.success(status);
-            } else {
-                Failures.Refusal refusal = Failures.of(failure);
-                result = Result.failure(refusal.outcome(), access.statusFor(refusal.code(), successStatus), refusal.code());
-            }
-            AuditEvent event = event(access, operation, done == null ? target : done.target(), result);
-            return audit.append(event).onItem().transformToUni(ignored -> failure == null
-                    ? Uni.createFrom().item(done.value())
-                    : Uni.createFrom().<T>failure(failure));
-        });
-    }
-
-    /** The event for one access, of the kind its channel calls for. */
-    private AuditEvent event(RequestContext access, AuditOperation operation, Target target, Result result) {
-        return switch (access.channel()) {
-            case API -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
-                    access.clientAddress(), operation, target, result);
-            case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
-                    operation, target, result);
-            case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
-        };
+    private <T> Uni<T> leaseGone(String leaseId, String leaseFingerprint) {
+        evictLease(leaseId);
+        return leases.recordRevoked(leaseFingerprint, clock.instant()).onFailure().recoverWithNull()
+                .chain(() -> Uni.createFrom().failure(new UnknownLeaseException()));
     }
 }

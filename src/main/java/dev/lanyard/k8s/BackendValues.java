@@ -3,26 +3,20 @@ package dev.lanyard.k8s;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.Refusal;
+import dev.lanyard.access.Refused;
 import dev.lanyard.auth.Caller;
-import dev.lanyard.auth.RequestContext;
-import dev.lanyard.broker.AccessDeniedException;
 import dev.lanyard.broker.Broker;
 import dev.lanyard.broker.Grant;
-import dev.lanyard.broker.UnknownBackendException;
 import dev.lanyard.k8s.ExternalSecretSpec.DataEntry;
 import dev.lanyard.k8s.ExternalSecretSpec.DataFrom;
 import dev.lanyard.k8s.ExternalSecretSpec.RemoteRef;
 import dev.lanyard.k8s.ExternalSecretStatus.SyncedVersion;
-import dev.lanyard.secret.InvalidSecretPathException;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.Stage;
 import dev.lanyard.secret.VersionSelector;
-import dev.lanyard.spi.BackendException;
-import dev.lanyard.spi.BackendUnavailableException;
-import dev.lanyard.spi.SecretNotFoundException;
-import dev.lanyard.spi.UnsupportedBackendOperationException;
 import io.smallrye.mutiny.TimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,7 +78,7 @@ final class BackendValues {
     /** @throws SyncFailure when the values cannot all be read, or the spec cannot be served */
     Fetched fetch(ExternalSecret resource) {
         ExternalSecretSpec spec = resource.getSpec();
-        RequestContext access = RequestContext.controller(
+        AccessContext access = AccessContext.controller(
                 Caller.serviceAccount(resource.getMetadata().getNamespace(), spec.serviceAccountName()),
                 "sync-" + UUID.randomUUID());
         Map<Source, Optional<Map<String, String>>> read = new LinkedHashMap<>();
@@ -129,17 +123,20 @@ final class BackendValues {
         return new Fetched(render(spec.template(), data), versions, missing, refs);
     }
 
-    private Optional<Map<String, String>> readOne(RequestContext access, ExternalSecret resource, Source source,
+    private Optional<Map<String, String>> readOne(AccessContext access, ExternalSecret resource, Source source,
                                                   List<SyncedVersion> versions) {
         pacer.acquire(source.ref().backend());
         Grant grant;
         try {
             grant = broker.readFor(access, source.ref(), source.version(), KIND,
                     resource.getMetadata().getNamespace(), resource.getMetadata().getName()).await().atMost(READ_TIMEOUT);
-        } catch (SecretNotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw classify(e, access.caller(), source);
+        } catch (Refused refused) {
+            if (refused.refusal() == Refusal.SECRET_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw classify(refused, access.caller(), source);
+        } catch (TimeoutException timeout) {
+            throw new SyncFailure(Reason.BackendUnavailable, "the read of " + source.ref() + " timed out");
         }
         // The value belongs to the broker's cache: copy the fields out, never close it.
         SecretValue value = grant.secret().value();
@@ -148,23 +145,19 @@ final class BackendValues {
         return Optional.of(fields);
     }
 
-    private static SyncFailure classify(RuntimeException e, Caller caller, Source source) {
+    private static SyncFailure classify(Refused refused, Caller caller, Source source) {
         String what = source.ref().toString();
-        return switch (e) {
-            case AccessDeniedException denied -> new SyncFailure(Reason.Denied,
-                    "no Lanyard policy lets " + caller.subject() + " read " + what);
-            case UnknownBackendException unknown -> new SyncFailure(Reason.InvalidSpec,
-                    "no Lanyard backend is named " + source.ref().backend());
-            case UnsupportedBackendOperationException unsupported -> new SyncFailure(Reason.InvalidSpec,
-                    what + " is not a static secret that can be read");
-            case BackendUnavailableException unavailable -> new SyncFailure(Reason.BackendUnavailable,
+        return switch (refused.refusal()) {
+            case ACCESS_DENIED -> new SyncFailure(Reason.Denied, "no Lanyard policy lets " + caller.subject() + " read " + what);
+            case BACKEND_NOT_FOUND -> new SyncFailure(Reason.InvalidSpec, "no Lanyard backend is named " + source.ref().backend());
+            case OPERATION_NOT_SUPPORTED -> new SyncFailure(Reason.InvalidSpec, what + " is not a static secret that can be read");
+            case BACKEND_UNAVAILABLE -> new SyncFailure(Reason.BackendUnavailable,
                     "backend " + source.ref().backend() + " did not answer for " + what);
-            case AuditUnavailableException audit -> new SyncFailure(Reason.BackendUnavailable,
+            case AUDIT_UNAVAILABLE -> new SyncFailure(Reason.BackendUnavailable,
                     "the audit log cannot record reads right now, so nothing was read");
-            case BackendException backend -> new SyncFailure(Reason.SyncFailed,
+            case BACKEND_REJECTED, WRITE_CONFLICT -> new SyncFailure(Reason.SyncFailed,
                     "backend " + source.ref().backend() + " refused the read of " + what);
-            case InvalidSecretPathException invalid -> new SyncFailure(Reason.InvalidSpec, "invalid reference " + what);
-            case TimeoutException timeout -> new SyncFailure(Reason.BackendUnavailable, "the read of " + what + " timed out");
+            case INVALID_PATH -> new SyncFailure(Reason.InvalidSpec, "invalid reference " + what);
             default -> new SyncFailure(Reason.SyncFailed, "the read of " + what + " failed");
         };
     }

@@ -1,5 +1,6 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.Refusal;
 import dev.lanyard.audit.AuditOperation;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -39,7 +40,7 @@ public class AccessFilters {
                     if (HttpMethod.OPTIONS.equals(context.getMethod())) {
                         // No endpoint answers OPTIONS: without this the REST layer would answer 200 and record nothing.
                         return admission.refuse(requestId, admitted.access(), client, AuditOperation.REQUEST,
-                                RestAudit.refused(405, "METHOD_NOT_ALLOWED", "OPTIONS is not served"));
+                                Refusal.METHOD_NOT_ALLOWED, "OPTIONS is not served");
                     }
                     return Uni.createFrom().item(admitted);
                 })

@@ -1,27 +1,17 @@
 package dev.lanyard.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.lanyard.audit.AuditOperation;
-import dev.lanyard.audit.Target;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.lanyard.audit.store.AuditArchive;
-import dev.lanyard.audit.store.AuditCheckpoints;
-import dev.lanyard.audit.store.AuditConfig;
-import dev.lanyard.audit.store.AuditQuery;
-import dev.lanyard.audit.store.AuditStore;
-import dev.lanyard.audit.store.AuditVerification;
-import dev.lanyard.audit.store.InvalidAuditRequestException;
 import dev.lanyard.audit.chain.CanonicalForm;
 import dev.lanyard.audit.chain.ChainVerifier;
 import dev.lanyard.audit.chain.ChainedEvent;
 import dev.lanyard.audit.chain.Checkpoint;
-import dev.lanyard.broker.LeaseFingerprint;
-import dev.lanyard.auth.RequestContext;
-import dev.lanyard.broker.AccessDeniedException;
-import dev.lanyard.policy.Capability;
-import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.audit.store.AuditArchive;
+import dev.lanyard.audit.store.AuditQuery;
+import dev.lanyard.audit.store.AuditStore;
+import dev.lanyard.review.AuditReview;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -38,9 +28,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -48,15 +36,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * The auditors' view: query, export, "who held what", verification and the public key that checks checkpoints.
- * Reading needs {@code audit:read} on {@code audit/<resource>}; signing a checkpoint now and archiving need
- * {@code admin}. Every call, allowed or not, is itself audited.
+ * The auditors' view over HTTP: query, export, "who held what", verification and the public key that checks
+ * checkpoints; signing a checkpoint now and archiving for administrators. What each needs and how it is recorded is
+ * {@link AuditReview}'s; this class maps parameters and answers, and waits for each access on the request's virtual
+ * thread ({@link Requests#awaited}).
  */
 @Path("/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
@@ -64,28 +52,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "audit")
 public class AuditResource {
 
+    private final AuditReview review;
 
-    private final AuditStore store;
-    private final AuditCheckpoints checkpoints;
-    private final AuditVerification verification;
-    private final AuditArchive archive;
-    private final RestAudit audit;
-    private final PolicyEngine policy;
-    private final LeaseFingerprint fingerprint;
-    private final AuditConfig config;
-    private final InstantSource clock;
-
-    AuditResource(AuditStore store, AuditCheckpoints checkpoints, AuditVerification verification, AuditArchive archive,
-                  RestAudit audit, PolicyEngine policy, LeaseFingerprint fingerprint, AuditConfig config, InstantSource clock) {
-        this.store = store;
-        this.checkpoints = checkpoints;
-        this.verification = verification;
-        this.archive = archive;
-        this.audit = audit;
-        this.policy = policy;
-        this.fingerprint = fingerprint;
-        this.config = config;
-        this.clock = clock;
+    AuditResource(AuditReview review) {
+        this.review = review;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -108,11 +78,9 @@ public class AuditResource {
                             @QueryParam("after") String after, @QueryParam("limit") String limit,
                             @Context ContainerRequestContext request) {
         AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, limit);
-        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_QUERY, "events", () -> {
-            List<ChainedEvent> page = store.page(query);
-            String next = page.size() == query.limit() ? String.valueOf(page.getLast().seq()) : null;
-            return new EventPage(page.stream().<JsonNode>map(ChainedEvent::toJson).toList(), next);
-        });
+        List<ChainedEvent> page = Requests.awaited(review.events(Requests.access(request), query));
+        String next = page.size() == query.limit() ? String.valueOf(page.getLast().seq()) : null;
+        return new EventPage(page.stream().<JsonNode>map(ChainedEvent::toJson).toList(), next);
     }
 
     @GET
@@ -126,10 +94,10 @@ public class AuditResource {
                            @QueryParam("lease_id") String leaseId, @QueryParam("request_id") String requestId,
                            @QueryParam("after") String after, @Context ContainerRequestContext request) {
         AuditQuery query = query(from, to, subject, path, operation, outcome, backend, leaseId, requestId, after, null);
-        audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_EXPORT, "export", () -> null);
+        AuditReview.Export export = Requests.awaited(review.export(Requests.access(request), query));
         StreamingOutput body = output -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8));
-            store.export(query, event -> writeLine(writer, event));
+            export.writeTo(event -> writeLine(writer, event));
             writer.flush();
         };
         return Response.ok(body, "application/x-ndjson").build();
@@ -145,13 +113,14 @@ public class AuditResource {
         String target = Identifiers.filter("path", path).filter(p -> p.indexOf('/') > 0)
                 .orElseThrow(() -> new InvalidQueryException("path is required, as <backend>/<path>"));
         Instant start = instant("from", Optional.ofNullable(from)).orElseThrow(() -> new InvalidQueryException("from is required"));
-        Instant end = instant("to", Optional.ofNullable(to)).orElseGet(clock::instant);
+        Optional<Instant> end = instant("to", Optional.ofNullable(to));
         String backend = Identifiers.backendFilter("path", target.substring(0, target.indexOf('/'))).orElseThrow();
         String within = target.substring(target.indexOf('/') + 1);
         Optional<String> wantedVersion = Identifiers.filter("version", version);
-        Optional<String> lease = Identifiers.filter("lease_id", leaseId).map(fingerprint::of);
-        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_HOLDERS, "holders", () -> Map.of("holdings",
-                store.holders(backend, within, wantedVersion, lease, start, end).stream().map(AuditResource::holding).toList()));
+        Optional<String> lease = Identifiers.filter("lease_id", leaseId);
+        List<AuditStore.Holding> holdings = Requests.awaited(review.holders(Requests.access(request), backend, within, wantedVersion,
+                lease, start, end));
+        return Map.of("holdings", holdings.stream().map(AuditResource::holding).toList());
     }
 
     @GET
@@ -159,10 +128,8 @@ public class AuditResource {
     @RunOnVirtualThread
     @Operation(summary = "The Ed25519 key that verifies checkpoints")
     public Map<String, String> publicKey(@Context ContainerRequestContext request) {
-        // Public by nature, but behind authentication, policy and the audit log like every /v1 endpoint.
-        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_PUBLIC_KEY, "public-key", () -> Map.of(
-                "algorithm", "Ed25519", "key_id", checkpoints.keyId(),
-                "public_key", Base64.getEncoder().encodeToString(checkpoints.publicKey())));
+        AuditReview.PublicKey key = Requests.awaited(review.publicKey(Requests.access(request)));
+        return Map.of("algorithm", "Ed25519", "key_id", key.keyId(), "public_key", Base64.getEncoder().encodeToString(key.key()));
     }
 
     @POST
@@ -173,8 +140,7 @@ public class AuditResource {
                                @Context ContainerRequestContext request) {
         Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
         Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
-        return audited(request, Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY, "verify",
-                () -> verification(verification.verify(startAt, upTo)));
+        return verification(Requests.awaited(review.verify(Requests.access(request), startAt, upTo)));
     }
 
     private static Verification verification(ChainVerifier.Result result) {
@@ -188,10 +154,8 @@ public class AuditResource {
     @RunOnVirtualThread
     @Operation(summary = "Sign the current chain head now")
     public Map<String, Object> checkpointNow(@Context ContainerRequestContext request) {
-        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_CHECKPOINT, "checkpoints", () -> {
-            Optional<Checkpoint> signed = checkpoints.checkpoint().await().indefinitely();
-            return signed.map(AuditResource::checkpoint).orElseGet(() -> Map.of("signed", false));
-        });
+        Optional<Checkpoint> signed = Requests.awaited(review.checkpointNow(Requests.access(request)));
+        return signed.map(AuditResource::checkpoint).orElseGet(() -> Map.of("signed", false));
     }
 
     @POST
@@ -201,40 +165,9 @@ public class AuditResource {
             description = "The segment is written to the archive directory with its checkpoint; what remains verifies from that checkpoint")
     public Map<String, Object> archive(@QueryParam("up_to_seq") String upToSeq, @Context ContainerRequestContext request) {
         long upTo = number("up_to_seq", Optional.ofNullable(upToSeq)).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
-        // The event recording the archive names the segment's end: the owner's prune requires exactly that event.
-        return audited(request, Capability.ADMIN, AuditOperation.AUDIT_ARCHIVE, AuditArchive.target(upTo), () -> {
-            AuditArchive.Archived done = archive.archive(upTo);
-            return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
-                    "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
-        });
-    }
-
-    /** Authorises, runs, and audits the outcome before anything is returned; a denial is audited too. */
-    private <T> T audited(ContainerRequestContext request, Capability capability, AuditOperation operation, String resource,
-                          Supplier<T> action) {
-        RequestContext access = Requests.access(request);
-        String path = "audit/" + resource;
-        T result = null;
-        RuntimeException failure = null;
-        if (!policy.allows(access.caller(), capability, path)) {
-            failure = new AccessDeniedException(capability.spelling(), path);
-        } else {
-            try {
-                result = action.get();
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-        }
-        Classified outcome = failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
-                ? RestAudit.refused(400, "INVALID_QUERY", failure.getMessage())
-                : Classified.of(failure);
-        audit.operation(access, operation, Target.audit(resource), outcome).await().indefinitely();
-        if (failure != null) {
-            // Rethrown as already audited, so the problem mapper does not write a second row.
-            throw failure instanceof InvalidQueryException || failure instanceof InvalidAuditRequestException
-                    ? new AuditedProblem(outcome) : failure;
-        }
-        return result;
+        AuditArchive.Archived done = Requests.awaited(review.archive(Requests.access(request), upTo));
+        return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
+                "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
     }
 
     private AuditQuery query(String from, String to, String subject, String path, String operation, String outcome,
@@ -246,7 +179,7 @@ public class AuditResource {
         return new AuditQuery(instant("from", Optional.ofNullable(from)), instant("to", Optional.ofNullable(to)),
                 Identifiers.filter("subject", subject), Identifiers.filter("path", path),
                 Identifiers.filter("operation", operation), Identifiers.filter("outcome", outcome),
-                Identifiers.backendFilter("backend", backend), Identifiers.filter("lease_id", leaseId).map(fingerprint::of),
+                Identifiers.backendFilter("backend", backend), Identifiers.filter("lease_id", leaseId).map(review::leaseHmac),
                 Identifiers.filter("request_id", requestId), number("after", Optional.ofNullable(after)), size);
     }
 

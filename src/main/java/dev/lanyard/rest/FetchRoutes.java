@@ -2,8 +2,10 @@ package dev.lanyard.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.Refusal;
+import dev.lanyard.access.Refused;
 import dev.lanyard.audit.AuditOperation;
-import dev.lanyard.auth.RequestContext;
 import dev.lanyard.broker.Broker;
 import dev.lanyard.broker.Grant;
 import dev.lanyard.secret.InvalidSecretPathException;
@@ -69,7 +71,7 @@ class FetchRoutes {
 
     @FunctionalInterface
     private interface Fetch {
-        Uni<Grant> apply(RequestContext access, SecretRef ref);
+        Uni<Grant> apply(AccessContext access, SecretRef ref);
     }
 
     private void serve(RoutingContext context, String prefix, String template, Fetch fetch) {
@@ -95,27 +97,29 @@ class FetchRoutes {
                         ref = Identifiers.secret(path.substring(prefix.length(), slash), path.substring(slash + 1));
                     } catch (InvalidSecretPathException e) {
                         return admission.refuse(requestId, admitted.access(), null, AuditOperation.REQUEST,
-                                RestAudit.refused(400, "INVALID_PATH", e.getMessage())).map(Answer::refused);
+                                Refusal.INVALID_PATH, e.getMessage()).map(Answer::refused);
                     }
                     // The broker records every outcome it produces, failures included: nothing more is audited here.
                     return fetch.apply(admitted.access(), ref)
-                            .map(grant -> new Answer(Classified.SUCCESS, grant))
-                            .onFailure().recoverWithItem(failure -> {
-                                Classified outcome = Classified.of(failure);
-                                if ("INTERNAL_ERROR".equals(outcome.code())) {
-                                    LOG.errorf(failure, "request %s failed unexpectedly", requestId);
+                            .map(grant -> new Answer(null, grant))
+                            .onFailure(Refused.class).recoverWithItem(failure -> {
+                                Refused refused = (Refused) failure;
+                                if (refused.unexpected()) {
+                                    LOG.errorf(refused.getCause(), "request %s failed unexpectedly", requestId);
                                 }
-                                return new Answer(outcome, null);
+                                return new Answer(refused, null);
                             });
                 })
                 .subscribe().with(answer -> send(context, requestId, answer), failure -> {
+                    // Outside every access (nothing here throws but a bug): recorded as the request's refusal.
                     LOG.errorf(failure, "request %s failed unexpectedly", requestId);
-                    send(context, requestId, new Answer(Classified.of(failure), null));
+                    admission.refuseUnexpected(requestId, client, failure)
+                            .subscribe().with(refused -> send(context, requestId, new Answer(refused, null)));
                 });
     }
 
     /** What the request is answered with: a grant, or a refusal that was recorded as sent. */
-    private record Answer(Classified outcome, Grant grant) {
+    private record Answer(Refused refusal, Grant grant) {
         static Answer refused(Admission.Admitted admitted) {
             return new Answer(admitted.refusal(), null);
         }
@@ -140,7 +144,7 @@ class FetchRoutes {
             return;
         }
         if (answer.grant() == null) {
-            Problem problem = Problem.of(answer.outcome(), requestId);
+            Problem problem = Problem.of(answer.refusal(), requestId);
             problem.startOn(response).end(jsonLine(problem));
             return;
         }

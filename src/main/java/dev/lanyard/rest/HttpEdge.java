@@ -1,6 +1,9 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.Refusal;
 import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.rest.EdgeScreening.Rejection;
 import dev.lanyard.lifecycle.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,12 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -41,10 +38,6 @@ class HttpEdge {
 
     private static final Logger LOG = Logger.getLogger(HttpEdge.class);
 
-    static final int MAX_TARGET_LENGTH = 8 * 1024;
-    static final int MAX_HEADER_BYTES = 16 * 1024;
-    static final int MAX_HEADERS = 100;
-    static final long MAX_BODY_BYTES = 16 * 1024;
     /** The metric label of every request no route template matched: raw paths never become labels. */
     static final String UNMATCHED = "/UNMATCHED";
     /** The MDC key every log line of a request carries its id under (the trace id is OpenTelemetry's {@code traceId}). */
@@ -54,12 +47,12 @@ class HttpEdge {
     private static final String BODY_READ = "lanyard.body-read";
     private static final Set<HttpMethod> READ_ONLY = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
-    private final RestAudit audit;
+    private final AuditedAccess audited;
     private final ObjectMapper json;
     private final Drain drain;
 
-    HttpEdge(RestAudit audit, ObjectMapper json, Drain drain) {
-        this.audit = audit;
+    HttpEdge(AuditedAccess audited, ObjectMapper json, Drain drain) {
+        this.audited = audited;
         this.json = json;
         this.drain = drain;
     }
@@ -70,7 +63,7 @@ class HttpEdge {
         router.route().order(Integer.MIN_VALUE + 1).failureHandler(this::failed);
         // A body that announces its length was checked against the limit in screen; a chunked one is read here,
         // within the limit (past it, failed answers 413), and the REST layer reads the buffered body.
-        BodyHandler chunkedBodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES).setMergeFormAttributes(false);
+        BodyHandler chunkedBodies = BodyHandler.create(false).setBodyLimit(EdgeScreening.MAX_BODY_BYTES).setMergeFormAttributes(false);
         router.routeWithRegex("^(?!/q(/|$)).*").order(Integer.MIN_VALUE + 2).handler(context -> {
             if (context.request().headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
                 chunkedBodies.handle(context);
@@ -83,7 +76,7 @@ class HttpEdge {
             if (context.request().headers().contains(HttpHeaders.TRANSFER_ENCODING) && context.body().length() <= 0) {
                 // The REST layer cannot be handed an empty buffered body (it would wait for one that never comes).
                 String requestId = Requests.requestId(context.request().getHeader(Requests.REQUEST_ID_HEADER));
-                refuse(context, requestId, RestAudit.refused(400, "MALFORMED_BODY",
+                refuse(context, requestId, new Rejection(Refusal.MALFORMED_BODY,
                         "an empty chunked body: send no body, or Content-Length: 0"));
                 return;
             }
@@ -103,13 +96,13 @@ class HttpEdge {
         context.addEndHandler(ended -> LOG.debugf("%s %s answered %d in %d ms", request.method(), path,
                 context.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000));
         if (isOperations(path)) {
-            if (missingHost(request)) {
-                send(context, Problem.of(missingHostRefusal(), requestId));
+            if (EdgeScreening.missingHost(request)) {
+                send(context, problem(EdgeScreening.missingHostRefusal(), requestId));
                 return;
             }
             if (!READ_ONLY.contains(request.method())) {
                 context.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
-                send(context, Problem.of(405, "METHOD_NOT_ALLOWED", "only GET and HEAD are served here", requestId));
+                send(context, Problem.of(Refusal.METHOD_NOT_ALLOWED, "only GET and HEAD are served here", requestId));
                 return;
             }
             context.next();
@@ -119,10 +112,10 @@ class HttpEdge {
         if (drain.refusesNewRequests()) {
             // Nothing was read or decided, so there is no access to record; the caller retries on another replica.
             context.response().putHeader("Retry-After", "1");
-            send(context, Problem.of(503, "SHUTTING_DOWN", "this replica is shutting down; retry on another", requestId));
+            send(context, Problem.of(Refusal.SHUTTING_DOWN, null, requestId));
             return;
         }
-        Classified refusal = refusal(request);
+        Rejection refusal = EdgeScreening.refusal(request);
         if (refusal == null) {
             if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
                 // The body is read next, by this edge: a client that waits for the go-ahead gets it here.
@@ -147,13 +140,13 @@ class HttpEdge {
             context.next();
             return;
         }
-        if (missingHost(request)) {
+        if (EdgeScreening.missingHost(request)) {
             // The router fails on it before any route runs, so screen never saw this request.
             String requestId = Requests.requestId(request.getHeader(Requests.REQUEST_ID_HEADER));
             if (isOperations(request.path())) {
-                send(context, Problem.of(missingHostRefusal(), requestId));
+                send(context, problem(EdgeScreening.missingHostRefusal(), requestId));
             } else {
-                refuse(context, requestId, missingHostRefusal());
+                refuse(context, requestId, EdgeScreening.missingHostRefusal());
             }
             return;
         }
@@ -172,11 +165,8 @@ class HttpEdge {
         }
         LOG.debugf("request refused by the HTTP layer with %d", status);
         String requestId = Requests.requestId(context.request().getHeader(Requests.REQUEST_ID_HEADER));
-        refuse(context, requestId, switch (status) {
-            case 413 -> bodyTooLarge();
-            case 400 -> RestAudit.refused(400, "BAD_REQUEST", "the request is not well-formed HTTP");
-            default -> RestAudit.refused(status, "HTTP_" + status, "request refused");
-        });
+        refuse(context, requestId, status == 413 ? EdgeScreening.bodyTooLarge()
+                : new Rejection(Refusal.forClientError(status), null));
     }
 
     /**
@@ -186,167 +176,32 @@ class HttpEdge {
     private void malformedBody(RoutingContext context) {
         LOG.debugf("request body could not be decoded: %s", context.failure().getClass().getSimpleName());
         String requestId = Requests.requestId(context.request().getHeader(Requests.REQUEST_ID_HEADER));
-        Classified refusal = RestAudit.refused(400, "MALFORMED_BODY", "the request body is not valid HTTP/1.1 chunked encoding");
-        send(context, Problem.of(refusal, requestId));
+        Rejection refusal = new Rejection(Refusal.MALFORMED_BODY, "the request body is not valid HTTP/1.1 chunked encoding");
+        send(context, problem(refusal, requestId));
         // Vert.x defers the flush to the end of the read it is in, and closes the channel before that: flush now.
         if (context.request().connection() instanceof ConnectionBase connection) {
             connection.channel().flush();
         }
-        audit.refusal(requestId, null, Requests.clientAddress(context.request()), AuditOperation.REQUEST, refusal).subscribe().with(
-                sent -> { }, failure -> LOG.warnf("request %s: the refusal of a malformed body could not be recorded", requestId));
-    }
-
-    /** Why this request is refused before anything reads it, or null. */
-    static Classified refusal(HttpServerRequest request) {
-        if (missingHost(request)) {
-            return missingHostRefusal();
-        }
-        String target = request.uri();
-        if (target.length() > MAX_TARGET_LENGTH) {
-            return RestAudit.refused(414, "URI_TOO_LONG", "the request target is longer than " + MAX_TARGET_LENGTH + " characters");
-        }
-        int headerBytes = 0;
-        for (Map.Entry<String, String> header : request.headers()) {
-            headerBytes += header.getKey().length() + header.getValue().length() + 4;
-        }
-        if (request.headers().size() > MAX_HEADERS || headerBytes > MAX_HEADER_BYTES) {
-            return RestAudit.refused(431, "HEADERS_TOO_LARGE", "the request has more than " + MAX_HEADERS
-                    + " headers or more than " + MAX_HEADER_BYTES + " bytes of them");
-        }
-        List<String> lengths = request.headers().getAll(HttpHeaders.CONTENT_LENGTH);
-        for (String length : lengths) {
-            if (!length.matches("[0-9]{1,19}")) {
-                return RestAudit.refused(400, "BAD_REQUEST", "Content-Length is not a number");
-            }
-            if (Long.parseLong(length) > MAX_BODY_BYTES) {
-                return bodyTooLarge();
-            }
-        }
-        List<String> codings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && (!lengths.isEmpty() || codings.size() > 1
-                || !codings.getFirst().trim().equalsIgnoreCase("chunked"))) {
-            // RFC 9112 6.1: a body is framed one way; anything else is how requests are smuggled.
-            return RestAudit.refused(400, "BAD_REQUEST", "the body must be framed by Content-Length or by chunked alone");
-        }
-        if (!isCanonical(request.path())) {
-            return RestAudit.refused(400, "INVALID_PATH",
-                    "the path must be printable ASCII without encoded characters, ';', '\\', '.' or '..' segments, or '//'");
-        }
-        if (!isPrintableQuery(request.query())) {
-            return RestAudit.refused(400, "INVALID_QUERY",
-                    "query parameters must be valid percent-encoded UTF-8 without control characters, separated by '&' only");
-        }
-        return null;
-    }
-
-    /** RFC 9112 3.2: an HTTP/1.1 request without Host is refused (the HTTP layer would otherwise fail on it later). */
-    private static boolean missingHost(HttpServerRequest request) {
-        return request.version() == HttpVersion.HTTP_1_1 && request.headers().get(HttpHeaders.HOST) == null;
-    }
-
-    private static Classified missingHostRefusal() {
-        return RestAudit.refused(400, "BAD_REQUEST", "an HTTP/1.1 request needs a Host header");
-    }
-
-    static Classified bodyTooLarge() {
-        return RestAudit.refused(413, "BODY_TOO_LARGE", "the request body is larger than " + MAX_BODY_BYTES / 1024 + " KiB");
-    }
-
-    /**
-     * Secret paths use only unreserved characters, so a raw path with a percent sign, a backslash, a matrix
-     * parameter, an empty segment, a dot segment or anything outside printable ASCII is an attempt to be read two
-     * ways (encoded slash, traversal, stripped parameters) and is refused before anything decodes or normalises it.
-     */
-    static boolean isCanonical(String rawPath) {
-        if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/' || rawPath.contains("//")) {
-            return false;
-        }
-        for (int i = 0; i < rawPath.length(); i++) {
-            char c = rawPath.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || c == '%' || c == '\\' || c == ';') {
-                return false;
-            }
-        }
-        for (String segment : rawPath.split("/")) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * A query string Lanyard will read: printable ASCII on the wire, '&' as the only separator, percent-escapes
-     * that decode to UTF-8, and no control or invisible formatting characters once decoded.
-     */
-    static boolean isPrintableQuery(String rawQuery) {
-        if (rawQuery == null) {
-            return true;
-        }
-        for (int i = 0; i < rawQuery.length(); i++) {
-            char c = rawQuery.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || c == ';' || c == '#') {
-                return false;
-            }
-            if (c == '%' && (i + 2 >= rawQuery.length() || !isHex(rawQuery.charAt(i + 1)) || !isHex(rawQuery.charAt(i + 2)))) {
-                return false;
-            }
-        }
-        for (String part : rawQuery.split("&", -1)) {
-            if (!isPrintableText(strictDecode(part.replace('+', ' ')))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Text that may be stored, logged or echoed: no control, line-separator or invisible formatting characters. */
-    static boolean isPrintableText(String text) {
-        if (text == null) {
-            return false;
-        }
-        return text.codePoints().noneMatch(cp -> switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
-                 Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED -> true;
-            default -> false;
-        });
-    }
-
-    /** Decodes percent-escapes as UTF-8; null when they are not valid UTF-8. */
-    private static String strictDecode(String component) {
-        byte[] bytes = new byte[component.length()];
-        int n = 0;
-        for (int i = 0; i < component.length(); i++) {
-            char c = component.charAt(i);
-            if (c == '%') {
-                bytes[n++] = (byte) Integer.parseInt(component, i + 1, i + 3, 16);
-                i += 2;
-            } else {
-                bytes[n++] = (byte) c;
-            }
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, 0, n)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    private static boolean isHex(char c) {
-        return Character.digit(c, 16) >= 0;
+        audited.refuse(requestId, null, Requests.clientAddress(context.request()), AuditOperation.REQUEST, refusal.refusal(),
+                refusal.detail()).subscribe().with(sent -> {
+                    if (!sent.recorded()) {
+                        LOG.warnf("request %s: the refusal of a malformed body could not be recorded", requestId);
+                    }
+                });
     }
 
     private static boolean isOperations(String path) {
         return path != null && (path.equals("/q") || path.startsWith("/q/"));
     }
 
-    private void refuse(RoutingContext context, String requestId, Classified refusal) {
+    private void refuse(RoutingContext context, String requestId, Rejection refusal) {
         String client = Requests.clientAddress(context.request());
-        audit.refusal(requestId, null, client, AuditOperation.REQUEST, refusal).subscribe().with(
-                sent -> send(context, Problem.of(sent.status(), sent.code(), sent.message(), requestId)),
-                failure -> send(context, Problem.of(Classified.of(failure), requestId)));
+        audited.refuse(requestId, null, client, AuditOperation.REQUEST, refusal.refusal(), refusal.detail())
+                .subscribe().with(sent -> send(context, Problem.of(sent, requestId)));
+    }
+
+    private static Problem problem(Rejection refusal, String requestId) {
+        return Problem.of(refusal.refusal(), refusal.detail(), requestId);
     }
 
     private void send(RoutingContext context, Problem problem) {

@@ -38,7 +38,7 @@ final class Identifiers {
         if (value == null || value.isEmpty()) {
             return Optional.empty();
         }
-        if (value.length() > MAX_FILTER_LENGTH || !HttpEdge.isPrintableText(value)) {
+        if (value.length() > MAX_FILTER_LENGTH || !EdgeScreening.isPrintableText(value)) {
             throw new InvalidQueryException(name + " must be at most " + MAX_FILTER_LENGTH
                     + " printable characters, without control characters");
         }

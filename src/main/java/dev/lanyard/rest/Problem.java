@@ -3,6 +3,8 @@ package dev.lanyard.rest;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lanyard.access.Refusal;
+import dev.lanyard.access.Refused;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.core.Response;
@@ -19,18 +21,20 @@ public record Problem(String type, String title, int status, String code, String
     public static final String MEDIA_TYPE = "application/problem+json";
     static final String BEARER_CHALLENGE = "Bearer realm=\"lanyard\"";
 
-    static Problem of(int status, String code, String detail, String requestId) {
-        return new Problem("urn:lanyard:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'),
+    /** The problem a refusal is answered with; {@code detail} null for the refusal's own. */
+    static Problem of(Refusal refusal, String detail, String requestId) {
+        int status = refusal.status();
+        return new Problem("urn:lanyard:problem:" + refusal.code().toLowerCase(Locale.ROOT).replace('_', '-'),
                 Response.Status.fromStatusCode(status) == null ? "Error" : Response.Status.fromStatusCode(status).getReasonPhrase(),
-                status, code, detail, requestId);
+                status, refusal.code(), detail == null ? refusal.detail() : detail, requestId);
     }
 
-    static Problem of(Classified classified, String requestId) {
-        return of(classified.status(), classified.code(), classified.message(), requestId);
+    static Problem of(Refused refused, String requestId) {
+        return of(refused.refusal(), refused.detail(), requestId);
     }
 
-    static Response response(Classified classified, String requestId) {
-        return response(classified.status(), classified.code(), classified.message(), requestId);
+    static Response response(Refused refused, String requestId) {
+        return of(refused, requestId).response();
     }
 
     /**
@@ -48,8 +52,9 @@ public record Problem(String type, String title, int status, String code, String
         return response;
     }
 
-    static Response response(int status, String code, String detail, String requestId) {
-        Response.ResponseBuilder builder = Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail, requestId));
+    /** This problem as the REST layer answers it. */
+    Response response() {
+        Response.ResponseBuilder builder = Response.status(status).type(MEDIA_TYPE).entity(this);
         if (status == 401) {
             builder.header("WWW-Authenticate", BEARER_CHALLENGE);
         }

@@ -1,12 +1,14 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.Refusal;
+import dev.lanyard.access.Refused;
 import dev.lanyard.audit.AuditOperation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.lanyard.auth.RequestContext;
 import dev.lanyard.secret.InvalidSecretPathException;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.ConstraintViolationException;
@@ -19,29 +21,29 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * Every failure leaves as problem+json. Failures the broker produced were audited there; failures raised before
- * the broker ran (bad JSON, invalid paths, unknown routes) are audited here, so every request has its row.
+ * Every failure leaves as problem+json. A {@link Refused} was recorded by the access it ended and is only rendered;
+ * everything else was raised before any access ran (bad JSON, invalid paths, unknown routes) and is recorded here as a
+ * refusal of the request, so every request has its one row.
  */
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
-    private static final String MALFORMED = "the request body is not valid JSON of the expected shape";
 
-    private final RestAudit audit;
+    private final AuditedAccess audited;
 
-    ProblemMappers(RestAudit audit) {
-        this.audit = audit;
+    ProblemMappers(AuditedAccess audited) {
+        this.audited = audited;
     }
 
     @ServerExceptionMapper
     public Uni<Response> unknownField(UnrecognizedPropertyException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "UNKNOWN_FIELD", "unknown field '" + safeName(e.getPropertyName()) + "'");
+        return refuse(request, Refusal.UNKNOWN_FIELD, "unknown field '" + safeName(e.getPropertyName()) + "'");
     }
 
     /** Wrong JSON types and shapes (an array where an object belongs, text for a number). */
     @ServerExceptionMapper
     public Uni<Response> mismatchedBody(MismatchedInputException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
+        return refuse(request, Refusal.MALFORMED_BODY, null);
     }
 
     /** Syntax errors, duplicate keys (strict duplicate detection is on) and bodies past Jackson's nesting limits. */
@@ -52,20 +54,21 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Uni<Response> invalidPath(InvalidSecretPathException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "INVALID_PATH", e.getMessage());
+        return refuse(request, Refusal.INVALID_PATH, e.getMessage());
     }
 
+    /** The end of an access: its record is written (or could not be), so it is only answered. */
     @ServerExceptionMapper
-    public Response alreadyAudited(AuditedProblem e, ContainerRequestContext request) {
-        if (e.getCause() != null && "INTERNAL_ERROR".equals(e.classified().code())) {
+    public Response refused(Refused e, ContainerRequestContext request) {
+        if (e.unexpected()) {
             LOG.errorf(e.getCause(), "request %s failed unexpectedly", Requests.requestId(request));
         }
-        return Problem.response(e.classified(), Requests.requestId(request));
+        return Problem.response(e, Requests.requestId(request));
     }
 
     @ServerExceptionMapper
     public Uni<Response> invalidQuery(InvalidQueryException e, ContainerRequestContext request) {
-        return auditedProblem(request, 400, "INVALID_QUERY", e.getMessage());
+        return refuse(request, Refusal.INVALID_QUERY, e.getMessage());
     }
 
     @ServerExceptionMapper
@@ -73,7 +76,7 @@ public class ProblemMappers {
         String detail = e.getConstraintViolations().stream()
                 .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage())
                 .sorted().reduce((a, b) -> a + "; " + b).orElse("invalid request");
-        return auditedProblem(request, 400, "INVALID_REQUEST", detail);
+        return refuse(request, Refusal.INVALID_REQUEST, detail);
     }
 
     @ServerExceptionMapper
@@ -86,46 +89,42 @@ public class ProblemMappers {
             return badBody(request, json);
         }
         if (status == 413) {
-            Classified tooLarge = HttpEdge.bodyTooLarge();
-            return auditedProblem(request, 413, tooLarge.code(), tooLarge.message());
+            EdgeScreening.Rejection tooLarge = EdgeScreening.bodyTooLarge();
+            return refuse(request, tooLarge.refusal(), tooLarge.detail());
         }
         Response.Status known = Response.Status.fromStatusCode(status);
-        String code = known == null ? "HTTP_" + status : known.name().toUpperCase(Locale.ROOT);
-        String detail = known == null ? "request refused" : known.getReasonPhrase().toLowerCase(Locale.ROOT);
-        return auditedProblem(request, status, code, detail);
+        Refusal refusal = Refusal.forClientError(status);
+        return refuse(request, refusal, known == null || refusal.status() != status ? null
+                : known.getReasonPhrase().toLowerCase(Locale.ROOT));
     }
 
-    /** Broker failures: already audited with the operation they belong to. */
+    /** A failure nothing anticipated, raised outside any access: recorded and answered as INTERNAL_ERROR. */
     @ServerExceptionMapper(priority = Priorities.USER + 100)
-    public Response anything(Throwable e, ContainerRequestContext request) {
-        Classified classified = Classified.of(e);
-        if (classified.status() >= 500 && "INTERNAL_ERROR".equals(classified.code())) {
-            LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
-        }
-        return Problem.response(classified, Requests.requestId(request));
+    public Uni<Response> anything(Throwable e, ContainerRequestContext request) {
+        return unexpected(e, request);
     }
 
     private Uni<Response> badBody(ContainerRequestContext request, JsonProcessingException e) {
         if (e instanceof JsonParseException && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
-            return auditedProblem(request, 400, "DUPLICATE_FIELD", "a field appears more than once in the request body");
+            return refuse(request, Refusal.DUPLICATE_FIELD, null);
         }
         if (e instanceof StreamConstraintsException) {
-            return auditedProblem(request, 400, "MALFORMED_BODY", "the request body is nested too deeply or has too long a value");
+            return refuse(request, Refusal.MALFORMED_BODY, "the request body is nested too deeply or has too long a value");
         }
-        return auditedProblem(request, 400, "MALFORMED_BODY", MALFORMED);
+        return refuse(request, Refusal.MALFORMED_BODY, null);
     }
 
     private Uni<Response> unexpected(Throwable e, ContainerRequestContext request) {
         LOG.errorf(e, "request %s failed unexpectedly", Requests.requestId(request));
-        return auditedProblem(request, 500, "INTERNAL_ERROR", "internal error");
+        String requestId = Requests.requestId(request);
+        return audited.refuseUnexpected(requestId, Requests.access(request), null, e)
+                .map(sent -> Problem.response(sent, requestId));
     }
 
-    private Uni<Response> auditedProblem(ContainerRequestContext request, int status, String code, String detail) {
+    private Uni<Response> refuse(ContainerRequestContext request, Refusal refusal, String detail) {
         String requestId = Requests.requestId(request);
-        RequestContext access = Requests.access(request);
-        return audit.refusal(requestId, access, null, AuditOperation.REQUEST, RestAudit.refused(status, code, detail))
-                .map(sent -> Problem.response(sent, requestId))
-                .onFailure().recoverWithItem(failure -> Problem.response(Classified.of(failure), requestId));
+        return audited.refuse(requestId, Requests.access(request), null, AuditOperation.REQUEST, refusal, detail)
+                .map(sent -> Problem.response(sent, requestId));
     }
 
     private static String lastNode(String propertyPath) {

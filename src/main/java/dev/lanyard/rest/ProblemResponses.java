@@ -1,9 +1,13 @@
 package dev.lanyard.rest;
 
-import java.util.LinkedHashMap;
+import dev.lanyard.access.Refusal;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
@@ -22,48 +26,53 @@ public class ProblemResponses implements OASFilter {
     static final String PROBLEM = "Problem";
 
     /** Every /v1 request can meet these, before any endpoint runs. */
-    private static final Map<String, String> EDGE = Map.of(
-            "400", "INVALID_PATH, INVALID_QUERY, BAD_REQUEST, MALFORMED_BODY: the request could be read more than one way",
-            "401", "UNAUTHENTICATED: a valid bearer token is required",
-            "405", "METHOD_NOT_ALLOWED",
-            "413", "BODY_TOO_LARGE: the body is over 16 KiB",
-            "414", "URI_TOO_LONG: the request target is over 8 KiB",
-            "429", "RATE_LIMITED: too many refused unauthenticated requests from this address",
-            "431", "HEADERS_TOO_LARGE: over 100 headers or 16 KiB of them",
-            "503", "AUTHENTICATION_UNAVAILABLE, AUDIT_UNAVAILABLE, SHUTTING_DOWN: callers cannot be verified, the access cannot be"
-                    + " recorded, or this replica is stopping (retry on another)");
+    private static final List<Refusal> EDGE = List.of(Refusal.INVALID_PATH, Refusal.INVALID_QUERY, Refusal.BAD_REQUEST,
+            Refusal.MALFORMED_BODY, Refusal.UNAUTHENTICATED, Refusal.METHOD_NOT_ALLOWED, Refusal.BODY_TOO_LARGE,
+            Refusal.URI_TOO_LONG, Refusal.RATE_LIMITED, Refusal.HEADERS_TOO_LARGE, Refusal.AUTHENTICATION_UNAVAILABLE,
+            Refusal.AUDIT_UNAVAILABLE, Refusal.SHUTTING_DOWN);
 
-    private static final Map<String, Map<String, String>> BY_OPERATION = Map.of(
-            "GET /v1/secrets/{backend}/{path}", Map.of(
-                    "400", "INVALID_PATH: the path, backend name, version or stage is not valid;"
-                            + " INVALID_QUERY: both version and stage, or a property that is not a field name",
-                    "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND: also a property the secret does not have",
-                    "422", "OPERATION_NOT_SUPPORTED", "502", "BACKEND_REJECTED", "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE"),
-            "POST /v1/creds/{backend}/{path}", Map.of(
-                    "400", "INVALID_PATH", "403", "ACCESS_DENIED", "404", "BACKEND_NOT_FOUND, SECRET_NOT_FOUND",
-                    "422", "OPERATION_NOT_SUPPORTED", "429", "LEASE_LIMIT_EXCEEDED, RATE_LIMITED", "502", "BACKEND_REJECTED",
-                    "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE"),
-            "POST /v1/leases/renew", body(Map.of("404", "LEASE_NOT_FOUND", "403", "ACCESS_DENIED", "502", "BACKEND_REJECTED",
-                    "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE")),
-            "POST /v1/leases/revoke", body(Map.of("404", "LEASE_NOT_FOUND", "403", "ACCESS_DENIED", "502", "BACKEND_REJECTED",
-                    "503", "BACKEND_UNAVAILABLE, AUDIT_UNAVAILABLE")),
-            "POST /v1/tokens", body(Map.of("403", "ACCESS_DENIED")),
-            "GET /v1/tokens", Map.of("403", "ACCESS_DENIED"),
-            "DELETE /v1/tokens/{id}", Map.of("400", "INVALID_QUERY: a token id is 16 lower-case hex digits",
-                    "403", "ACCESS_DENIED", "404", "TOKEN_NOT_FOUND"));
+    /** What a request body can be refused for. */
+    private static final List<Refusal> BODY = List.of(Refusal.MALFORMED_BODY, Refusal.UNKNOWN_FIELD, Refusal.DUPLICATE_FIELD,
+            Refusal.INVALID_REQUEST, Refusal.UNSUPPORTED_MEDIA_TYPE);
 
-    private static final Map<String, String> ROTATION_API = Map.of(
-            "400", "INVALID_SCHEDULE, WINDOW_TOO_SHORT, INVALID_STRATEGY, INVALID_QUERY", "403", "ACCESS_DENIED",
-            "404", "UNKNOWN_SECRET, ROTATION_NOT_FOUND", "409", "SCHEDULE_EXISTS, RUN_IN_PROGRESS, RUN_STATE",
-            "422", "STRATEGY_NOT_SUPPORTED", "503", "BACKEND_UNAVAILABLE");
+    private static final List<Refusal> LEASES = List.of(Refusal.LEASE_NOT_FOUND, Refusal.ACCESS_DENIED,
+            Refusal.BACKEND_REJECTED, Refusal.BACKEND_UNAVAILABLE);
 
-    private static final Map<String, String> AUDIT_API = Map.of(
-            "400", "INVALID_QUERY: a filter cannot be understood", "403", "ACCESS_DENIED");
+    private static final Map<String, List<Refusal>> BY_OPERATION = Map.of(
+            "GET /v1/secrets/{backend}/{path}", List.of(Refusal.INVALID_PATH, Refusal.INVALID_QUERY, Refusal.ACCESS_DENIED,
+                    Refusal.BACKEND_NOT_FOUND, Refusal.SECRET_NOT_FOUND, Refusal.OPERATION_NOT_SUPPORTED,
+                    Refusal.BACKEND_REJECTED, Refusal.BACKEND_UNAVAILABLE),
+            "PUT /v1/secrets/{backend}/{path}", with(BODY, Refusal.INVALID_PATH, Refusal.ACCESS_DENIED,
+                    Refusal.BACKEND_NOT_FOUND, Refusal.OPERATION_NOT_SUPPORTED, Refusal.WRITE_CONFLICT,
+                    Refusal.BACKEND_REJECTED, Refusal.BACKEND_UNAVAILABLE),
+            "POST /v1/creds/{backend}/{path}", List.of(Refusal.INVALID_PATH, Refusal.ACCESS_DENIED, Refusal.BACKEND_NOT_FOUND,
+                    Refusal.SECRET_NOT_FOUND, Refusal.OPERATION_NOT_SUPPORTED, Refusal.LEASE_LIMIT_EXCEEDED,
+                    Refusal.BACKEND_REJECTED, Refusal.BACKEND_UNAVAILABLE),
+            "POST /v1/leases/renew", with(BODY, LEASES.toArray(Refusal[]::new)),
+            "POST /v1/leases/revoke", with(BODY, LEASES.toArray(Refusal[]::new)),
+            "POST /v1/tokens", with(BODY, Refusal.ACCESS_DENIED),
+            "GET /v1/tokens", List.of(Refusal.ACCESS_DENIED),
+            "DELETE /v1/tokens/{id}", List.of(Refusal.INVALID_QUERY, Refusal.ACCESS_DENIED, Refusal.TOKEN_NOT_FOUND));
 
-    private static Map<String, String> body(Map<String, String> more) {
-        Map<String, String> all = new LinkedHashMap<>(more);
-        all.put("400", "MALFORMED_BODY, UNKNOWN_FIELD, DUPLICATE_FIELD, INVALID_REQUEST: the body is not the documented JSON");
-        all.put("415", "UNSUPPORTED_MEDIA_TYPE: the body must be application/json");
+    private static final List<Refusal> ROTATION_API = List.of(Refusal.INVALID_SCHEDULE, Refusal.WINDOW_TOO_SHORT,
+            Refusal.INVALID_STRATEGY, Refusal.INVALID_QUERY, Refusal.ACCESS_DENIED, Refusal.UNKNOWN_SECRET,
+            Refusal.ROTATION_NOT_FOUND, Refusal.SCHEDULE_EXISTS, Refusal.RUN_IN_PROGRESS, Refusal.RUN_STATE,
+            Refusal.STRATEGY_NOT_SUPPORTED, Refusal.BACKEND_UNAVAILABLE);
+
+    private static final List<Refusal> AUDIT_API = List.of(Refusal.INVALID_QUERY, Refusal.ACCESS_DENIED);
+
+    /** Operations answered with another success status than 200, as the service sends it. */
+    private static final Map<String, Integer> SUCCESS = Map.of(
+            "POST /v1/leases/revoke", 204,
+            "DELETE /v1/tokens/{id}", 204,
+            "POST /v1/tokens", 201,
+            "POST /v1/rotations", 201,
+            "DELETE /v1/rotations/{id}", 204,
+            "POST /v1/rotations/{id}/runs", 202);
+
+    private static List<Refusal> with(List<Refusal> base, Refusal... more) {
+        List<Refusal> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
         return all;
     }
 
@@ -82,27 +91,26 @@ public class ProblemResponses implements OASFilter {
 
     private static void describe(String key, String path, Operation operation) {
         APIResponses responses = operation.getResponses();
-        if (key.equals("POST /v1/leases/revoke") || key.equals("DELETE /v1/tokens/{id}")) {
+        Integer success = SUCCESS.get(key);
+        if (success != null) {
+            APIResponse documented = responses.getAPIResponse("200");
             responses.removeAPIResponse("200");
-            responses.addAPIResponse("204", OASFactory.createAPIResponse().description("Revoked: it stops working"));
+            responses.addAPIResponse(String.valueOf(success), documented != null && success != 204 ? documented
+                    : OASFactory.createAPIResponse().description(success == 204 ? "Done: nothing to return"
+                    : success == 201 ? "Created" : "Accepted"));
         }
-        if (key.equals("POST /v1/tokens")) {
-            APIResponse issued = responses.getAPIResponse("200");
-            responses.removeAPIResponse("200");
-            responses.addAPIResponse("201", issued == null ? OASFactory.createAPIResponse().description("Issued") : issued);
-        }
-        Map<String, String> problems = new TreeMap<>(EDGE);
-        merge(problems, path.startsWith("/v1/audit/") ? AUDIT_API : Map.of());
-        merge(problems, path.startsWith("/v1/rotations") ? ROTATION_API : Map.of());
-        merge(problems, BY_OPERATION.getOrDefault(key, Map.of()));
-        problems.forEach((status, codes) -> responses.addAPIResponse(status, problem(codes)));
+        Set<Refusal> refusals = new LinkedHashSet<>(EDGE);
+        refusals.addAll(path.startsWith("/v1/audit/") ? AUDIT_API : List.of());
+        refusals.addAll(path.startsWith("/v1/rotations") ? ROTATION_API : List.of());
+        refusals.addAll(BY_OPERATION.getOrDefault(key, List.of()));
+        Map<Integer, List<Refusal>> byStatus = new TreeMap<>();
+        refusals.forEach(refusal -> byStatus.computeIfAbsent(refusal.status(), status -> new ArrayList<>()).add(refusal));
+        byStatus.forEach((status, codes) -> responses.addAPIResponse(String.valueOf(status), problem(codes)));
     }
 
-    private static void merge(Map<String, String> into, Map<String, String> more) {
-        more.forEach((status, codes) -> into.merge(status, codes, (a, b) -> a.equals(b) ? a : a + "; " + b));
-    }
-
-    private static APIResponse problem(String codes) {
+    private static APIResponse problem(List<Refusal> refusals) {
+        String codes = refusals.stream().map(refusal -> refusal.code() + " (" + refusal.detail() + ")")
+                .collect(Collectors.joining("; "));
         return OASFactory.createAPIResponse().description("Problem codes: " + codes)
                 .content(OASFactory.createContent().addMediaType(Problem.MEDIA_TYPE,
                         OASFactory.createMediaType().schema(OASFactory.createSchema().ref(PROBLEM))));

@@ -1,6 +1,7 @@
 package dev.lanyard.rest;
 
-import dev.lanyard.auth.RequestContext;
+import dev.lanyard.access.AccessContext;
+import io.smallrye.mutiny.Uni;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.http.HttpServerRequest;
@@ -18,8 +19,8 @@ final class Requests {
 
     private Requests() {}
 
-    static RequestContext access(ContainerRequestContext context) {
-        return (RequestContext) context.getProperty(ACCESS);
+    static AccessContext access(ContainerRequestContext context) {
+        return (AccessContext) context.getProperty(ACCESS);
     }
 
     /** The caller's request id when it is safe to log and store; a fresh one otherwise. */
@@ -47,5 +48,14 @@ final class Requests {
 
     static String clientAddress(HttpServerRequest request) {
         return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    }
+
+    /**
+     * Waits for an access on the request's virtual thread, for endpoints whose actions block (rotation, the audit log's
+     * reads): the action runs where the access is subscribed, here, never on an event loop. A {@link
+     * dev.lanyard.access.Refused} propagates to the problem mapper as it is; the access bounds its own waits.
+     */
+    static <T> T awaited(Uni<T> access) {
+        return access.await().indefinitely();
     }
 }

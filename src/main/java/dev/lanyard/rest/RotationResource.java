@@ -3,19 +3,18 @@ package dev.lanyard.rest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.Target;
-import dev.lanyard.auth.RequestContext;
-import dev.lanyard.broker.AccessDeniedException;
 import dev.lanyard.policy.Capability;
-import dev.lanyard.policy.PolicyEngine;
 import dev.lanyard.rotation.RotationRun;
 import dev.lanyard.rotation.RotationSchedule;
 import dev.lanyard.rotation.Rotations;
 import dev.lanyard.rotation.RunStep;
 import dev.lanyard.rotation.ScheduleSpec;
 import dev.lanyard.secret.SecretRef;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.RunOnVirtualThread;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -56,21 +55,17 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @SecurityRequirement(name = "bearer")
 @Tag(name = "rotations")
-@Blocking
+@RunOnVirtualThread
 public class RotationResource {
 
     private static final String ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
     private final Rotations rotations;
-    private final AuditedOperation operations;
-    private final PolicyEngine policy;
-    private final RestAudit audit;
+    private final AuditedAccess audited;
 
-    RotationResource(Rotations rotations, AuditedOperation operations, PolicyEngine policy, RestAudit audit) {
+    RotationResource(Rotations rotations, AuditedAccess audited) {
         this.rotations = rotations;
-        this.operations = operations;
-        this.policy = policy;
-        this.audit = audit;
+        this.audited = audited;
     }
 
     /**
@@ -138,35 +133,35 @@ public class RotationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Schedule the rotation of a secret", description = "Checked before it is stored: strategy and "
             + "parameters, the schedule, the window against the run budget, and that the backend can stage the secret")
-    public Uni<Response> create(@Valid @NotNull ScheduleRequest body, @Context ContainerRequestContext request) {
+    public Response create(@Valid @NotNull ScheduleRequest body, @Context ContainerRequestContext request) {
         if (body.secret() == null) {
             throw new InvalidQueryException("secret is required: <backend>/<path>");
         }
         SecretRef secret = secret(body.secret());
-        RequestContext access = Requests.access(request);
-        return operations.run(access, Capability.ROTATE, AuditOperation.ROTATION_SCHEDULE_CREATE, target(secret, "schedule"), 201,
-                        blocking(() -> {
-                            mayUseReferences(access, body.spec());
-                            return rotations.create(secret, body.spec(), access.caller().subject());
-                        }))
-                .map(created -> Response.status(201).entity(ScheduleView.of(created)).build());
+        AccessContext access = Requests.access(request);
+        RotationSchedule created = Requests.awaited(audited.run(access, Capability.ROTATE,
+                AuditOperation.ROTATION_SCHEDULE_CREATE, target(secret, "schedule"), 201, blocking(() -> {
+                    mayUseReferences(access, body.spec());
+                    return rotations.create(secret, body.spec(), access.caller().subject());
+                })));
+        return Response.status(201).entity(ScheduleView.of(created)).build();
     }
 
     @GET
     @Operation(summary = "List the schedules the caller may rotate, with their last and next run and last outcome")
-    public Uni<ScheduleList> list(@Context ContainerRequestContext request) {
-        RequestContext access = Requests.access(request);
-        List<ScheduleView> visible = rotations.schedules().stream()
-                .filter(s -> policy.allows(access.caller(), Capability.ROTATE, s.secret().toString()))
-                .map(ScheduleView::of).toList();
-        return audit.operation(access, AuditOperation.ROTATION_LIST, Target.rotation("lanyard", "rotations", "list"),
-                Classified.success(200)).replaceWith(new ScheduleList(visible));
+    public ScheduleList list(@Context ContainerRequestContext request) {
+        AccessContext access = Requests.access(request);
+        // Everyone may list: the listing shows only the schedules the caller may rotate.
+        return Requests.awaited(audited.perform(access, AuditOperation.ROTATION_LIST, Target.rotation("lanyard", "rotations", "list"), 200,
+                blocking(() -> new AuditedAccess.Performed<>(new ScheduleList(rotations.schedules().stream()
+                        .filter(s -> audited.allows(access, Capability.ROTATE, s.secret().toString()))
+                        .map(ScheduleView::of).toList()), Target.rotation("lanyard", "rotations", "list")))));
     }
 
     @GET
     @Path("/{id}")
     @Operation(summary = "Read a schedule")
-    public Uni<ScheduleView> read(@PathParam("id") String id, @Context ContainerRequestContext request) {
+    public ScheduleView read(@PathParam("id") String id, @Context ContainerRequestContext request) {
         return onSchedule(id, request, AuditOperation.ROTATION_READ, 200, schedule -> ScheduleView.of(schedule));
     }
 
@@ -174,9 +169,9 @@ public class RotationResource {
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Change a schedule's strategy, parameters, schedule, window or jitter (not its secret)")
-    public Uni<ScheduleView> update(@PathParam("id") String id, @Valid @NotNull ScheduleRequest body,
+    public ScheduleView update(@PathParam("id") String id, @Valid @NotNull ScheduleRequest body,
                                     @Context ContainerRequestContext request) {
-        RequestContext access = Requests.access(request);
+        AccessContext access = Requests.access(request);
         return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_UPDATE, 200, schedule -> {
             if (body.secret() != null && !secret(body.secret()).equals(schedule.secret())) {
                 throw new InvalidQueryException("a schedule's secret cannot change: delete it and schedule the other secret");
@@ -189,40 +184,42 @@ public class RotationResource {
     @POST
     @Path("/{id}/pause")
     @Operation(summary = "Pause a schedule: no window opens until it is resumed (a run in progress goes on)")
-    public Uni<ScheduleView> pause(@PathParam("id") String id, @Context ContainerRequestContext request) {
+    public ScheduleView pause(@PathParam("id") String id, @Context ContainerRequestContext request) {
         return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_PAUSE, 200, s -> ScheduleView.of(rotations.pause(s.id())));
     }
 
     @POST
     @Path("/{id}/resume")
     @Operation(summary = "Resume a paused schedule from its next window")
-    public Uni<ScheduleView> resume(@PathParam("id") String id, @Context ContainerRequestContext request) {
+    public ScheduleView resume(@PathParam("id") String id, @Context ContainerRequestContext request) {
         return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_RESUME, 200, s -> ScheduleView.of(rotations.resume(s.id())));
     }
 
     @DELETE
     @Path("/{id}")
     @Operation(summary = "Delete a schedule and its run history (refused while a run is in progress)")
-    public Uni<Response> delete(@PathParam("id") String id, @Context ContainerRequestContext request) {
-        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_DELETE, 204, s -> {
+    public Response delete(@PathParam("id") String id, @Context ContainerRequestContext request) {
+        onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_DELETE, 204, s -> {
             rotations.delete(s.id());
             return s;
-        }).map(ignored -> Response.noContent().build());
+        });
+        return Response.noContent().build();
     }
 
     @POST
     @Path("/{id}/runs")
     @Operation(summary = "Rotate now", description = "Starts a run at once, whatever the schedule says; 409 while one is in progress")
-    public Uni<Response> trigger(@PathParam("id") String id, @Context ContainerRequestContext request) {
+    public Response trigger(@PathParam("id") String id, @Context ContainerRequestContext request) {
         String by = Requests.access(request).caller().subject();
-        return onSchedule(id, request, AuditOperation.ROTATION_TRIGGER, 202, s -> RunView.of(rotations.trigger(s.id(), by), null))
-                .map(run -> Response.status(202).entity(run).build());
+        RunView run = onSchedule(id, request, AuditOperation.ROTATION_TRIGGER, 202,
+                s -> RunView.of(rotations.trigger(s.id(), by), null));
+        return Response.status(202).entity(run).build();
     }
 
     @GET
     @Path("/{id}/runs")
     @Operation(summary = "The schedule's latest runs, newest first")
-    public Uni<RunList> runs(@PathParam("id") String id, @Context ContainerRequestContext request) {
+    public RunList runs(@PathParam("id") String id, @Context ContainerRequestContext request) {
         return onSchedule(id, request, AuditOperation.ROTATION_READ, 200,
                 s -> new RunList(rotations.runs(s.id(), 50).stream().map(run -> RunView.of(run, null)).toList()));
     }
@@ -230,7 +227,7 @@ public class RotationResource {
     @GET
     @Path("/{id}/runs/{run}")
     @Operation(summary = "One run with each execution of each step: when it began, when it ended, how")
-    public Uni<RunView> run(@PathParam("id") String id, @PathParam("run") String runId, @Context ContainerRequestContext request) {
+    public RunView run(@PathParam("id") String id, @PathParam("run") String runId, @Context ContainerRequestContext request) {
         checkId(runId);
         return onSchedule(id, request, AuditOperation.ROTATION_READ, 200,
                 s -> RunView.of(rotations.run(s.id(), runId), rotations.steps(runId)));
@@ -239,7 +236,7 @@ public class RotationResource {
     @POST
     @Path("/{id}/runs/{run}/resume")
     @Operation(summary = "Carry on with a stuck run from the step it was in")
-    public Uni<RunView> resumeRun(@PathParam("id") String id, @PathParam("run") String runId,
+    public RunView resumeRun(@PathParam("id") String id, @PathParam("run") String runId,
                                   @Context ContainerRequestContext request) {
         checkId(runId);
         return onSchedule(id, request, AuditOperation.ROTATION_RECOVER, 200,
@@ -249,7 +246,7 @@ public class RotationResource {
     @POST
     @Path("/{id}/runs/{run}/rollback")
     @Operation(summary = "Roll a stuck run back: the target back on the current value, the pending version unstaged")
-    public Uni<RunView> rollbackRun(@PathParam("id") String id, @PathParam("run") String runId,
+    public RunView rollbackRun(@PathParam("id") String id, @PathParam("run") String runId,
                                     @Context ContainerRequestContext request) {
         checkId(runId);
         return onSchedule(id, request, AuditOperation.ROTATION_RECOVER, 200,
@@ -260,24 +257,23 @@ public class RotationResource {
      * An operation on one schedule: its secret is what policy is asked about. An unknown id is answered like a
      * schedule the caller may not see, as {@code lanyard/rotations/<id>}.
      */
-    private <T> Uni<T> onSchedule(String id, ContainerRequestContext request, AuditOperation operation, int status,
-                                  Function<RotationSchedule, T> action) {
+    private <T> T onSchedule(String id, ContainerRequestContext request, AuditOperation operation, int status,
+                             Function<RotationSchedule, T> action) {
         checkId(id);
         Optional<RotationSchedule> found = rotations.schedule(id);
         Target target = found.map(s -> target(s.secret(), "schedule/" + s.id()))
                 .orElseGet(() -> Target.rotation("lanyard", "rotations/" + id, "schedule/" + id));
-        return operations.run(Requests.access(request), Capability.ROTATE, operation, target, status,
-                blocking(() -> action.apply(found.orElseGet(() -> rotations.find(id)))));
+        return Requests.awaited(audited.run(Requests.access(request), Capability.ROTATE, operation, target, status,
+                blocking(() -> action.apply(found.orElseGet(() -> rotations.find(id))))));
     }
 
-    private void mayUseReferences(RequestContext access, ScheduleSpec spec) {
+    private void mayUseReferences(AccessContext access, ScheduleSpec spec) {
         for (SecretRef other : rotations.references(spec)) {
-            if (!policy.allows(access.caller(), Capability.ROTATE, other.toString())) {
-                throw new AccessDeniedException(Capability.ROTATE.spelling(), other.toString());
-            }
+            audited.authorize(access, Capability.ROTATE, other.toString());
         }
     }
 
+    /** An action run where the access is subscribed: on the request's virtual thread ({@link Requests#awaited}). */
     private static <T> Supplier<Uni<T>> blocking(Supplier<T> action) {
         return () -> Uni.createFrom().item(action);
     }

@@ -28,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Secrets and credentials over HTTP. Every call is authorised and audited by the broker. */
+/** Secrets and credentials over HTTP. Every call is authorised and audited by the broker; its refusals arrive recorded. */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @SecurityRequirement(name = "bearer")
@@ -65,7 +65,7 @@ public class SecretResource {
         if (field.isPresent() && !PROPERTY.matcher(field.get()).matches()) {
             throw new InvalidQueryException("property must be a field name: 1 to 128 characters of [A-Za-z0-9_.-]");
         }
-        return alreadyAudited(broker.read(Requests.access(request), ref, wanted, field))
+        return broker.read(Requests.access(request), ref, wanted, field)
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 
@@ -79,7 +79,7 @@ public class SecretResource {
                                     @Valid @NotNull WriteRequest body, @Context ContainerRequestContext request) {
         SecretRef ref = Identifiers.secret(backend, path);
         SecretValue value = SecretValue.ofStrings(body.data());
-        return alreadyAudited(broker.write(Requests.access(request), ref, value))
+        return broker.write(Requests.access(request), ref, value)
                 .eventually(value::close)
                 .map(WriteResponse::new);
     }
@@ -90,7 +90,7 @@ public class SecretResource {
     public Uni<GrantResponse> issue(@PathParam("backend") String backend, @PathParam("path") String path,
                                     @Context ContainerRequestContext request) {
         SecretRef ref = Identifiers.secret(backend, path);
-        return alreadyAudited(broker.issue(Requests.access(request), ref))
+        return broker.issue(Requests.access(request), ref)
                 .map(grant -> GrantResponse.of(grant, clock.instant()));
     }
 
@@ -99,8 +99,8 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Renew a lease you hold")
     public Uni<LeaseResponse> renew(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return alreadyAudited(broker.renew(Requests.access(request), body.leaseId(),
-                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds)))
+        return broker.renew(Requests.access(request), body.leaseId(),
+                        Optional.ofNullable(body.increment()).map(Duration::ofSeconds))
                 .map(lease -> LeaseResponse.of(body.leaseId(), lease));
     }
 
@@ -109,13 +109,7 @@ public class SecretResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Revoke a lease you hold; the credential stops working")
     public Uni<Response> revoke(@Valid @NotNull LeaseRequest body, @Context ContainerRequestContext request) {
-        return alreadyAudited(broker.revoke(Requests.access(request), body.leaseId()))
+        return broker.revoke(Requests.access(request), body.leaseId())
                 .map(ignored -> Response.noContent().build());
-    }
-
-    /** The broker audits every outcome it produces, so its failures must not be audited a second time here. */
-    private static <T> Uni<T> alreadyAudited(Uni<T> brokered) {
-        return brokered.onFailure(failure -> !(failure instanceof AuditedProblem))
-                .transform(failure -> new AuditedProblem(Classified.of(failure), failure));
     }
 }

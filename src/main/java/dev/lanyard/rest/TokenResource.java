@@ -1,5 +1,6 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.Target;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -47,11 +48,11 @@ public class TokenResource {
     private static final String ID = "[0-9a-f]{16}";
 
     private final ApiTokenService tokens;
-    private final AuditedOperation operations;
+    private final AuditedAccess audited;
 
-    TokenResource(ApiTokenService tokens, AuditedOperation operations) {
+    TokenResource(ApiTokenService tokens, AuditedAccess audited) {
         this.tokens = tokens;
-        this.operations = operations;
+        this.audited = audited;
     }
 
     /**
@@ -82,7 +83,7 @@ public class TokenResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Issue an API token", description = "The token is in this response only; Lanyard keeps its hash")
     public Uni<Response> issue(@Valid @NotNull IssueRequest body, @Context ContainerRequestContext request) {
-        return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_ISSUE, Target.token(body.name()), 201,
+        return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_ISSUE, Target.token(body.name()), 201,
                         () -> tokens.issue(body.name(), Optional.ofNullable(body.ttlSeconds()).map(Duration::ofSeconds),
                                 Requests.access(request).caller().subject()))
                 .map(issued -> Response.status(201).entity(TokenView.of(issued.token(), issued.secret())).build());
@@ -91,7 +92,7 @@ public class TokenResource {
     @GET
     @Operation(summary = "List API tokens (never their secrets)")
     public Uni<TokenList> list(@Context ContainerRequestContext request) {
-        return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_LIST, Target.tokens(), 200,
+        return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_LIST, Target.tokens(), 200,
                 () -> tokens.list().map(all -> new TokenList(all.stream().map(t -> TokenView.of(t, null)).toList())));
     }
 
@@ -105,7 +106,7 @@ public class TokenResource {
         return tokens.find(id).chain(found -> {
             // Unknown ids and tokens the caller may not manage look alike: 404 either way, audited.
             Target target = Target.token(found.map(ApiToken::name).orElse(id));
-            return operations.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_REVOKE, target, 204,
+            return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_REVOKE, target, 204,
                     () -> found.isEmpty() || found.get().revokedAt() != null
                             ? Uni.createFrom().failure(new UnknownTokenException())
                             : tokens.revoke(id, Requests.access(request).caller().subject()));

@@ -64,7 +64,7 @@ class KeyPairStrategy implements RotationStrategy {
             fields.put("public_key", pem(pair.getPublic()));
             return SecretValue.ofStrings(fields);
         } catch (GeneralSecurityException | IOException e) {
-            throw StepFailure.permanent("KEY_GENERATION_FAILED", "the key pair could not be generated");
+            throw new StepFailure(StepCode.KEY_GENERATION_FAILED, "the key pair could not be generated");
         }
     }
 
@@ -118,10 +118,10 @@ class KeyPairStrategy implements RotationStrategy {
             verifier.initVerify(publicKey);
             verifier.update(challenge);
             if (!verifier.verify(signature)) {
-                throw StepFailure.permanent("PENDING_VALUE_INVALID", "the public key does not verify the private key's signature");
+                throw new StepFailure(StepCode.PENDING_VALUE_INVALID, "the public key does not verify the private key's signature");
             }
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
-            throw StepFailure.permanent("PENDING_VALUE_INVALID", "the pending key pair cannot be read back");
+            throw new StepFailure(StepCode.PENDING_VALUE_INVALID, "the pending key pair cannot be read back");
         }
     }
 

@@ -63,7 +63,7 @@ class PostgresAlternatingUsersStrategy implements RotationStrategy {
         List<String> users = Parameters.texts(context.parameters(), "users", null);
         String inUse = PostgresSingleUserStrategy.username(current);
         if (!users.contains(inUse)) {
-            throw StepFailure.permanent("CURRENT_VALUE_INVALID", "the secret's username is neither of the schedule's users");
+            throw new StepFailure(StepCode.CURRENT_VALUE_INVALID, "the secret's username is neither of the schedule's users");
         }
         Map<String, String> fields = new LinkedHashMap<>(current.reveal());
         fields.put("username", users.get(0).equals(inUse) ? users.get(1) : users.get(0));
@@ -75,9 +75,9 @@ class PostgresAlternatingUsersStrategy implements RotationStrategy {
     public void set(StrategyContext context, SecretValue pending, SecretValue current) {
         try (SecretValue admin = context.read(references(context.parameters()).getFirst())) {
             String adminUser = admin.field("username")
-                    .orElseThrow(() -> StepFailure.permanent("ADMIN_SECRET_INVALID", "the admin secret has no 'username'"));
+                    .orElseThrow(() -> new StepFailure(StepCode.ADMIN_SECRET_INVALID, "the admin secret has no 'username'"));
             String adminPassword = admin.field("password")
-                    .orElseThrow(() -> StepFailure.permanent("ADMIN_SECRET_INVALID", "the admin secret has no 'password'"));
+                    .orElseThrow(() -> new StepFailure(StepCode.ADMIN_SECRET_INVALID, "the admin secret has no 'password'"));
             PostgresTarget.of(context).setPassword(adminUser, adminPassword, PostgresSingleUserStrategy.username(pending),
                     PostgresSingleUserStrategy.password(pending));
         }
@@ -86,7 +86,7 @@ class PostgresAlternatingUsersStrategy implements RotationStrategy {
     @Override
     public void test(StrategyContext context, SecretValue pending) {
         if (!PostgresTarget.of(context).logsIn(PostgresSingleUserStrategy.username(pending), PostgresSingleUserStrategy.password(pending))) {
-            throw StepFailure.retry("TEST_FAILED", "the target does not accept the pending login yet");
+            throw new StepFailure(StepCode.TEST_FAILED, "the target does not accept the pending login yet");
         }
     }
 }

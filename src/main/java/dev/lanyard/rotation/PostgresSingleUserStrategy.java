@@ -61,7 +61,7 @@ class PostgresSingleUserStrategy implements RotationStrategy {
     @Override
     public void test(StrategyContext context, SecretValue pending) {
         if (!PostgresTarget.of(context).logsIn(username(pending), password(pending))) {
-            throw StepFailure.retry("TEST_FAILED", "the target does not accept the pending login yet");
+            throw new StepFailure(StepCode.TEST_FAILED, "the target does not accept the pending login yet");
         }
     }
 
@@ -76,11 +76,11 @@ class PostgresSingleUserStrategy implements RotationStrategy {
 
     static String username(SecretValue value) {
         return value.field("username").filter(name -> name.matches("[a-z_][a-z0-9_]{0,62}"))
-                .orElseThrow(() -> StepFailure.permanent("CURRENT_VALUE_INVALID", "the secret has no usable 'username' field"));
+                .orElseThrow(() -> new StepFailure(StepCode.CURRENT_VALUE_INVALID, "the secret has no usable 'username' field"));
     }
 
     static String password(SecretValue value) {
         return value.field("password")
-                .orElseThrow(() -> StepFailure.permanent("CURRENT_VALUE_INVALID", "the secret has no 'password' field"));
+                .orElseThrow(() -> new StepFailure(StepCode.CURRENT_VALUE_INVALID, "the secret has no 'password' field"));
     }
 }

@@ -54,7 +54,7 @@ final class PostgresTarget {
             if (refusedLogin(e)) {
                 return false;
             }
-            throw StepFailure.retry("TARGET_UNAVAILABLE", "the target database cannot be reached");
+            throw new StepFailure(StepCode.TARGET_UNAVAILABLE, "the target database cannot be reached");
         }
     }
 
@@ -64,9 +64,9 @@ final class PostgresTarget {
             connection.unwrap(PGConnection.class).alterUserPassword(role, newPassword.toCharArray(), "scram-sha-256");
         } catch (SQLException e) {
             if (refusedLogin(e)) {
-                throw StepFailure.retry("TARGET_LOGIN_REFUSED", "the target refused the login that changes the password");
+                throw new StepFailure(StepCode.TARGET_LOGIN_REFUSED, "the target refused the login that changes the password");
             }
-            throw StepFailure.retry("TARGET_UNAVAILABLE", "the target database could not change the password");
+            throw new StepFailure(StepCode.TARGET_UNAVAILABLE, "the target database could not change the password");
         }
     }
 

@@ -51,9 +51,9 @@ class RandomValueStrategy implements RotationStrategy {
     @Override
     public void test(StrategyContext context, SecretValue pending) {
         String value = pending.field(field(context))
-                .orElseThrow(() -> StepFailure.permanent("PENDING_VALUE_INVALID", "the pending version lacks its field"));
+                .orElseThrow(() -> new StepFailure(StepCode.PENDING_VALUE_INVALID, "the pending version lacks its field"));
         if (!PasswordPolicy.from(context.parameters(), 32).admits(value)) {
-            throw StepFailure.permanent("PENDING_VALUE_INVALID", "the pending value does not meet the policy");
+            throw new StepFailure(StepCode.PENDING_VALUE_INVALID, "the pending value does not meet the policy");
         }
     }
 

@@ -1,11 +1,11 @@
 package dev.lanyard.rotation;
 
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.AuditedAccess.IfUnrecorded;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.audit.Outcome;
-import dev.lanyard.audit.Result;
 import dev.lanyard.audit.Target;
 import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.Secret;
@@ -62,7 +62,7 @@ class RotationEngine {
     private final BackendRegistry backends;
     private final Strategies strategies;
     private final Broker broker;
-    private final AuditLog audit;
+    private final AuditedAccess audited;
     private final RotationConfig config;
     private final InstantSource clock;
     private final RandomGenerator random;
@@ -71,14 +71,14 @@ class RotationEngine {
     private final String replica;
     private final ExecutorService steps = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rotation-step-", 0).factory());
 
-    RotationEngine(RotationStore store, BackendRegistry backends, Strategies strategies, Broker broker, AuditLog audit,
+    RotationEngine(RotationStore store, BackendRegistry backends, Strategies strategies, Broker broker, AuditedAccess audited,
                    RotationConfig config, InstantSource clock, RandomGenerator random, RunFaults faults,
                    RotationMetrics metrics, Replica replica) {
         this.store = store;
         this.backends = backends;
         this.strategies = strategies;
         this.broker = broker;
-        this.audit = audit;
+        this.audited = audited;
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -113,17 +113,16 @@ class RotationEngine {
             try {
                 RotationRun current = run;
                 next = withinTimeout(() -> perform(current));
-                append(run, run.step(), next.pendingVersion(), Result.success());
+                record(run, run.step(), next.pendingVersion(), null, IfUnrecorded.FAIL);
             } catch (ClaimLost lost) {
                 return;
             } catch (RuntimeException failure) {
                 StepFailure classified = classify(failure);
                 RotationRun after = afterFailure(run, classified);
-                appendQuietly(run, run.step(), run.pendingVersion(),
-                        Result.failure(Outcome.FAILED, null, classified.code()));
+                record(run, run.step(), run.pendingVersion(), classified.code().name(), IfUnrecorded.LOG);
                 metrics.step(run.step(), classified.retryable() ? "retry" : "failed", Duration.between(started, clock.instant()));
                 boolean retryLater = after.state() == RunState.RUNNING && after.step() == run.step();
-                if (!store.endStep(record, replica, retryLater ? "retry" : "failed", classified.code(), clock.instant(), after,
+                if (!store.endStep(record, replica, retryLater ? "retry" : "failed", classified.code().name(), clock.instant(), after,
                         !retryLater)) {
                     return;
                 }
@@ -152,9 +151,8 @@ class RotationEngine {
             return;
         }
         metrics.runEnded(run.state());
-        Result result = run.state() == RunState.SUCCEEDED ? Result.success()
-                : Result.failure(Outcome.FAILED, null, run.errorCode().orElse("ROTATION_FAILED"));
-        appendQuietly(run, Step.DONE, run.pendingVersion(), result);
+        String failed = run.state() == RunState.SUCCEEDED ? null : run.errorCode().orElse(StepCode.ROTATION_FAILED.name());
+        record(run, Step.DONE, run.pendingVersion(), failed, IfUnrecorded.LOG);
         if (run.state() == RunState.SUCCEEDED) {
             metrics.lastSuccess(run.secret().toString(), run.finishedAt().orElse(clock.instant()));
         }
@@ -166,11 +164,11 @@ class RotationEngine {
             return running.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             running.cancel(true);
-            throw StepFailure.retry("STEP_TIMEOUT", "the step took longer than lanyard.rotation.step-timeout");
+            throw new StepFailure(StepCode.STEP_TIMEOUT, "the step took longer than lanyard.rotation.step-timeout");
         } catch (InterruptedException e) {
             running.cancel(true);
             Thread.currentThread().interrupt();
-            throw StepFailure.retry("INTERRUPTED", "the step was interrupted");
+            throw new StepFailure(StepCode.INTERRUPTED, "the step was interrupted");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -178,7 +176,7 @@ class RotationEngine {
             if (e.getCause() instanceof Error error) {
                 throw error;
             }
-            throw StepFailure.retry("INTERNAL_ERROR", "the step failed unexpectedly");
+            throw new StepFailure(StepCode.INTERNAL_ERROR, "the step failed unexpectedly");
         }
     }
 
@@ -214,7 +212,7 @@ class RotationEngine {
         SecretRef ref = run.secret();
         Secret current = await(backend.read(ref.path(), VersionSelector.current()));
         String fromVersion = current.version()
-                .orElseThrow(() -> StepFailure.permanent("OPERATION_NOT_SUPPORTED", "the backend names no version of the secret"));
+                .orElseThrow(() -> new StepFailure(StepCode.OPERATION_NOT_SUPPORTED, "the backend names no version of the secret"));
         String pendingVersion;
         try (SecretValue currentValue = current.value(); SecretValue next = strategy.generate(context, currentValue)) {
             pendingVersion = putPending(run, backend, next);
@@ -224,9 +222,7 @@ class RotationEngine {
             throw new ClaimLost();
         }
         faults.reached("create.pending-recorded");
-        return new RotationRun(run.id(), run.scheduleId(), ref, run.strategy(), run.parameters(), run.token(),
-                run.triggeredBy(), RunState.RUNNING, Step.SET, 0, Optional.of(fromVersion), Optional.of(pendingVersion),
-                run.testedAt(), clock.instant(), Optional.of(clock.instant()), run.errorCode(), run.createdAt(), run.finishedAt());
+        return run.movedTo(Step.SET, clock.instant()).withVersions(fromVersion, pendingVersion);
     }
 
     /**
@@ -242,7 +238,7 @@ class RotationEngine {
             Optional<String> holder = holder(await(backend.versions(run.secret().path())), Stage.PENDING);
             switch (conflict.reason()) {
                 case TOKEN_REUSED -> {
-                    return holder.orElseThrow(() -> StepFailure.permanent("PENDING_LOST",
+                    return holder.orElseThrow(() -> new StepFailure(StepCode.PENDING_LOST,
                             "this run's pending version is no longer pending"));
                 }
                 case STAGE_TAKEN -> {
@@ -260,7 +256,7 @@ class RotationEngine {
     private RotationRun finish(RotationRun run, SecretBackend backend) {
         if (run.testedAt().isEmpty()) {
             // The table refuses this too: an untested value is never promoted.
-            throw StepFailure.permanent("UNTESTED", "the pending value was not tested");
+            throw new StepFailure(StepCode.UNTESTED, "the pending value was not tested");
         }
         String from = run.fromVersion().orElseThrow();
         String to = run.pendingVersion().orElseThrow();
@@ -268,12 +264,12 @@ class RotationEngine {
             await(backend.moveStage(run.secret().path(), StageMove.of(Stage.CURRENT, from, to)));
         } catch (WriteConflictException conflict) {
             if (!holder(await(backend.versions(run.secret().path())), Stage.CURRENT).equals(Optional.of(to))) {
-                throw StepFailure.permanent("SECRET_CHANGED", "the secret's current version changed during the rotation");
+                throw new StepFailure(StepCode.SECRET_CHANGED, "the secret's current version changed during the rotation");
             }
         }
         faults.reached("finish.moved");
         broker.changed(SecretChanged.rotated(run.secret(), to, clock.instant()));
-        return ended(run, RunState.SUCCEEDED, run.errorCode());
+        return ended(run, RunState.SUCCEEDED);
     }
 
     /**
@@ -282,13 +278,13 @@ class RotationEngine {
      */
     private RotationRun rollback(RotationRun run, SecretBackend backend, RotationStrategy strategy, StrategyContext context) {
         if (run.pendingVersion().isEmpty()) {
-            return ended(run, RunState.FAILED, run.errorCode());
+            return ended(run, RunState.FAILED);
         }
         String pending = run.pendingVersion().get();
         List<VersionInfo> versions = await(backend.versions(run.secret().path()));
         if (holder(versions, Stage.CURRENT).equals(Optional.of(pending)) && run.testedAt().isPresent()) {
             broker.changed(SecretChanged.rotated(run.secret(), pending, clock.instant()));
-            return ended(run, RunState.SUCCEEDED, Optional.empty());
+            return ended(run, RunState.SUCCEEDED);
         }
         if (holder(versions, Stage.PENDING).equals(Optional.of(pending))) {
             try (SecretValue pendingValue = read(backend, run, VersionSelector.stage(Stage.PENDING));
@@ -298,20 +294,15 @@ class RotationEngine {
             faults.reached("rollback.undone");
             await(backend.moveStage(run.secret().path(), StageMove.remove(Stage.PENDING, pending)));
         }
-        return ended(run, RunState.FAILED, run.errorCode());
+        return ended(run, RunState.FAILED);
     }
 
     private RotationRun advance(RotationRun run, Step next) {
-        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
-                run.triggeredBy(), RunState.RUNNING, next, 0, run.fromVersion(), run.pendingVersion(), run.testedAt(),
-                clock.instant(), Optional.of(clock.instant()), run.errorCode(), run.createdAt(), run.finishedAt());
+        return run.movedTo(next, clock.instant());
     }
 
-    private RotationRun ended(RotationRun run, RunState state, Optional<String> errorCode) {
-        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
-                run.triggeredBy(), state, Step.DONE, run.attempt(), run.fromVersion(), run.pendingVersion(), run.testedAt(),
-                run.notBefore(), run.stepSince(), state == RunState.SUCCEEDED ? Optional.empty() : errorCode,
-                run.createdAt(), Optional.of(clock.instant()));
+    private RotationRun ended(RotationRun run, RunState state) {
+        return run.ended(state, clock.instant());
     }
 
     /** What the run becomes after a failed step: the same step later (backoff), or rollback. */
@@ -321,18 +312,12 @@ class RotationEngine {
         if (failure.retryable() && (attempt < config.maxAttempts() || rollingBack)) {
             // A rollback is retried until it succeeds or the run is marked stuck: giving up would leave the target
             // and the stages disagreeing.
-            Instant later = clock.instant().plus(backoff(attempt));
-            return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
-                    run.triggeredBy(), RunState.RUNNING, run.step(), attempt, run.fromVersion(), run.pendingVersion(),
-                    run.testedAt(), later, run.stepSince(), Optional.of(failure.code()), run.createdAt(), run.finishedAt());
+            return run.retryingAt(attempt, clock.instant().plus(backoff(attempt)), failure.code());
         }
         if (rollingBack) {
-            return ended(run, RunState.FAILED, Optional.of(failure.code()));
+            return run.failedWith(failure.code()).ended(RunState.FAILED, clock.instant());
         }
-        return new RotationRun(run.id(), run.scheduleId(), run.secret(), run.strategy(), run.parameters(), run.token(),
-                run.triggeredBy(), RunState.RUNNING, Step.ROLLBACK, 0, run.fromVersion(), run.pendingVersion(),
-                run.testedAt(), clock.instant(), Optional.of(clock.instant()), Optional.of(failure.code()), run.createdAt(),
-                run.finishedAt());
+        return run.failedWith(failure.code()).movedTo(Step.ROLLBACK, clock.instant());
     }
 
     /** Exponential backoff with "equal jitter": half the doubled delay, plus up to as much again at random. */
@@ -346,17 +331,17 @@ class RotationEngine {
         return switch (failure) {
             case StepFailure f -> f;
             case WriteConflictException e when e.reason() == WriteConflictException.Reason.CONCURRENT_WRITE ->
-                    StepFailure.retry("CONCURRENT_WRITE", "the secret changed while it was written");
-            case WriteConflictException e -> StepFailure.permanent("SECRET_CHANGED", "the secret changed during the rotation");
-            case BackendUnavailableException e -> StepFailure.retry("BACKEND_UNAVAILABLE", "the backend is unavailable");
-            case SecretNotFoundException e -> StepFailure.permanent("SECRET_NOT_FOUND", "the secret or its pending version is gone");
-            case UnsupportedBackendOperationException e -> StepFailure.permanent("OPERATION_NOT_SUPPORTED",
+                    new StepFailure(StepCode.CONCURRENT_WRITE, "the secret changed while it was written");
+            case WriteConflictException e -> new StepFailure(StepCode.SECRET_CHANGED, "the secret changed during the rotation");
+            case BackendUnavailableException e -> new StepFailure(StepCode.BACKEND_UNAVAILABLE, "the backend is unavailable");
+            case SecretNotFoundException e -> new StepFailure(StepCode.SECRET_NOT_FOUND, "the secret or its pending version is gone");
+            case UnsupportedBackendOperationException e -> new StepFailure(StepCode.OPERATION_NOT_SUPPORTED,
                     "the backend cannot stage versions of this secret");
-            case BackendException e -> StepFailure.permanent("BACKEND_REJECTED", "the backend refused Lanyard's request");
-            case AuditUnavailableException e -> StepFailure.retry("AUDIT_UNAVAILABLE", "the step could not be audited");
+            case BackendException e -> new StepFailure(StepCode.BACKEND_REJECTED, "the backend refused Lanyard's request");
+            case AuditUnavailableException e -> new StepFailure(StepCode.AUDIT_UNAVAILABLE, "the step could not be audited");
             default -> {
                 LOG.warnf("rotation step failed unexpectedly: %s", failure.getClass().getSimpleName());
-                yield StepFailure.retry("INTERNAL_ERROR", "the step failed unexpectedly");
+                yield new StepFailure(StepCode.INTERNAL_ERROR, "the step failed unexpectedly");
             }
         };
     }
@@ -369,7 +354,7 @@ class RotationEngine {
         Secret current = await(backend.read(run.secret().path(), VersionSelector.current()));
         if (!current.version().equals(run.fromVersion())) {
             current.value().close();
-            throw StepFailure.permanent("SECRET_CHANGED", "the secret's current version changed during the rotation");
+            throw new StepFailure(StepCode.SECRET_CHANGED, "the secret's current version changed during the rotation");
         }
         return current.value();
     }
@@ -379,7 +364,7 @@ class RotationEngine {
         Secret secret = await(backend.read(run.secret().path(), selector));
         if (!secret.version().equals(run.pendingVersion())) {
             secret.value().close();
-            throw StepFailure.permanent("PENDING_REPLACED", "the pending version is not this run's");
+            throw new StepFailure(StepCode.PENDING_REPLACED, "the pending version is not this run's");
         }
         return secret.value();
     }
@@ -390,9 +375,9 @@ class RotationEngine {
 
     private SecretBackend backend(SecretRef ref) {
         SecretBackend backend = backends.find(ref.backend())
-                .orElseThrow(() -> StepFailure.permanent("BACKEND_NOT_FOUND", "the secret's backend is not configured"));
+                .orElseThrow(() -> new StepFailure(StepCode.BACKEND_NOT_FOUND, "the secret's backend is not configured"));
         if (!backend.capabilities().containsAll(NEEDED)) {
-            throw StepFailure.permanent("OPERATION_NOT_SUPPORTED", "the backend cannot stage versions");
+            throw new StepFailure(StepCode.OPERATION_NOT_SUPPORTED, "the backend cannot stage versions");
         }
         return backend;
     }
@@ -401,19 +386,11 @@ class RotationEngine {
         return versions.stream().filter(v -> v.holds(stage)).map(VersionInfo::id).findFirst();
     }
 
-    private void append(RotationRun run, Step step, Optional<String> version, Result result) {
-        audit.append(event(run, step, version, result)).await().atMost(Duration.ofSeconds(15));
-    }
-
-    private void appendQuietly(RotationRun run, Step step, Optional<String> version, Result result) {
-        try {
-            append(run, step, version, result);
-        } catch (RuntimeException e) {
-            LOG.warnf("rotation run %s: the %s event could not be audited", run.id(), step.spelling());
-        }
-    }
-
-    private AuditEvent event(RotationRun run, Step step, Optional<String> version, Result result) {
+    /**
+     * Records a step (or, for {@link Step#DONE}, the run) as Lanyard's own work: a success when {@code failed} (a
+     * {@link StepCode}'s name) is null.
+     */
+    private void record(RotationRun run, Step step, Optional<String> version, String failed, IfUnrecorded ifUnrecorded) {
         AuditOperation operation = switch (step) {
             case CREATE -> AuditOperation.ROTATION_CREATE;
             case SET -> AuditOperation.ROTATION_SET;
@@ -424,7 +401,8 @@ class RotationEngine {
         };
         String detail = step == Step.DONE ? "run/" + run.id() : "run/" + run.id() + "/step/" + step.spelling();
         Target target = Target.rotation(run.secret().backend(), run.secret().path().value(), detail).atVersion(version.orElse(null));
-        return AuditEvent.rotationStep(clock.instant(), run.id(), operation, target, result);
+        audited.factNow(AccessContext.system(run.id()), operation, target, failed == null ? Outcome.SUCCESS : Outcome.FAILED,
+                failed, ifUnrecorded);
     }
 
     private static <T> T await(Uni<T> uni) {

@@ -1,5 +1,6 @@
 package dev.lanyard.rotation;
 
+import dev.lanyard.access.Refusal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -30,7 +30,11 @@ import java.util.function.Function;
  * schedule, and every write a claimed run makes is fenced on the claim ({@code claimed_by}), so a replica that lost its
  * claim (it paused past the lease and another took over) cannot overwrite the new holder's progress.
  *
- * <p>Blocking: called from the engine's worker threads and from blocking REST endpoints, never on an event loop.
+ * <p>SQL on the reactive pool rather than a Panache repository, because the aggregate's rules are the SQL: claims
+ * with {@code FOR UPDATE SKIP LOCKED} and updates conditional on the claim, which an entity mapping would only wrap
+ * as native queries. Blocking, with a deadline per statement: the rotation engine is sequential step code, so its
+ * callers — the worker's poll, the steps and the rotation API — run on virtual threads, never on an event loop
+ * (docs/persistence.md).
  */
 @Singleton
 class RotationStore {
@@ -63,7 +67,7 @@ class RotationStore {
                             time(first.runAt()), time(first.endsAt()), schedule.createdBy(), time(now))));
         } catch (PgException e) {
             if (UNIQUE_VIOLATION.equals(e.getSqlState())) {
-                throw new InvalidRotationException(InvalidRotationException.Code.SCHEDULE_EXISTS, "this secret already has a schedule");
+                throw new InvalidRotationException(Refusal.SCHEDULE_EXISTS, "this secret already has a schedule");
             }
             throw e;
         }
@@ -125,31 +129,24 @@ class RotationStore {
                     if (now.isAfter(windowEnds)) {
                         return moved.replaceWith(Optional.<RotationRun>empty());
                     }
-                    RotationRun run = newRun(due, "schedule", now);
+                    RotationRun run = RotationRun.started(due, "schedule", now);
                     return moved.chain(() -> insertRun(connection, run)).replaceWith(Optional.of(run));
                 })));
     }
 
     /** @throws InvalidRotationException {@code RUN_IN_PROGRESS} when the secret has a live run */
     RotationRun trigger(RotationSchedule schedule, String by, Instant now) {
-        RotationRun run = newRun(schedule, by, now);
+        RotationRun run = RotationRun.started(schedule, by, now);
         try {
             await(pool.withConnection(connection -> insertRun(connection, run)));
         } catch (PgException e) {
             if (UNIQUE_VIOLATION.equals(e.getSqlState())) {
-                throw new InvalidRotationException(InvalidRotationException.Code.RUN_IN_PROGRESS,
+                throw new InvalidRotationException(Refusal.RUN_IN_PROGRESS,
                         "a run of this secret is in progress; one at a time");
             }
             throw e;
         }
         return run;
-    }
-
-    private static RotationRun newRun(RotationSchedule schedule, String by, Instant now) {
-        String id = UUID.randomUUID().toString();
-        return new RotationRun(id, schedule.id(), schedule.secret(), schedule.strategy(), schedule.parameters(),
-                UUID.randomUUID().toString(), by, RunState.RUNNING, Step.CREATE, 0, Optional.empty(), Optional.empty(),
-                Optional.empty(), now, Optional.of(now), Optional.empty(), now, Optional.empty());
     }
 
     private static Uni<Void> insertRun(SqlConnection connection, RotationRun run) {

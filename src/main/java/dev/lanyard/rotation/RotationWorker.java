@@ -1,14 +1,14 @@
 package dev.lanyard.rotation;
 
-import dev.lanyard.audit.AuditEvent;
-import dev.lanyard.audit.AuditLog;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.AuditedAccess.IfUnrecorded;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.Outcome;
-import dev.lanyard.audit.Result;
 import dev.lanyard.audit.Target;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Singleton;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -30,22 +30,24 @@ public class RotationWorker {
     private final RotationConfig config;
     private final InstantSource clock;
     private final RotationMetrics metrics;
-    private final AuditLog audit;
+    private final AuditedAccess audited;
     private final String replica;
 
     RotationWorker(RotationStore store, RotationEngine engine, Windows windows, RotationConfig config, InstantSource clock,
-                   RotationMetrics metrics, AuditLog audit, Replica replica) {
+                   RotationMetrics metrics, AuditedAccess audited, Replica replica) {
         this.store = store;
         this.engine = engine;
         this.windows = windows;
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
-        this.audit = audit;
+        this.audited = audited;
         this.replica = replica.name();
     }
 
+    /** On a virtual thread: a poll waits on PostgreSQL and on the steps it runs (docs/persistence.md). */
     @Scheduled(every = "${lanyard.rotation.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @RunOnVirtualThread
     void scheduled() {
         try {
             poll();
@@ -60,10 +62,9 @@ public class RotationWorker {
         for (RotationRun stuck : store.markStuck(clock.instant().minus(config.stuckAfter()))) {
             LOG.warnf("rotation run %s of %s is stuck in step %s", stuck.id(), stuck.secret(), stuck.step().spelling());
             metrics.runEnded(RunState.STUCK);
-            audit.append(AuditEvent.rotationStep(clock.instant(), stuck.id(), AuditOperation.ROTATION_RUN,
-                            Target.rotation(stuck.secret().backend(), stuck.secret().path().value(), "run/" + stuck.id()),
-                            Result.failure(Outcome.FAILED, null, "RUN_STUCK")))
-                    .await().atMost(Duration.ofSeconds(15));
+            audited.factNow(AccessContext.system(stuck.id()), AuditOperation.ROTATION_RUN,
+                    Target.rotation(stuck.secret().backend(), stuck.secret().path().value(), "run/" + stuck.id()),
+                    Outcome.FAILED, StepCode.RUN_STUCK.name(), IfUnrecorded.FAIL);
         }
         int started = 0;
         while (started < PER_POLL && store.startDue(clock.instant(), schedule -> windows.after(schedule, clock.instant())).isPresent()) {

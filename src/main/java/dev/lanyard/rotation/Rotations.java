@@ -1,6 +1,6 @@
 package dev.lanyard.rotation;
 
-import dev.lanyard.rotation.InvalidRotationException.Code;
+import dev.lanyard.access.Refusal;
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.SecretBackend;
@@ -82,7 +82,7 @@ public class Rotations {
         RotationSchedule schedule = find(id);
         if (schedule.lastRunId().flatMap(store::run).filter(run -> run.state() == RunState.RUNNING
                 || run.state() == RunState.STUCK).isPresent()) {
-            throw new InvalidRotationException(Code.RUN_IN_PROGRESS, "a run of this secret is in progress; let it end first");
+            throw new InvalidRotationException(Refusal.RUN_IN_PROGRESS, "a run of this secret is in progress; let it end first");
         }
         store.deleteSchedule(id);
     }
@@ -92,7 +92,7 @@ public class Rotations {
     }
 
     public RotationSchedule find(String id) {
-        return store.schedule(id).orElseThrow(() -> new InvalidRotationException(Code.ROTATION_NOT_FOUND, "no such schedule"));
+        return store.schedule(id).orElseThrow(() -> new InvalidRotationException(Refusal.ROTATION_NOT_FOUND, "no such schedule"));
     }
 
     public List<RotationSchedule> schedules() {
@@ -110,7 +110,7 @@ public class Rotations {
 
     public RotationRun run(String scheduleId, String runId) {
         return store.run(runId).filter(run -> run.scheduleId().equals(scheduleId))
-                .orElseThrow(() -> new InvalidRotationException(Code.ROTATION_NOT_FOUND, "no such run"));
+                .orElseThrow(() -> new InvalidRotationException(Refusal.ROTATION_NOT_FOUND, "no such run"));
     }
 
     public List<RunStep> steps(String runId) {
@@ -126,7 +126,7 @@ public class Rotations {
         RotationRun run = run(scheduleId, runId);
         Step step = rollback ? Step.ROLLBACK : run.step();
         if (run.state() != RunState.STUCK || !store.release(runId, step, clock.instant())) {
-            throw new InvalidRotationException(Code.RUN_STATE, "only a stuck run can be resumed or rolled back");
+            throw new InvalidRotationException(Refusal.RUN_STATE, "only a stuck run can be resumed or rolled back");
         }
         return run(scheduleId, runId);
     }
@@ -140,11 +140,11 @@ public class Rotations {
         strategy(spec).validate(spec.parameters());
         ScheduleExpression expression = ScheduleExpression.parse(spec.expression());
         if (spec.window().compareTo(config.runBudget()) < 0) {
-            throw new InvalidRotationException(Code.WINDOW_TOO_SHORT, "the window is shorter than a run may need ("
+            throw new InvalidRotationException(Refusal.WINDOW_TOO_SHORT, "the window is shorter than a run may need ("
                     + config.runBudget().toSeconds() + " s, lanyard.rotation.run-budget)");
         }
         if (spec.jitter().isNegative() || spec.jitter().compareTo(spec.window().minus(config.runBudget())) > 0) {
-            throw new InvalidRotationException(Code.WINDOW_TOO_SHORT,
+            throw new InvalidRotationException(Refusal.WINDOW_TOO_SHORT,
                     "the jitter leaves the run less than its budget of the window");
         }
         Duration between = expression.shortestInterval(clock.instant());
@@ -152,17 +152,17 @@ public class Rotations {
             throw InvalidRotationException.invalidSchedule("the window is longer than the time between two windows");
         }
         SecretBackend backend = backends.find(secret.backend())
-                .orElseThrow(() -> new InvalidRotationException(Code.UNKNOWN_SECRET, "no backend of that name"));
+                .orElseThrow(() -> new InvalidRotationException(Refusal.UNKNOWN_SECRET, "no backend of that name"));
         if (!backend.capabilities().containsAll(RotationEngine.NEEDED)) {
-            throw new InvalidRotationException(Code.STRATEGY_NOT_SUPPORTED,
+            throw new InvalidRotationException(Refusal.STRATEGY_NOT_SUPPORTED,
                     "backend " + backend.name() + " cannot write and stage versions, so it cannot rotate");
         }
         try {
             backend.versions(secret.path()).await().atMost(Duration.ofSeconds(15));
         } catch (SecretNotFoundException e) {
-            throw new InvalidRotationException(Code.UNKNOWN_SECRET, "no such secret: create its first version, then schedule it");
+            throw new InvalidRotationException(Refusal.UNKNOWN_SECRET, "no such secret: create its first version, then schedule it");
         } catch (UnsupportedBackendOperationException e) {
-            throw new InvalidRotationException(Code.STRATEGY_NOT_SUPPORTED,
+            throw new InvalidRotationException(Refusal.STRATEGY_NOT_SUPPORTED,
                     "backend " + backend.name() + " cannot stage versions on this path");
         }
     }

@@ -25,7 +25,7 @@ class Strategies {
     }
 
     RotationStrategy get(String name) {
-        return find(name).orElseThrow(() -> StepFailure.permanent("INVALID_STRATEGY", "the run's strategy is not known here"));
+        return find(name).orElseThrow(() -> new StepFailure(StepCode.INVALID_STRATEGY, "the run's strategy is not known here"));
     }
 
     Iterable<String> names() {

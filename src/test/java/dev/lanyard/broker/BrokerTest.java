@@ -1,6 +1,10 @@
 package dev.lanyard.broker;
 
-import dev.lanyard.auth.RequestContext;
+import dev.lanyard.access.AccessContext;
+import dev.lanyard.access.AccessDeniedException;
+import dev.lanyard.access.AuditedAccess;
+import dev.lanyard.access.Refusal;
+import dev.lanyard.access.Refused;
 import io.opentelemetry.api.trace.TracerProvider;
 import static dev.lanyard.policy.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +15,7 @@ import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.Outcome;
 import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.LeaseFingerprint;
 import dev.lanyard.audit.RecordingAuditLog;
 import dev.lanyard.auth.Caller;
 import dev.lanyard.policy.Policies;
@@ -31,7 +36,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -80,14 +84,14 @@ class BrokerTest {
     private final AtomicInteger requests = new AtomicInteger();
     private final List<Object> announced = new ArrayList<>();
 
-    private final Broker broker = new Broker(registry,
+    private final Broker broker = new Broker(registry, new AuditedAccess(
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
                             rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke", "write"))
                     .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
-            audit, leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters,
+            audit, clock, TracerProvider.noop().get("broker-test"), 60), leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters,
             new ChangeAnnouncer() {
                 @Override
                 public void announce(SecretChanged change) {
@@ -105,20 +109,8 @@ class BrokerTest {
         registry.close();
     }
 
-    /** The HTTP statuses the edge answers these problem codes with: what the broker must record as sent. */
-    private static int answer(String code, int successStatus) {
-        return code == null ? successStatus : switch (code) {
-            case "ACCESS_DENIED" -> 403;
-            case "BACKEND_NOT_FOUND", "LEASE_NOT_FOUND", "SECRET_NOT_FOUND" -> 404;
-            case "LEASE_LIMIT_EXCEEDED" -> 429;
-            case "OPERATION_NOT_SUPPORTED" -> 422;
-            case "BACKEND_UNAVAILABLE", "AUDIT_UNAVAILABLE" -> 503;
-            default -> 500;
-        };
-    }
-
-    private RequestContext as(Caller caller) {
-        return RequestContext.http(caller, "req-" + requests.incrementAndGet(), "10.0.0.7", BrokerTest::answer);
+    private AccessContext as(Caller caller) {
+        return AccessContext.http(caller, "req-" + requests.incrementAndGet(), "10.0.0.7");
     }
 
     private static <T> T await(Uni<T> uni) {
@@ -142,10 +134,10 @@ class BrokerTest {
 
     @Test
     void deniedCallerGetsAccessDeniedAndADeniedAuditEvent() {
-        RequestContext access = as(STRANGER);
+        AccessContext access = as(STRANGER);
 
         assertThatThrownBy(() -> await(broker.issue(access, ROLE)))
-                .isInstanceOf(AccessDeniedException.class)
+                .isInstanceOf(Refused.class).cause().isInstanceOf(AccessDeniedException.class)
                 .hasMessage("not allowed to issue fake/creds/role");
 
         assertThat(backend.issueCalls()).isZero();
@@ -170,7 +162,7 @@ class BrokerTest {
         await(broker.read(as(API), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current()));
 
         assertThatThrownBy(() -> await(broker.read(as(STRANGER), SecretRef.of("fake", "kv/payments/db"), VersionSelector.current())))
-                .isInstanceOf(AccessDeniedException.class);
+                .isInstanceOf(Refused.class).cause().isInstanceOf(AccessDeniedException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.DENIED);
         assertThat(backend.readCalls()).isEqualTo(1);
     }
@@ -267,7 +259,7 @@ class BrokerTest {
         CompletableFuture<Grant> result = broker.issue(as(API), ROLE).subscribeAsCompletionStage();
 
         assertThat(result).failsWithin(WAIT).withThrowableOfType(Exception.class)
-                .withCauseInstanceOf(AuditUnavailableException.class);
+                .havingCause().isInstanceOf(Refused.class).havingCause().isInstanceOf(AuditUnavailableException.class);
         assertThat(audit.events()).isEmpty();
     }
 
@@ -275,9 +267,9 @@ class BrokerTest {
     void auditFailureWinsOverTheOriginalFailureToo() {
         audit.failing(true);
 
-        assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> await(broker.issue(as(STRANGER), ROLE))).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
         assertThatThrownBy(() -> await(broker.read(as(API), SecretRef.of("fake", "kv/payments/none"), VersionSelector.current())))
-                .isInstanceOf(AuditUnavailableException.class);
+                .isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
     }
 
     @Test
@@ -285,8 +277,8 @@ class BrokerTest {
         String id = leaseId(issue(API, ROLE));
         audit.failing(true);
 
-        assertThatThrownBy(() -> await(broker.renew(as(API), id, Optional.empty()))).isInstanceOf(AuditUnavailableException.class);
-        assertThatThrownBy(() -> await(broker.revoke(as(API), id))).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> await(broker.renew(as(API), id, Optional.empty()))).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> await(broker.revoke(as(API), id))).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
     }
 
     // ----- renew and revoke -----
@@ -309,7 +301,7 @@ class BrokerTest {
         String id = leaseId(issue(API, ROLE));
 
         assertThatThrownBy(() -> await(broker.renew(as(WORKER), id, Optional.empty())))
-                .isInstanceOf(UnknownLeaseException.class);
+                .isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
 
         assertThat(backend.renewCalls()).isZero();
         AuditEvent event = audit.last();
@@ -324,7 +316,7 @@ class BrokerTest {
     void revokeByANonHolderIsAnUnknownLeaseAndLeavesTheLeaseAlone() {
         String id = leaseId(issue(API, ROLE));
 
-        assertThatThrownBy(() -> await(broker.revoke(as(WORKER), id))).isInstanceOf(UnknownLeaseException.class);
+        assertThatThrownBy(() -> await(broker.revoke(as(WORKER), id))).isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
 
         assertThat(backend.revokeCalls()).isZero();
         assertThat(backend.isRevoked(id)).isFalse();
@@ -335,7 +327,7 @@ class BrokerTest {
     @Test
     void aLeaseIdNobodyIssuedIsAnUnknownLease() {
         assertThatThrownBy(() -> await(broker.revoke(as(API), "fake/creds/role/999")))
-                .isInstanceOf(UnknownLeaseException.class);
+                .isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.NOT_FOUND);
     }
 
@@ -351,8 +343,8 @@ class BrokerTest {
         Throwable missing = catchFailure(broker.renew(as(STRANGER), "fake/creds/role/999", Optional.empty()));
         Throwable existing = catchFailure(broker.renew(as(STRANGER), id, Optional.empty()));
 
-        assertThat(missing).isInstanceOf(UnknownLeaseException.class);
-        assertThat(existing).isInstanceOf(UnknownLeaseException.class);
+        assertThat(missing).isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
+        assertThat(existing).isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
         assertThat(existing).hasMessage(missing.getMessage());
         assertThat(backend.renewCalls()).isZero();
     }
@@ -387,7 +379,7 @@ class BrokerTest {
         assertThat(backend.issueCalls()).isEqualTo(2);
         assertThat(second).isEqualTo("fake/creds/role/2").isNotEqualTo(first);
         // The revoked lease is gone for good.
-        assertThatThrownBy(() -> await(broker.revoke(as(API), first))).isInstanceOf(UnknownLeaseException.class);
+        assertThatThrownBy(() -> await(broker.revoke(as(API), first))).isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
         assertThat(backend.revokeCalls()).isEqualTo(1);
     }
 
@@ -400,7 +392,7 @@ class BrokerTest {
         }
 
         assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role4")))
-                .isInstanceOf(LeaseLimitException.class)
+                .isInstanceOf(Refused.class).cause().isInstanceOf(LeaseLimitException.class)
                 .hasMessage("identity already holds 3 live leases");
 
         assertThat(backend.issueCalls()).isEqualTo(3);
@@ -448,7 +440,7 @@ class BrokerTest {
         assertThat(pending).allMatch(CompletableFuture::isDone);
         long granted = pending.stream().filter(f -> !f.isCompletedExceptionally()).count();
         long refused = pending.stream().filter(f -> f.isCompletedExceptionally()
-                && f.handle((ok, failure) -> failure).join() instanceof LeaseLimitException).count();
+                && f.handle((ok, failure) -> failure).join() instanceof Refused r && r.getCause() instanceof LeaseLimitException).count();
         long live = await(leases.countLive("sa:payments/api", clock.instant()));
         // Exactly the cap: not more (the race), and not fewer (a check that refuses everything would pass "at most").
         assertThat(granted).isEqualTo(3);
@@ -463,7 +455,8 @@ class BrokerTest {
         // More failures than the cap (and fewer than would open the circuit breaker): each gives its place back.
         for (int i = 0; i < 4; i++) {
             int role = i;
-            assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role" + role))).isNotInstanceOf(LeaseLimitException.class);
+            assertThatThrownBy(() -> issue(API, SecretRef.of("fake", "creds/role" + role)))
+                    .isInstanceOfSatisfying(Refused.class, refused -> assertThat(refused.refusal()).isNotEqualTo(Refusal.LEASE_LIMIT_EXCEEDED));
         }
         backend.failing(false);
         for (int i = 1; i <= 3; i++) {
@@ -475,7 +468,7 @@ class BrokerTest {
     @Test
     void aCredentialIssuedForARequestThatCannotBeAuditedIsRevokedAtOnce() {
         audit.failing(true);
-        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
         assertThat(backend.issueCalls()).isEqualTo(1);
         assertThat(backend.revokeCalls()).as("the unrecorded credential was given back").isEqualTo(1);
         assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNotNull());
@@ -513,7 +506,7 @@ class BrokerTest {
         issue(API, SecretRef.of("sts", "sts/reader"));
         issue(API, SecretRef.of("sts", "sts/auditor"));
         assertThatThrownBy(() -> issue(API, SecretRef.of("sts", "sts/fourth")))
-                .as("they count against the caller's cap").isInstanceOf(LeaseLimitException.class);
+                .as("they count against the caller's cap").isInstanceOf(Refused.class).cause().isInstanceOf(LeaseLimitException.class);
 
         clock.advance(Duration.ofMinutes(15));
         issue(API, SecretRef.of("sts", "sts/fourth"));
@@ -524,7 +517,7 @@ class BrokerTest {
     void aCredentialWithoutALeaseIdThatCannotBeAuditedIsWithheldAndNotReportedRevoked() {
         sts.unleased(true);
         audit.failing(true);
-        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
 
         assertThat(leases.all()).singleElement().satisfies(record -> {
             assertThat(record.fingerprint()).startsWith(Broker.UNLEASED);
@@ -541,7 +534,7 @@ class BrokerTest {
     @Test
     void aLeaseFromABackendThatCannotRevokeIsNotReportedRevokedWhenItCannotBeAudited() {
         audit.failing(true);
-        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(AuditUnavailableException.class);
+        assertThatThrownBy(() -> issue(API, STS_ROLE)).isInstanceOf(Refused.class).cause().isInstanceOf(AuditUnavailableException.class);
 
         assertThat(leases.all()).singleElement().satisfies(record -> assertThat(record.revokedAt()).isNull());
         assertThat(await(leases.countLive(API.subject(), clock.instant()))).isEqualTo(1);
@@ -552,7 +545,7 @@ class BrokerTest {
     @Test
     void unknownBackendIsReportedAndAudited() {
         assertThatThrownBy(() -> issue(API, SecretRef.of("nope", "creds/role")))
-                .isInstanceOf(UnknownBackendException.class)
+                .isInstanceOf(Refused.class).cause().isInstanceOf(UnknownBackendException.class)
                 .hasMessage("no backend named 'nope'");
 
         AuditEvent event = audit.last();
@@ -565,7 +558,7 @@ class BrokerTest {
     @Test
     void backendFailureIsAuditedAndNotCached() {
         backend.failing(true);
-        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(BackendUnavailableException.class);
+        assertThatThrownBy(() -> issue(API, ROLE)).isInstanceOf(Refused.class).cause().isInstanceOf(BackendUnavailableException.class);
         AuditEvent failed = audit.last();
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
         assertThat(failed.result().status()).isEqualTo(503);
@@ -584,13 +577,13 @@ class BrokerTest {
         backend.failing(true);
         for (int i = 0; i < 10; i++) {
             assertThatThrownBy(() -> issue(API, ROLE))
-                    .isInstanceOf(BackendUnavailableException.class)
+                    .isInstanceOf(Refused.class).cause().isInstanceOf(BackendUnavailableException.class)
                     .hasMessageContaining("told to fail");
         }
         assertThat(backend.issueCalls()).isEqualTo(10);
 
         assertThatThrownBy(() -> issue(API, ROLE))
-                .isInstanceOf(BackendUnavailableException.class)
+                .isInstanceOf(Refused.class).cause().isInstanceOf(BackendUnavailableException.class)
                 .hasMessageContaining("circuit open");
         assertThat(backend.issueCalls()).isEqualTo(10);
         assertThat(audit.last().result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
@@ -653,9 +646,9 @@ class BrokerTest {
         SecretRef billing = SecretRef.of("fake", "kv/billing/db");
         SecretRef stsRole = SecretRef.of("sts", "role");
         try (SecretValue value = SecretValue.ofStrings(Map.of("password", "p"))) {
-            assertThatThrownBy(() -> await(broker.write(as(STRANGER), billing, value))).isInstanceOf(AccessDeniedException.class);
+            assertThatThrownBy(() -> await(broker.write(as(STRANGER), billing, value))).isInstanceOf(Refused.class).cause().isInstanceOf(AccessDeniedException.class);
             assertThatThrownBy(() -> await(broker.write(as(API), stsRole, value)))
-                    .isInstanceOf(UnsupportedBackendOperationException.class);
+                    .isInstanceOf(Refused.class).cause().isInstanceOf(UnsupportedBackendOperationException.class);
         }
 
         assertThat(backend.putCalls()).isZero();

@@ -1,5 +1,6 @@
 package dev.lanyard.rotation;
 
+import dev.lanyard.access.Refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +33,7 @@ class PasswordPolicyTest {
                 Map.of("classes", List.of("digit"), "exclude", "0123456789"))) {
             assertThatThrownBy(() -> PasswordPolicy.from(bad, 32)).as(bad.toString())
                     .isInstanceOfSatisfying(InvalidRotationException.class,
-                            e -> assertThat(e.code()).isEqualTo(InvalidRotationException.Code.INVALID_STRATEGY));
+                            e -> assertThat(e.refusal()).isEqualTo(Refusal.INVALID_STRATEGY));
         }
     }
 }

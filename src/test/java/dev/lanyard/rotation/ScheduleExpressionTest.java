@@ -1,5 +1,6 @@
 package dev.lanyard.rotation;
 
+import dev.lanyard.access.Refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +32,7 @@ class ScheduleExpressionTest {
                 "0 3 * * 1 2026", "every day", "0 0 31 2 * *"}) {
             assertThatThrownBy(() -> ScheduleExpression.parse(bad)).as(bad)
                     .isInstanceOfSatisfying(InvalidRotationException.class,
-                            e -> assertThat(e.code()).isEqualTo(InvalidRotationException.Code.INVALID_SCHEDULE));
+                            e -> assertThat(e.refusal()).isEqualTo(Refusal.INVALID_SCHEDULE));
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.lanyard.broker;
+package dev.lanyard.audit;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

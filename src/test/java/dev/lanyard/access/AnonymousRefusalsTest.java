@@ -1,8 +1,8 @@
-package dev.lanyard.rest;
+package dev.lanyard.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lanyard.rest.AnonymousRefusals.Verdict;
+import dev.lanyard.access.AnonymousRefusals.Verdict;
 import dev.lanyard.support.TickingClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

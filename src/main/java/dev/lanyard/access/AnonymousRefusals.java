@@ -1,4 +1,4 @@
-package dev.lanyard.rest;
+package dev.lanyard.access;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class HttpEdgeTest {
+class EdgeScreeningTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -18,7 +18,7 @@ class HttpEdgeTest {
             "/v1/secrets/vault/...",
     })
     void canonicalPathsPass(String path) {
-        assertThat(HttpEdge.isCanonical(path)).isTrue();
+        assertThat(EdgeScreening.isCanonical(path)).isTrue();
     }
 
     @ParameterizedTest
@@ -45,19 +45,19 @@ class HttpEdgeTest {
             "/v1/secrets/vault/a b",
     })
     void nonCanonicalPathsAreRefused(String path) {
-        assertThat(HttpEdge.isCanonical(path)).isFalse();
+        assertThat(EdgeScreening.isCanonical(path)).isFalse();
     }
 
     @Test
     void nullIsNotCanonical() {
-        assertThat(HttpEdge.isCanonical(null)).isFalse();
+        assertThat(EdgeScreening.isCanonical(null)).isFalse();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"subject=token:app", "path=openbao/secret/**&limit=10", "from=2026-01-01T00:00:00Z",
             "subject=%C3%A9t%C3%A9", "a=1&b=", "x=a+b"})
     void printableQueriesPass(String query) {
-        assertThat(HttpEdge.isPrintableQuery(query)).isTrue();
+        assertThat(EdgeScreening.isPrintableQuery(query)).isTrue();
     }
 
     @ParameterizedTest
@@ -65,11 +65,11 @@ class HttpEdgeTest {
             "subject=%e2%80%ae", "subject=%e2%80%a8", "version=1;x=2", "subject=%zz", "subject=%4", "subject=%ff%fe",
             "subject=a\u0001", "subject=caf\u00e9", "subject=a#b"})
     void queriesThatCouldNotBeRecordedFaithfullyAreRefused(String query) {
-        assertThat(HttpEdge.isPrintableQuery(query)).isFalse();
+        assertThat(EdgeScreening.isPrintableQuery(query)).isFalse();
     }
 
     @Test
     void noQueryIsFine() {
-        assertThat(HttpEdge.isPrintableQuery(null)).isTrue();
+        assertThat(EdgeScreening.isPrintableQuery(null)).isTrue();
     }
 }

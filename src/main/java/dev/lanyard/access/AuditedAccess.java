@@ -1,0 +1,271 @@
+package dev.lanyard.access;
+
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditLog;
+import dev.lanyard.audit.AuditOperation;
+import dev.lanyard.audit.AuditUnavailableException;
+import dev.lanyard.audit.Outcome;
+import dev.lanyard.audit.Result;
+import dev.lanyard.audit.Target;
+import dev.lanyard.auth.AuthenticationException;
+import dev.lanyard.auth.AuthenticationUnavailableException;
+import dev.lanyard.auth.UnknownTokenException;
+import dev.lanyard.policy.Capability;
+import dev.lanyard.policy.PolicyEngine;
+import dev.lanyard.secret.InvalidSecretPathException;
+import dev.lanyard.spi.BackendRejectedException;
+import dev.lanyard.spi.BackendUnavailableException;
+import dev.lanyard.spi.SecretNotFoundException;
+import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.WriteConflictException;
+import dev.lanyard.support.Spans;
+import io.opentelemetry.api.trace.Tracer;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Lanyard's defining act, in one place: authorise, act, classify the outcome, record one audit event with the status
+ * that will be sent — before anything leaves, or nothing leaves. Every surface (the HTTP API, the Kubernetes
+ * controller, rotation, start-up) reaches the audit log through here, in one of three shapes:
+ *
+ * <ul>
+ *   <li>{@link #run} / {@link #perform}: an access by a known caller. The answer is the action's value, or a
+ *       {@link Refused} whose record is written. When the record cannot be written the value is withheld and the
+ *       caller gets {@link Refusal#AUDIT_UNAVAILABLE} (fail closed).</li>
+ *   <li>{@link #refuse}: a request refused before it reached any operation — at the edge, possibly before anyone was
+ *       verified (then within a per-address budget, {@link AnonymousRefusals}).</li>
+ *   <li>{@link #fact}: something Lanyard did on its own account (start-up, a rotation step), with an explicit
+ *       {@link IfUnrecorded} policy.</li>
+ * </ul>
+ */
+@Singleton
+public class AuditedAccess {
+
+    private static final Logger LOG = Logger.getLogger(AuditedAccess.class);
+
+    /** The subject of refusals made before any caller was verified. */
+    public static final String ANONYMOUS = "anonymous";
+
+    /**
+     * Longest a blocking caller ({@link #factNow}) waits for its record: the audit writer's own deadlines (taking the
+     * event into a commit, then the commit's lock and statement timeouts) end well before it.
+     */
+    static final Duration BLOCKING_DEADLINE = Duration.ofSeconds(15);
+
+    /** What happens to Lanyard's own work when its fact cannot be recorded. */
+    public enum IfUnrecorded {
+        /** The work stops: the returned {@link Uni} fails with {@link AuditUnavailableException}. */
+        FAIL,
+        /** The work goes on; the gap is logged. For facts about work already done that cannot be undone. */
+        LOG
+    }
+
+    /** What an action produced, and the target its record names (learned while acting: a version, a lease). */
+    public record Performed<T>(T value, Target target) {}
+
+    private final PolicyEngine policy;
+    private final AuditLog log;
+    private final InstantSource clock;
+    private final Tracer tracer;
+    private final AnonymousRefusals anonymous;
+
+    public AuditedAccess(PolicyEngine policy, AuditLog log, InstantSource clock, Tracer tracer,
+                  @ConfigProperty(name = "lanyard.http.anonymous-refusals-per-minute", defaultValue = "60") int perMinute) {
+        this.policy = policy;
+        this.log = log;
+        this.clock = clock;
+        this.tracer = tracer;
+        this.anonymous = new AnonymousRefusals(perMinute, clock);
+    }
+
+    /**
+     * Asks policy whether the caller may use {@code capability} on {@code path}, for actions that learn what they act on
+     * as they go (a lease's secret, the other secrets a rotation names).
+     *
+     * @throws AccessDeniedException when no policy allows it
+     */
+    public void authorize(AccessContext access, Capability capability, String path) {
+        boolean allowed = Spans.inline(tracer, "lanyard.policy", () -> policy.allows(access.caller(), capability, path));
+        if (!allowed) {
+            throw new AccessDeniedException(capability.spelling(), path);
+        }
+    }
+
+    /** Whether the caller may use {@code capability} on {@code path}: for filtering what a listing shows. */
+    public boolean allows(AccessContext access, Capability capability, String path) {
+        return policy.allows(access.caller(), capability, path);
+    }
+
+    /**
+     * An access guarded by one capability on the target's {@code <backend>/<path>}: authorise, act, record, answer.
+     *
+     * @param successStatus the status a success is answered with (200, 201, 204 …), recorded as sent
+     */
+    public <T> Uni<T> run(AccessContext access, Capability capability, AuditOperation operation, Target target,
+                          int successStatus, Supplier<Uni<T>> action) {
+        return perform(access, operation, target, successStatus, () -> {
+            authorize(access, capability, target.backend() + "/" + target.path());
+            return action.get().map(value -> new Performed<>(value, target));
+        });
+    }
+
+    /**
+     * An access whose action authorises itself and names the target its record carries: run it, record the one event
+     * with its outcome and the status that will be sent, then answer.
+     *
+     * @param target        what the record names when the action fails before naming more
+     * @param successStatus the status a success is answered with, recorded as sent
+     * @return the action's value, or a failure that is a {@link Refused}
+     */
+    public <T> Uni<T> perform(AccessContext access, AuditOperation operation, Target target, int successStatus,
+                              Supplier<Uni<Performed<T>>> action) {
+        return Uni.createFrom().deferred(() -> action.get()).onItemOrFailure().transformToUni((done, failure) -> {
+            boolean answered = access.channel().answersOverHttp();
+            if (failure == null) {
+                Result result = answered ? Result.success(successStatus) : Result.success();
+                return log.append(event(access, operation, done.target(), result))
+                        .onItemOrFailure().transformToUni((ignored, unrecorded) -> unrecorded == null
+                                ? Uni.createFrom().item(done.value())
+                                : Uni.createFrom().failure(unrecorded(unrecorded)));
+            }
+            Refused verdict = classify(failure);
+            Result result = Result.failure(verdict.refusal().outcome(), answered ? verdict.refusal().status() : null,
+                    verdict.refusal().code());
+            return log.append(event(access, operation, target, result))
+                    .onItemOrFailure().transformToUni((ignored, unrecorded) -> Uni.createFrom().failure(unrecorded == null
+                            ? verdict : unrecorded(unrecorded)));
+        });
+    }
+
+    /**
+     * Records a request refused before it reached any operation, and answers with what the caller is to be sent:
+     * {@code refusal}, or {@link Refusal#RATE_LIMITED} once an address nobody verified has spent its budget of records.
+     * Never fails: when not even the refusal can be recorded, the answer is {@link Refusal#AUDIT_UNAVAILABLE}.
+     *
+     * @param access the verified caller, or null when none was verified
+     * @param detail a safe detail, or null for the refusal's own
+     */
+    public Uni<Refused> refuse(String requestId, AccessContext access, String clientAddress, AuditOperation operation,
+                               Refusal refusal, String detail) {
+        Refused answer = new Refused(refusal, detail == null ? refusal.detail() : detail, true, null);
+        if (access != null) {
+            return record(requestId, access.caller().subject(), access.clientAddress(), operation, answer);
+        }
+        return switch (anonymous.admit(clientAddress)) {
+            case RECORD -> record(requestId, ANONYMOUS, clientAddress, operation, answer);
+            case RECORD_LIMIT -> record(requestId, ANONYMOUS, clientAddress, operation, limited());
+            case LIMITED -> Uni.createFrom().item(limited());
+        };
+    }
+
+    /** A failure nothing anticipated, refused at the edge: recorded as {@link Refusal#INTERNAL_ERROR}. */
+    public Uni<Refused> refuseUnexpected(String requestId, AccessContext access, String clientAddress, Throwable failure) {
+        return refuse(requestId, access, clientAddress, AuditOperation.REQUEST, Refusal.INTERNAL_ERROR, null)
+                .map(refused -> refused.refusal() == Refusal.INTERNAL_ERROR
+                        ? new Refused(Refusal.INTERNAL_ERROR, refused.detail(), refused.recorded(), failure) : refused);
+    }
+
+    /**
+     * Records what Lanyard did on its own account.
+     *
+     * @param errorCode the stable code of a failure (a {@link Refusal}'s, or rotation's step codes), null on success
+     */
+    public Uni<Void> fact(AccessContext system, AuditOperation operation, Target target, Outcome outcome, String errorCode,
+                          IfUnrecorded ifUnrecorded) {
+        Result result = outcome == Outcome.SUCCESS ? Result.success() : Result.failure(outcome, null, errorCode);
+        Uni<Void> appended = log.append(event(system, operation, target, result));
+        return switch (ifUnrecorded) {
+            case FAIL -> appended.onFailure(failure -> !(failure instanceof AuditUnavailableException))
+                    .transform(AuditUnavailableException::new);
+            case LOG -> appended.onFailure().recoverWithUni(failure -> {
+                LOG.warnf("%s of %s could not be audited (%s): the work it records went ahead", operation.spelling(),
+                        system.correlationId(), failure.getClass().getSimpleName());
+                return Uni.createFrom().voidItem();
+            });
+        };
+    }
+
+    /**
+     * {@link #fact}, for callers that block (rotation steps on their virtual threads, start-up): waits for the record
+     * within a deadline.
+     *
+     * @throws AuditUnavailableException under {@link IfUnrecorded#FAIL} when it could not be recorded in time
+     */
+    public void factNow(AccessContext system, AuditOperation operation, Target target, Outcome outcome, String errorCode,
+                        IfUnrecorded ifUnrecorded) {
+        Uni<Void> recorded = fact(system, operation, target, outcome, errorCode, ifUnrecorded);
+        try {
+            recorded.await().atMost(BLOCKING_DEADLINE);
+        } catch (io.smallrye.mutiny.TimeoutException e) {
+            if (ifUnrecorded == IfUnrecorded.FAIL) {
+                throw new AuditUnavailableException(e);
+            }
+            LOG.warnf("%s of %s was not audited within %s: the work it records went ahead", operation.spelling(),
+                    system.correlationId(), BLOCKING_DEADLINE);
+        }
+    }
+
+    private Uni<Refused> record(String requestId, String subject, String clientAddress, AuditOperation operation,
+                                Refused answer) {
+        Result result = Result.failure(answer.refusal().outcome(), answer.refusal().status(), answer.refusal().code());
+        return log.append(AuditEvent.request(clock.instant(), requestId, subject, clientAddress, operation, Target.none(), result))
+                .onItemOrFailure().transform((ignored, unrecorded) -> unrecorded == null ? answer : unrecorded(unrecorded));
+    }
+
+    private static Refused limited() {
+        return new Refused(Refusal.RATE_LIMITED, Refusal.RATE_LIMITED.detail(), true, null);
+    }
+
+    private static Refused unrecorded(Throwable failure) {
+        if (!(failure instanceof AuditUnavailableException)) {
+            LOG.warnf("an audit record failed unexpectedly: %s", failure.getClass().getSimpleName());
+        }
+        return new Refused(Refusal.AUDIT_UNAVAILABLE, Refusal.AUDIT_UNAVAILABLE.detail(), false, failure);
+    }
+
+    /** The event for one access, of the kind its channel calls for. */
+    private AuditEvent event(AccessContext access, AuditOperation operation, Target target, Result result) {
+        return switch (access.channel()) {
+            case API -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
+                    access.clientAddress(), operation, target, result);
+            case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
+                    operation, target, result);
+            case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
+        };
+    }
+
+    /**
+     * What a failure means for its caller and its record: the refusal, a detail safe to show anyone, and for a failure
+     * nothing anticipated, {@code INTERNAL_ERROR} with the cause kept for the log only.
+     */
+    static Refused classify(Throwable failure) {
+        return switch (failure) {
+            case Refused refused -> refused;
+            case Refusable refusable -> refused(refusable.refusal(), refusable.getMessage(), failure);
+            case AuthenticationException e -> refused(Refusal.UNAUTHENTICATED, null, e);
+            case AuthenticationUnavailableException e -> refused(Refusal.AUTHENTICATION_UNAVAILABLE, null, e);
+            case InvalidSecretPathException e -> refused(Refusal.INVALID_PATH, e.getMessage(), e);
+            case SecretNotFoundException e -> refused(Refusal.SECRET_NOT_FOUND, null, e);
+            case UnknownTokenException e -> refused(Refusal.TOKEN_NOT_FOUND, null, e);
+            case UnsupportedBackendOperationException e -> refused(Refusal.OPERATION_NOT_SUPPORTED,
+                    "this backend does not support " + e.operation() + " on this path", e);
+            case WriteConflictException e -> refused(Refusal.WRITE_CONFLICT,
+                    "the secret changed under this write (" + e.reason().name().toLowerCase(Locale.ROOT) + ")", e);
+            case BackendRejectedException e -> refused(Refusal.BACKEND_REJECTED, null, e);
+            case BackendUnavailableException e -> refused(Refusal.BACKEND_UNAVAILABLE, null, e);
+            case AuditUnavailableException e -> refused(Refusal.AUDIT_UNAVAILABLE, null, e);
+            default -> refused(Refusal.INTERNAL_ERROR, null, failure);
+        };
+    }
+
+    /** The cause is kept for logs and for tests; callers are shown only the refusal and its detail. */
+    private static Refused refused(Refusal refusal, String detail, Throwable cause) {
+        return new Refused(refusal, detail == null ? refusal.detail() : detail, true, cause);
+    }
+}
