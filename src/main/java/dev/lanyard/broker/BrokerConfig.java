@@ -50,4 +50,12 @@ public interface BrokerConfig {
     /** Circuit breaker: how long it stays open before letting a probe through. */
     @WithDefault("5s")
     Duration breakerDelay();
+
+    /**
+     * Whether changes (a write, a finished rotation, a revoked lease) are relayed to and from the other replicas through
+     * PostgreSQL {@code LISTEN/NOTIFY} on channel {@code lanyard_changes}, so their caches drop stale copies at once.
+     * Formerly {@code lanyard.rotation.relay}, which is now refused at start-up.
+     */
+    @WithDefault("true")
+    boolean relay();
 }

@@ -52,8 +52,4 @@ public interface RotationConfig {
 
     /** This replica's name in claims and step records; a random one per start when unset. */
     Optional<String> replica();
-
-    /** Whether changes are relayed to and from the other replicas through PostgreSQL LISTEN/NOTIFY. */
-    @WithDefault("true")
-    boolean relay();
 }

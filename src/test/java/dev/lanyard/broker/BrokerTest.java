@@ -55,10 +55,10 @@ class BrokerTest {
     /** The defaults the brief asks for, with a lease cap of 3 so it is reachable in a test. */
     record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
                   Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
-                  Duration breakerDelay, Duration issueHold) implements BrokerConfig {
+                  Duration breakerDelay, Duration issueHold, boolean relay) implements BrokerConfig {
         static Config defaults() {
             return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5),
-                    Duration.ofMinutes(1));
+                    Duration.ofMinutes(1), false);
         }
     }
 

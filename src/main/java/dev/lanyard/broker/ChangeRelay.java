@@ -1,8 +1,7 @@
-package dev.lanyard.rotation;
+package dev.lanyard.broker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lanyard.broker.Broker;
 import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
@@ -23,12 +22,14 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps every replica's caches coherent through PostgreSQL {@code LISTEN/NOTIFY}: a change made on this replica (a
+ * The broker's cache coherence across replicas, through PostgreSQL {@code LISTEN/NOTIFY}: a change made on this replica (a
  * finished rotation, a write, a revoked lease) is announced on {@value #CHANNEL}; a change another replica announced
  * goes through {@link Broker#changed} here, which drops the cached copies and fires the in-process event. When the
  * listening connection drops and comes back, notifications sent meanwhile are lost, so every cached value is dropped
@@ -38,6 +39,8 @@ import org.jboss.logging.Logger;
 class ChangeRelay {
 
     static final String CHANNEL = "lanyard_changes";
+    /** The key this switch had while the relay lived with rotation: refused, so a stale setting cannot go unnoticed. */
+    static final String RENAMED = "lanyard.rotation.relay";
     private static final Logger LOG = Logger.getLogger(ChangeRelay.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,8 +48,9 @@ class ChangeRelay {
     private final Pool pool;
     private final Broker broker;
     private final InstantSource clock;
-    private final RotationConfig config;
-    private final String replica;
+    private final boolean enabled;
+    /** Tells this process's own notifications apart from the other replicas'. */
+    private final String replica = UUID.randomUUID().toString();
     private final Timer delay;
     private final AtomicBoolean subscribedBefore = new AtomicBoolean();
     private final String url;
@@ -54,7 +58,7 @@ class ChangeRelay {
     private final Optional<String> password;
     private PgSubscriber subscriber;
 
-    ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, RotationConfig config, Replica replica,
+    ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, BrokerConfig config, Config all,
                 MeterRegistry meters, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
                 @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
                 @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
@@ -62,8 +66,11 @@ class ChangeRelay {
         this.pool = pool;
         this.broker = broker;
         this.clock = clock;
-        this.config = config;
-        this.replica = replica.name();
+        this.enabled = config.relay();
+        if (all.getConfigValue(RENAMED).getRawValue() != null) {
+            throw new IllegalStateException(RENAMED + " was renamed lanyard.broker.relay (the relay is the broker's cache"
+                    + " coherence across replicas): set that instead");
+        }
         this.url = url;
         this.user = user;
         this.password = password;
@@ -72,7 +79,7 @@ class ChangeRelay {
     }
 
     void start(@Observes StartupEvent started) {
-        if (!config.relay()) {
+        if (!enabled) {
             return;
         }
         PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""));
@@ -100,7 +107,7 @@ class ChangeRelay {
 
     /** A change made here goes to the other replicas; a change relayed from one is never sent on again. */
     void relay(@Observes SecretChanged change) {
-        if (!config.relay() || !change.local()) {
+        if (!enabled || !change.local()) {
             return;
         }
         Map<String, String> payload = new LinkedHashMap<>();
