@@ -107,6 +107,9 @@ final class IssuingTokens {
     /** How long a credential issued now under {@code issuer} may be promised to work. */
     Duration promise(Issuer issuer, Instant issuedAt) {
         Duration tokenLife = Duration.between(issuedAt, issuer.expiresAt());
+        if (tokenLife.isNegative()) {
+            return Duration.ZERO;
+        }
         return tokenLife.compareTo(config.credentialMaxTtl()) < 0 ? tokenLife : config.credentialMaxTtl();
     }
 
