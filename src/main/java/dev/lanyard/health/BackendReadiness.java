@@ -12,7 +12,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only when every configured backend answers; each backend's state and reason are reported. */
+/**
+ * Ready only when every configured backend answers; each backend's state and reason are reported, and a note for a
+ * backend that is up but was repaired (a Vault token replaced after it was revoked out of band, for one).
+ */
 @Readiness
 @ApplicationScoped
 public class BackendReadiness implements AsyncHealthCheck {
@@ -34,7 +37,7 @@ public class BackendReadiness implements AsyncHealthCheck {
         return Uni.join().all(probes).andFailFast().map(results -> {
             HealthCheckResponseBuilder builder = HealthCheckResponse.named("backends").up();
             for (Result result : results) {
-                builder.withData(result.name(), result.health().up() ? "UP" : "DOWN: " + result.health().reason());
+                builder.withData(result.name(), describe(result.health()));
                 if (!result.health().up()) {
                     builder.down();
                 }
@@ -44,6 +47,14 @@ public class BackendReadiness implements AsyncHealthCheck {
     }
 
     private record Result(String name, BackendHealth health) {}
+
+    /** {@code UP}, {@code UP: <note>} for a backend that works but has something an operator should know, or {@code DOWN: <reason>}. */
+    static String describe(BackendHealth health) {
+        if (!health.up()) {
+            return "DOWN: " + health.reason();
+        }
+        return health.equals(BackendHealth.healthy()) ? "UP" : "UP: " + health.reason();
+    }
 
     private static Uni<Result> probe(SecretBackend backend) {
         return backend.health()

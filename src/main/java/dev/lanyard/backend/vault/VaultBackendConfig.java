@@ -64,6 +64,37 @@ public interface VaultBackendConfig {
 
         /** How Lanyard logs in to Vault. */
         Auth auth();
+
+        /** The tokens dynamic credentials are issued under, which must outlive them. */
+        Issuing issuing();
+    }
+
+    /**
+     * Vault revokes every lease with the token it was created under, so a credential can only work as long as that
+     * token lives. Lanyard's own login token does not live long enough once AppRole or Kubernetes auth hands out tokens
+     * with a max TTL (Lanyard logs in again and the old token runs out), nor across a restart. With a token role,
+     * credentials are issued under orphan <em>issuing tokens</em> made through it: each lives
+     * {@code credential-max-ttl + rotate-after}, needs no renewal and is used for {@code rotate-after} only, so every
+     * credential issued under one can live {@code credential-max-ttl}, whatever happens to Lanyard's login or process.
+     */
+    interface Issuing {
+        /**
+         * The Vault token role ({@code auth/token/roles/<name>}, {@code orphan=true}) issuing tokens are created
+         * through. Required with {@code approle} and {@code kubernetes} auth. Without it (token auth only) credentials
+         * are issued under Lanyard's own token, and never promised past that token's expiry.
+         */
+        Optional<String> tokenRole();
+
+        /**
+         * The longest a credential from this backend is promised to work, counted from its issue: its
+         * {@code expires_at} is never later, and renewals stop extending it there.
+         */
+        @WithDefault("24h")
+        Duration credentialMaxTtl();
+
+        /** How long one issuing token issues credentials before the next one is made. */
+        @WithDefault("1h")
+        Duration rotateAfter();
     }
 
     interface Tls {

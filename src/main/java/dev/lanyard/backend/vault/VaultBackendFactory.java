@@ -12,10 +12,12 @@ import io.github.jopenlibs.vault.VaultException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -88,6 +90,20 @@ public class VaultBackendFactory implements SecretBackendFactory {
         if (auth.renewAt() <= 0 || auth.renewAt() >= 1) {
             problems.add("auth.renew-at must be between 0 and 1");
         }
+        VaultBackendConfig.Issuing issuing = settings.issuing();
+        if (auth.method() != VaultBackendConfig.Method.TOKEN && issuing.tokenRole().isEmpty()) {
+            problems.add("issuing.token-role is required with auth.method=" + auth.method().name().toLowerCase(Locale.ROOT)
+                    + ": Lanyard logs in again when its token reaches its max TTL or Lanyard restarts, and Vault revokes every"
+                    + " credential issued under the old token when it runs out (see docs/backends-vault.md)");
+        }
+        issuing.tokenRole().filter(role -> !role.matches("[A-Za-z0-9_.-]{1,128}"))
+                .ifPresent(role -> problems.add("issuing.token-role must be a token role name of [A-Za-z0-9_.-]"));
+        if (issuing.credentialMaxTtl().compareTo(Duration.ofMinutes(1)) < 0) {
+            problems.add("issuing.credential-max-ttl must be at least 1m");
+        }
+        if (issuing.rotateAfter().compareTo(Duration.ofSeconds(1)) < 0) {
+            problems.add("issuing.rotate-after must be at least 1s");
+        }
         problems.addAll(VaultMounts.problems(settings));
         try {
             TlsTrust.context(settings.tls().caFile());
@@ -104,8 +120,10 @@ public class VaultBackendFactory implements SecretBackendFactory {
     @Override
     public SecretBackend create(String instance) {
         VaultBackendConfig.Instance settings = config.instances().get(instance);
-        VaultSession session = new VaultSession(instance, settings.auth(), clientFactory(settings), clock);
-        return new VaultSecretBackend(instance, settings, session, clock);
+        Function<String, Vault> clients = clientFactory(settings);
+        VaultSession session = new VaultSession(instance, settings.auth(), clients, clock);
+        IssuingTokens issuing = new IssuingTokens(instance, settings.issuing(), session, clients, clock);
+        return new VaultSecretBackend(instance, settings, session, issuing, clock);
     }
 
     /**

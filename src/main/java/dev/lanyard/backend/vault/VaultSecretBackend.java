@@ -25,6 +25,7 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,8 @@ final class VaultSecretBackend implements SecretBackend {
     private final VaultMounts mounts;
     private final Set<BackendCapability> capabilities;
     private final VaultSession session;
+    private final IssuingTokens issuing;
+    private final VaultBackendConfig.Issuing issuingConfig;
     private final VaultFailures failures;
     private final KvV2Secrets kv;
     private final InstantSource clock;
@@ -59,11 +62,14 @@ final class VaultSecretBackend implements SecretBackend {
     private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("vault-token-").factory());
 
-    VaultSecretBackend(String name, VaultBackendConfig.Instance config, VaultSession session, InstantSource clock) {
+    VaultSecretBackend(String name, VaultBackendConfig.Instance config, VaultSession session, IssuingTokens issuing,
+                       InstantSource clock) {
         this.name = name;
         this.mounts = VaultMounts.of(config);
         this.capabilities = capabilities(config);
         this.session = session;
+        this.issuing = issuing;
+        this.issuingConfig = config.issuing();
         this.failures = new VaultFailures(name);
         this.kv = new KvV2Secrets(name, session, failures, clock);
         this.clock = clock;
@@ -174,35 +180,81 @@ final class VaultSecretBackend implements SecretBackend {
         }
     }
 
+    /**
+     * Reads {@code <mount>/creds/<role>} under the token {@link IssuingTokens} chooses, which outlives what the holder
+     * is told: the lease's {@code expiresAt} is capped at the promise that token can keep.
+     */
     @Override
     public Uni<Secret> issue(SecretPath rolePath) {
         if (!mounts.issuable(rolePath)) {
             return Uni.createFrom().failure(new UnsupportedBackendOperationException(name, "issue", rolePath.value()));
         }
         return blocking("issue", rolePath.value(), () -> {
-            Instant issuedAt = clock.instant();
-            LogicalResponse response = session.client().logical().read(rolePath.value());
-            failures.checkStatus(response, "issue", rolePath.value());
-            if (response.getLeaseId() == null || response.getLeaseId().isEmpty()) {
-                throw new BackendRejectedException(name, "issue", rolePath.value(), response.getRestResponse().getStatus());
+            for (int attempt = 1; ; attempt++) {
+                IssuingTokens.Issuer issuer = issuing.issuer(rolePath.value());
+                Instant issuedAt = clock.instant();
+                LogicalResponse response;
+                try {
+                    response = issuer.client().logical().read(rolePath.value());
+                } catch (VaultException e) {
+                    if (attempt == 1 && e.getHttpStatusCode() == 403 && issuing.recoverFromRejection(issuer)) {
+                        continue;
+                    }
+                    throw e;
+                }
+                if (attempt == 1 && response.getRestResponse().getStatus() == 403 && issuing.recoverFromRejection(issuer)) {
+                    continue;
+                }
+                failures.checkStatus(response, "issue", rolePath.value());
+                if (response.getLeaseId() == null || response.getLeaseId().isEmpty()) {
+                    throw new BackendRejectedException(name, "issue", rolePath.value(), response.getRestResponse().getStatus());
+                }
+                Duration ttl = min(Duration.ofSeconds(response.getLeaseDuration()), issuing.promise(issuer, issuedAt));
+                Lease lease = Lease.leased(response.getLeaseId(), issuedAt, ttl, Boolean.TRUE.equals(response.getRenewable()));
+                return new Secret(new SecretRef(name, rolePath), VaultResponses.fields(VaultResponses.parse(response).path("data")),
+                        Optional.empty(), lease);
             }
-            Lease lease = Lease.leased(response.getLeaseId(), issuedAt, Duration.ofSeconds(response.getLeaseDuration()),
-                    Boolean.TRUE.equals(response.getRenewable()));
-            return new Secret(new SecretRef(name, rolePath), VaultResponses.fields(VaultResponses.parse(response).path("data")),
-                    Optional.empty(), lease);
         });
     }
 
+    /**
+     * Extends a lease, but never past what its issuing token is sure to outlive: {@code credential-max-ttl} from its
+     * issue (and, for credentials issued under Lanyard's login token, that token's expiry). The issue time comes from
+     * Vault's {@code sys/leases/lookup}, so every replica, before or after a restart, draws the same line; the lookup
+     * also tells a lease that is gone (revoked, or dead with its token) from any other refusal.
+     */
     @Override
     public Uni<Lease> renew(String leaseId, Duration increment) {
         return blocking("renew", leasePath(leaseId), () -> {
             Instant now = clock.instant();
-            VaultResponse response = session.client().leases().renew(leaseId, increment.toSeconds());
+            LogicalResponse found = session.client().logical().write("sys/leases/lookup", Map.of("lease_id", leaseId));
+            failures.checkStatus(found, "renew", leasePath(leaseId));
+            JsonNode lease = VaultResponses.parse(found).path("data");
+            Duration remaining = Duration.ofSeconds(lease.path("ttl").asLong());
+            // Measured on Vault's clock (issue time, and now as expiry minus TTL), so clock skew does not move the line.
+            Instant vaultNow = Instant.parse(lease.path("expire_time").asText()).minus(remaining);
+            Duration room = Duration.between(vaultNow, Instant.parse(lease.path("issue_time").asText()).plus(issuingConfig.credentialMaxTtl()));
+            if (issuingConfig.tokenRole().isEmpty()) {
+                room = min(room, Duration.between(now, session.expiresAt().orElse(now)));
+            }
+            room = Duration.ofSeconds(room.toSeconds()); // Vault grants whole seconds
+            if (!room.isPositive() || !lease.path("renewable").asBoolean()) {
+                return Lease.leased(leaseId, now, min(remaining, room.isNegative() ? Duration.ZERO : room), false);
+            }
+            long asked = Math.min(increment.toSeconds(), room.toSeconds());
+            // The id in the body, not the URL: Vault's audit log keeps request paths in clear, and the id is a bearer handle.
+            LogicalResponse response = session.client().logical().write("sys/leases/renew",
+                    Map.of("lease_id", leaseId, "increment", asked));
             failures.checkStatus(response, "renew", leasePath(leaseId));
             JsonNode body = VaultResponses.parse(response);
-            return Lease.leased(body.path("lease_id").asText(leaseId), now,
-                    Duration.ofSeconds(body.path("lease_duration").asLong()), body.path("renewable").asBoolean());
+            Duration granted = min(Duration.ofSeconds(body.path("lease_duration").asLong()), room);
+            return Lease.leased(body.path("lease_id").asText(leaseId), now, granted,
+                    body.path("renewable").asBoolean() && granted.compareTo(room) < 0);
         });
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     @Override
@@ -214,6 +266,12 @@ final class VaultSecretBackend implements SecretBackend {
         });
     }
 
+    /**
+     * Down when Vault is unreachable or sealed, or Lanyard's token is dead and could not be replaced; up otherwise,
+     * with a note when a token was replaced between renewals, an issuing token was revoked, or issuing is refused.
+     * Asking Vault about Lanyard's token here means a token revoked while no request comes in is replaced at the next
+     * probe.
+     */
     @Override
     public Uni<BackendHealth> health() {
         return Uni.createFrom().item(() -> {
@@ -222,11 +280,21 @@ final class VaultSecretBackend implements SecretBackend {
                 if (Boolean.TRUE.equals(health.getSealed())) {
                     return BackendHealth.unhealthy("sealed");
                 }
+                session.verify();
+                Optional<String> problem = session.problem();
+                if (problem.isPresent()) {
+                    return BackendHealth.unhealthy(problem.get());
+                }
                 Optional<Instant> expiry = session.expiresAt();
                 if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
                     return BackendHealth.unhealthy("Lanyard's Vault token has expired");
                 }
-                return BackendHealth.healthy();
+                issuing.verify();
+                List<String> notes = new ArrayList<>();
+                issuing.problem().ifPresent(why -> notes.add("issuing refused: " + why));
+                session.lastReplacement().ifPresent(notes::add);
+                issuing.lastRevoked().ifPresent(notes::add);
+                return notes.isEmpty() ? BackendHealth.healthy() : new BackendHealth(true, String.join("; ", notes));
             } catch (VaultException e) {
                 return BackendHealth.unhealthy(VaultFailures.describe(e));
             } catch (RuntimeException e) {
@@ -259,10 +327,37 @@ final class VaultSecretBackend implements SecretBackend {
         return "lease:" + (lastSlash < 0 ? "?" : leaseId.substring(0, lastSlash) + "/…");
     }
 
+    /**
+     * Runs a call on a virtual thread. If Vault answers 403 because Lanyard's token died (revoked out of band), the
+     * token is replaced and the call made once more; while it cannot be replaced, the call fails as unavailable.
+     */
     private <T> Uni<T> blocking(String operation, String path, BlockingCalls.Call<T> call) {
-        return calls.run(call, failure -> failure instanceof VaultException e
+        return calls.run(() -> {
+            session.client();
+            long generation = session.generation();
+            try {
+                return call.call();
+            } catch (Exception e) {
+                if (!rejected(e)) {
+                    throw e;
+                }
+                if (session.recoverFromRejection(generation)) {
+                    return call.call();
+                }
+                if (session.problem().isPresent()) {
+                    throw new BackendUnavailableException(name, operation, path, "Vault no longer accepts Lanyard's token", null);
+                }
+                throw e;
+            }
+        }, failure -> failure instanceof VaultException e
                 ? failures.translate(e.getHttpStatusCode(), operation, path, e)
                 : new BackendUnavailableException(name, operation, path, "unexpected reply", null));
+    }
+
+    /** A 403: Vault's answer both to a path the policy denies and to a token it no longer knows. */
+    private static boolean rejected(Exception failure) {
+        return failure instanceof BackendRejectedException r && r.status() == 403
+                || failure instanceof VaultException v && v.getHttpStatusCode() == 403;
     }
 
     Map<String, Object> describeSession() {

@@ -36,9 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Vault backend against a real OpenBao dev server it starts itself: KV v2 on {@code secret}, the database engine
- * on {@code database} issuing logins for an embedded PostgreSQL. Lanyard logs in with a token whose policy is what a
- * deployment would grant: KV v2 data and metadata, database credentials, lease renewal and revocation; and a deny
- * on {@code secret/forbidden/*}, which is where the peer refuses Lanyard.
+ * on {@code database} issuing logins for an embedded PostgreSQL. Lanyard logs in with a token whose policy is the least
+ * docs/backends-vault.md asks for: KV v2 data and metadata, issuing tokens through its token role, lease renewal and
+ * revocation (lease lookup is in Vault's default policy); and a deny on {@code secret/forbidden/*}, which is where the
+ * peer refuses Lanyard. Credentials are issued under issuing tokens, which may do that and nothing else.
  */
 class OpenBaoBackendContractIT extends SecretBackendContract {
 
@@ -48,10 +49,13 @@ class OpenBaoBackendContractIT extends SecretBackendContract {
             path "secret/metadata/*" { capabilities = ["create", "read", "update"] }
             path "secret/data/forbidden/*" { capabilities = ["deny"] }
             path "secret/metadata/forbidden/*" { capabilities = ["deny"] }
-            path "database/creds/*" { capabilities = ["read"] }
+            path "auth/token/create/lanyard-contract-issuing" { capabilities = ["update"] }
             path "sys/leases/renew" { capabilities = ["update"] }
-            path "sys/leases/renew/*" { capabilities = ["update"] }
             path "sys/leases/revoke" { capabilities = ["update"] }
+            """;
+    /** What an issuing token may do: issue, nothing else. */
+    private static final String ISSUING_POLICY = """
+            path "database/creds/*" { capabilities = ["read"] }
             """;
     /** A reader's grant: versions only, no metadata. */
     private static final String READER_POLICY = """
@@ -75,10 +79,15 @@ class OpenBaoBackendContractIT extends SecretBackendContract {
         openBao = OpenBaoDevServer.start(binary, work.resolve("openbao"));
         openBao.configureDatabaseEngine(database.port(), database.superuserPassword(), ROLE, Duration.ofMinutes(10),
                 Duration.ofHours(1));
-        backend = backend("openbao", openBao.address(), tokenWith("lanyard-contract", POLICY));
-        reader = backend("openbao", openBao.address(), tokenWith("lanyard-reader", READER_POLICY));
+        openBao.cli("policy", "write", "lanyard-contract-issuing",
+                Files.writeString(work.resolve("lanyard-contract-issuing.hcl"), ISSUING_POLICY).toString());
+        openBao.cli("write", "auth/token/roles/lanyard-contract-issuing", "allowed_policies=lanyard-contract-issuing",
+                "orphan=true", "renewable=false");
+        TestVaultConfig.Issuing issuing = TestVaultConfig.Issuing.through("lanyard-contract-issuing");
+        backend = backend("openbao", openBao.address(), tokenWith("lanyard-contract", POLICY), issuing);
+        reader = backend("openbao", openBao.address(), tokenWith("lanyard-reader", READER_POLICY), issuing);
         // Nothing listens there: every call that is attempted fails to connect.
-        unreachable = backend("openbao", "http://127.0.0.1:" + FreePort.pick(), tokenFile("unused", "never-sent"));
+        unreachable = backend("openbao", "http://127.0.0.1:" + FreePort.pick(), tokenFile("unused", "never-sent"), issuing);
     }
 
     @AfterAll
@@ -106,9 +115,9 @@ class OpenBaoBackendContractIT extends SecretBackendContract {
         return Files.writeString(work.resolve(name + ".token"), token);
     }
 
-    private static SecretBackend backend(String name, String address, Path token) {
+    private static SecretBackend backend(String name, String address, Path token, TestVaultConfig.Issuing issuing) {
         TestVaultConfig.Instance instance = new TestVaultConfig.Instance(address,
-                new TestVaultConfig.Auth(VaultBackendConfig.Method.TOKEN).token(token));
+                new TestVaultConfig.Auth(VaultBackendConfig.Method.TOKEN).token(token), issuing);
         VaultBackendConfig config = () -> Map.of(name, instance);
         VaultBackendFactory factory = new VaultBackendFactory(config, InstantSource.system());
         assertThat(factory.validate(name)).isEmpty();
