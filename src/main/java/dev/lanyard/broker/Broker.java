@@ -271,6 +271,7 @@ public class Broker {
                     SecretRef ref = SecretRef.of(record.backend(), record.path());
                     SecretBackend backend = backend(ref, BackendCapability.REVOKE);
                     return calls.call(backend, "revoke", record.path(), () -> backend.revoke(leaseId))
+                            .onFailure(SecretNotFoundException.class).recoverWithUni(gone -> leaseGone(leaseId, leaseFingerprint))
                             .invoke(() -> evictLease(leaseId))
                             .call(() -> leases.recordRevoked(leaseFingerprint, clock.instant()))
                             .invoke(() -> changed(SecretChanged.leaseRevoked(ref, leaseFingerprint, clock.instant())))

@@ -331,6 +331,21 @@ class BrokerTest {
         assertThat(audit.last().outcome()).isEqualTo(Outcome.NOT_FOUND);
     }
 
+    /** A lease the backend no longer knows (its token revoked) is gone for its holder: 404, and it stops counting. */
+    @Test
+    void aLeaseTheBackendLostIsAnsweredAsNotFoundAndNoLongerCounts() {
+        String id = leaseId(issue(API, ROLE));
+        backend.revokeOutOfBand(id);
+
+        Refused renew = (Refused) catchFailure(broker.renew(as(API), id, Optional.empty()));
+        assertThat(renew.refusal()).isEqualTo(Refusal.LEASE_NOT_FOUND);
+        assertThat(audit.last().result().status()).isEqualTo(404);
+        assertThat(await(leases.countLive("sa:payments/api", clock.instant()))).isZero();
+
+        Refused revoke = (Refused) catchFailure(broker.revoke(as(API), id));
+        assertThat(revoke.refusal()).isEqualTo(Refusal.LEASE_NOT_FOUND);
+    }
+
     /**
      * An identity with no rights on the lease's path must not learn that a lease id exists: the broker promises to
      * "answer as if the lease did not exist, so lease ids cannot be probed". The answer for someone else's lease id

@@ -170,6 +170,11 @@ public final class FakeBackend implements SecretBackend {
         return closeCalls.get();
     }
 
+    /** The lease dies at the backend without Lanyard hearing of it (its token revoked, an operator's revoke). */
+    public void revokeOutOfBand(String leaseId) {
+        revoked.add(leaseId);
+    }
+
     public boolean isRevoked(String leaseId) {
         return revoked.contains(leaseId);
     }
