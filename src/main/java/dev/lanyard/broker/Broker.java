@@ -73,6 +73,7 @@ public class Broker {
     /** The cache's counters by (backend, operation, result): found once, not looked up by name on every request. */
     private final Map<List<Object>, Counter> cacheRequests = new ConcurrentHashMap<>();
     private final LeaseCache<CacheKey> cache;
+    private final Handovers handovers = new Handovers();
     private final ChangeAnnouncer announcer;
     private final Tracer tracer;
 
@@ -163,21 +164,34 @@ public class Broker {
     }
 
     /**
-     * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential issued
-     * for this request whose audit row cannot be written is revoked at once: nothing unrecorded stays live.
+     * Issues a leased credential for the caller, or returns the one it already holds for this role. A credential whose
+     * issue nobody could record is revoked at once — nothing unrecorded stays live — but one that another request
+     * recorded is not ({@link Handovers}).
      */
     public Uni<Grant> issue(AccessContext access, SecretRef ref) {
-        AtomicReference<Grant> issuedHere = new AtomicReference<>();
+        AtomicReference<Grant> handedHere = new AtomicReference<>();
         Target secret = Target.secret(ref.backend(), ref.path().value());
         return audited.perform(access, AuditOperation.ISSUE, secret, 200, () -> {
             audited.authorize(access, Capability.ISSUE, ref.toString());
             SecretBackend backend = backend(ref, BackendCapability.ISSUE);
             CacheKey key = new CacheKey(ref.toString(), "", access.caller().subject());
-            return lookup("issue", backend, key, () -> issueNew(access, backend, ref).invoke(issuedHere::set))
-                    .map(grant -> granted(secret, grant));
-        }).onFailure(failure -> failure instanceof Refused refused && !refused.recorded()).call(() -> issuedHere.get() == null
-                ? Uni.createFrom().voidItem()
-                : withdraw(issuedHere.get()));
+            return lookedUp("issue", backend, key, () -> issueNew(access, backend, ref)).map(found -> {
+                if (found.result() == LeaseCache.Result.MISS) {
+                    handovers.issued(found.grant(), found.sharers());
+                } else if (!handovers.take(found.grant(), found.result() == LeaseCache.Result.JOINED)) {
+                    throw new WithdrawnCredentialException();
+                }
+                handedHere.set(found.grant());
+                return granted(secret, found.grant());
+            });
+        }).invoke(handovers::recorded)
+                .onFailure(failure -> failure instanceof Refused refused && !refused.recorded()).call(() -> unrecorded(handedHere.get()))
+                .onCancellation().call(() -> unrecorded(handedHere.get()));
+    }
+
+    /** This request's record of a credential it was handed failed: the last such holder withdraws it. */
+    private Uni<Void> unrecorded(Grant grant) {
+        return grant != null && handovers.unrecorded(grant) ? withdraw(grant) : Uni.createFrom().voidItem();
     }
 
     private Uni<Grant> issueNew(AccessContext access, SecretBackend backend, SecretRef ref) {
@@ -281,6 +295,7 @@ public class Broker {
 
     /** Drops expired grants and zeroes the values of those that left the cache; see {@link LeaseCache#sweep()}. */
     public int sweepCache() {
+        handovers.sweep(clock.instant());
         return cache.sweep();
     }
 
@@ -292,10 +307,13 @@ public class Broker {
      * @return how many cached grants were dropped
      */
     public int changed(SecretChanged change) {
+        String changedRef = change.ref().toString();
         int dropped = change.lease()
                 .map(revoked -> cache.evictIf(grant -> grant.secret().lease().id().map(fingerprint::of)
                         .equals(Optional.of(revoked))))
-                .orElseGet(() -> cache.evictIf(grant -> grant.secret().ref().equals(change.ref())));
+                // A read of this secret in flight may have read the value just replaced: it must not be cached.
+                .orElseGet(() -> cache.evictIf(grant -> grant.secret().ref().equals(change.ref()),
+                        key -> key.ref().equals(changedRef)));
         announcer.announce(change);
         return dropped;
     }
@@ -307,7 +325,7 @@ public class Broker {
      * @return how many cached grants were dropped
      */
     public int changesMissed(ChangesMissed missed) {
-        int dropped = cache.evictIf(grant -> true);
+        int dropped = cache.evictIf(grant -> true, key -> true);
         announcer.announce(missed);
         return dropped;
     }
@@ -332,6 +350,11 @@ public class Broker {
     }
 
     private Uni<Grant> lookup(String operation, SecretBackend backend, CacheKey key, java.util.function.Supplier<Uni<Grant>> loader) {
+        return lookedUp(operation, backend, key, loader).map(LeaseCache.Lookup::grant);
+    }
+
+    private Uni<LeaseCache.Lookup> lookedUp(String operation, SecretBackend backend, CacheKey key,
+                                            java.util.function.Supplier<Uni<Grant>> loader) {
         return Spans.around(tracer.spanBuilder("lanyard.cache.lookup").setAttribute("lanyard.backend", backend.name())
                         .setAttribute("lanyard.operation", operation), () -> cache.get(key, loader),
                 (span, lookup) -> span.setAttribute("lanyard.cache.result", lookup.result().name().toLowerCase(Locale.ROOT)))
@@ -339,7 +362,7 @@ public class Broker {
                     cacheRequests.computeIfAbsent(List.of(backend.name(), operation, lookup.result()), tags -> meters.counter(
                             "lanyard.cache.requests", "backend", backend.name(), "operation", operation,
                             "result", lookup.result().name().toLowerCase(Locale.ROOT))).increment();
-                    return lookup.grant();
+                    return lookup;
                 });
     }
 

@@ -18,6 +18,11 @@ import java.util.function.Supplier;
  * <p>A request that finds no fresh grant either joins the load already in flight for its key or starts one;
  * all joiners receive the same result. A failed load is not cached: the next request tries again.
  *
+ * <p>A change that drops grants (revocation, rotation, a write) also detaches the loads in flight for the keys it
+ * concerns: such a load may have read the value the change replaced, so its result goes to the requests that were
+ * already waiting for it — they asked before the change — but never into the cache, and the next request starts a
+ * load of its own.
+ *
  * <p>Secret values do not outlive their use: a grant that is replaced, evicted (revocation, rotation) or past its
  * expiry leaves the cache at the next {@link #sweep()} and its value is zeroed {@link #RETIREMENT} later. The delay
  * lets a response that took the grant just before it left finish writing it; no request holds a value that long.
@@ -30,13 +35,24 @@ final class LeaseCache<K> {
     /** What a lookup found, for metrics. */
     enum Result { HIT, MISS, JOINED }
 
-    record Lookup(Grant grant, Result result) {}
+    /**
+     * @param sharers how many requests waited for the load that produced the grant (1 for a hit): a late joiner may
+     *                find a load that has just finished, so later requests can count more than earlier ones
+     */
+    record Lookup(Grant grant, Result result, int sharers) {}
 
     private record Retired(Grant grant, Instant at) {}
 
+    /** One load in flight; {@code stale} once a change concerning its key detached it. */
+    private static final class Flight {
+        Uni<Grant> load;
+        volatile boolean stale;
+        final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    }
+
     private final InstantSource clock;
     private final ConcurrentHashMap<K, Grant> grants = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<K, Uni<Grant>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, Flight> inFlight = new ConcurrentHashMap<>();
     private final Queue<Retired> retired = new ConcurrentLinkedQueue<>();
     /** Grants dropped because a change made them stale (revocation, rotation, a write), and because they expired. */
     private final AtomicLong dropped = new AtomicLong();
@@ -50,21 +66,28 @@ final class LeaseCache<K> {
         Instant now = clock.instant();
         Grant cached = grants.get(key);
         if (cached != null && now.isBefore(cached.refreshAfter())) {
-            return Uni.createFrom().item(new Lookup(cached, Result.HIT));
+            return Uni.createFrom().item(new Lookup(cached, Result.HIT, 1));
         }
         boolean[] started = {false};
-        Uni<Grant> load = inFlight.computeIfAbsent(key, k -> {
+        Flight flight = inFlight.computeIfAbsent(key, k -> {
             started[0] = true;
-            return Uni.createFrom().<Grant>deferred(loader::get)
-                    .invoke(grant -> replace(k, grant))
+            Flight fresh = new Flight();
+            fresh.load = Uni.createFrom().<Grant>deferred(loader::get)
+                    .invoke(grant -> {
+                        if (!fresh.stale) {
+                            replace(k, grant);
+                        }
+                    })
                     // A block, not an expression: eventually(Supplier<Uni>) would subscribe to the removed Uni, i.e. itself.
                     .eventually(() -> {
-                        inFlight.remove(k);
+                        inFlight.remove(k, fresh);
                     })
                     .memoize().indefinitely();
+            return fresh;
         });
         Result result = started[0] ? Result.MISS : Result.JOINED;
-        return load.map(grant -> new Lookup(grant, result));
+        flight.waiting.incrementAndGet();
+        return flight.load.map(grant -> new Lookup(grant, result, flight.waiting.get()));
     }
 
     Optional<Grant> peek(K key) {
@@ -83,6 +106,21 @@ final class LeaseCache<K> {
         int evicted = evict(selector);
         dropped.addAndGet(evicted);
         return evicted;
+    }
+
+    /**
+     * Drops every grant the first predicate selects and detaches every load in flight for a key the second selects:
+     * a change to what those keys name (a write, a finished rotation) may have landed after such a load read.
+     */
+    int evictIf(Predicate<Grant> selector, Predicate<K> loading) {
+        inFlight.entrySet().removeIf(entry -> {
+            boolean detach = loading.test(entry.getKey());
+            if (detach) {
+                entry.getValue().stale = true;
+            }
+            return detach;
+        });
+        return evictIf(selector);
     }
 
     private int evict(Predicate<Grant> selector) {

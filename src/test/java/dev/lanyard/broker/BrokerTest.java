@@ -263,6 +263,43 @@ class BrokerTest {
         assertThat(audit.events()).isEmpty();
     }
 
+    /**
+     * Two requests share one issue: the one that started it cannot record it, the other records it and holds the
+     * credential. That credential is accounted for and must keep working; it is withdrawn only when nobody recorded it.
+     */
+    @Test
+    void aCredentialAnotherRequestRecordedIsNotWithdrawnWhenTheIssuersRecordFails() {
+        backend.holdIssues(true);
+        AccessContext first = as(API);
+        audit.failingFor(event -> event.correlationId().equals(first.correlationId()));
+        CompletableFuture<Grant> issuer = broker.issue(first, ROLE).subscribeAsCompletionStage();
+        CompletableFuture<Grant> joiner = broker.issue(as(API), ROLE).subscribeAsCompletionStage();
+        backend.releaseIssues();
+
+        assertThat(issuer).failsWithin(WAIT).withThrowableOfType(Exception.class)
+                .havingCause().isInstanceOfSatisfying(Refused.class, refused -> assertThat(refused.recorded()).isFalse());
+        Grant held = joiner.join();
+        assertThat(backend.isRevoked(leaseId(held))).as("the joiner's recorded credential").isFalse();
+        assertThat(await(leases.countLive("sa:payments/api", clock.instant()))).isEqualTo(1);
+        assertThat(leaseId(issue(API, ROLE))).as("still served from the cache").isEqualTo(leaseId(held));
+    }
+
+    @Test
+    void aCredentialNobodyCouldRecordIsWithdrawnOnceEveryHolderFailed() {
+        backend.holdIssues(true);
+        audit.failing(true);
+        CompletableFuture<Grant> issuer = broker.issue(as(API), ROLE).subscribeAsCompletionStage();
+        CompletableFuture<Grant> joiner = broker.issue(as(API), ROLE).subscribeAsCompletionStage();
+        backend.releaseIssues();
+
+        assertThat(issuer).failsWithin(WAIT);
+        assertThat(joiner).failsWithin(WAIT);
+        assertThat(backend.isRevoked(FIRST_LEASE)).isTrue();
+        audit.failing(false);
+        backend.holdIssues(false);
+        assertThat(leaseId(issue(API, ROLE))).as("a fresh credential, not the withdrawn one").isNotEqualTo(FIRST_LEASE);
+    }
+
     @Test
     void auditFailureWinsOverTheOriginalFailureToo() {
         audit.failing(true);
@@ -329,6 +366,29 @@ class BrokerTest {
         assertThatThrownBy(() -> await(broker.revoke(as(API), "fake/creds/role/999")))
                 .isInstanceOf(Refused.class).cause().isInstanceOf(UnknownLeaseException.class);
         assertThat(audit.last().outcome()).isEqualTo(Outcome.NOT_FOUND);
+    }
+
+    /**
+     * A read in flight while the secret changes took the old value: it may answer the requests that asked before the
+     * change, but must not put the old value back in the cache, and a request after the change must not join it.
+     */
+    @Test
+    void aReadInFlightWhileTheSecretChangesNeverPutsTheOldValueBackInTheCache() {
+        SecretRef ref = SecretRef.of("fake", "kv/payments/raced");
+        backend.putStatic("kv/payments/raced", Map.of("password", "old"));
+        backend.holdReads(true);
+        CompletableFuture<Grant> before = broker.read(as(API), ref, VersionSelector.current()).subscribeAsCompletionStage();
+        backend.holdReads(false);
+
+        String written = await(broker.write(as(API), ref, SecretValue.ofStrings(Map.of("password", "new"))));
+        Grant after = await(broker.read(as(API), ref, VersionSelector.current()));
+        backend.releaseReads();
+
+        assertThat(before.join().secret().value().field("password")).contains("old");
+        assertThat(after.secret().value().field("password")).as("a read after the change").contains("new");
+        Grant next = await(broker.read(as(API), ref, VersionSelector.current()));
+        assertThat(next.secret().value().field("password")).as("the cache after the old read finished").contains("new");
+        assertThat(next.secret().version()).contains(written);
     }
 
     /** A lease the backend no longer knows (its token revoked) is gone for its holder: 404, and it stops counting. */

@@ -81,6 +81,8 @@ public final class FakeBackend implements SecretBackend {
     private volatile Duration ttl = Duration.ofHours(1);
     private volatile boolean failing;
     private volatile boolean holdIssues;
+    private volatile boolean holdReads;
+    private final List<CompletableFuture<Void>> heldReads = new CopyOnWriteArrayList<>();
     private volatile boolean unleased;
 
     public FakeBackend(String name, InstantSource clock) {
@@ -114,6 +116,19 @@ public final class FakeBackend implements SecretBackend {
 
     public void releaseIssues() {
         heldIssues.forEach(f -> f.complete(null));
+    }
+
+    /**
+     * While holding, a read takes its value at once but does not answer until {@link #releaseReads()}: a read in flight
+     * while the secret changes, as a slow backend answers it.
+     */
+    public FakeBackend holdReads(boolean hold) {
+        this.holdReads = hold;
+        return this;
+    }
+
+    public void releaseReads() {
+        heldReads.forEach(f -> f.complete(null));
     }
 
     /** While set, issued credentials have an expiry but no lease id, like STS session credentials. */
@@ -205,7 +220,7 @@ public final class FakeBackend implements SecretBackend {
             return Uni.createFrom().failure(new InvalidSecretPathException("version must be a positive integer"));
         }
         readCalls.incrementAndGet();
-        return served("read", path, () -> {
+        Uni<Secret> read = served("read", path, () -> {
             StoredSecret secret = existing(path, "read");
             String id = switch (selector) {
                 case VersionSelector.Current c -> secret.stages.get(Stage.CURRENT);
@@ -217,6 +232,12 @@ public final class FakeBackend implements SecretBackend {
             return new Secret(new SecretRef(name, path), SecretValue.ofStrings(version.fields()), Optional.of(version.id()),
                     Lease.ofStaticValue(clock.instant()));
         });
+        if (holdReads) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            heldReads.add(gate);
+            return read.memoize().indefinitely().call(() -> Uni.createFrom().completionStage(gate));
+        }
+        return read;
     }
 
     @Override
