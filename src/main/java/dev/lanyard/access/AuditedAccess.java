@@ -66,8 +66,17 @@ public class AuditedAccess {
         LOG
     }
 
-    /** What an action produced, and the target its record names (learned while acting: a version, a lease). */
-    public record Performed<T>(T value, Target target) {}
+    /**
+     * What an action produced, and the target its record names (learned while acting: a version, a lease).
+     *
+     * @param staleBecause set when the value is the last good one, served because of this refusal (stale-if-error):
+     *                     the record's outcome is then {@link Outcome#STALE}
+     */
+    public record Performed<T>(T value, Target target, Refusal staleBecause) {
+        public Performed(T value, Target target) {
+            this(value, target, null);
+        }
+    }
 
     private final PolicyEngine policy;
     private final AuditLog log;
@@ -128,7 +137,9 @@ public class AuditedAccess {
         return Uni.createFrom().deferred(() -> action.get()).onItemOrFailure().transformToUni((done, failure) -> {
             boolean answered = access.channel().answersOverHttp();
             if (failure == null) {
-                Result result = answered ? Result.success(successStatus) : Result.success();
+                Integer status = answered ? successStatus : null;
+                Result result = done.staleBecause() != null ? Result.stale(status, done.staleBecause().code())
+                        : answered ? Result.success(successStatus) : Result.success();
                 return log.append(event(access, operation, done.target(), result))
                         .onItemOrFailure().transformToUni((ignored, unrecorded) -> unrecorded == null
                                 ? Uni.createFrom().item(done.value())

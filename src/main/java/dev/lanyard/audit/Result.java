@@ -31,6 +31,11 @@ public record Result(Outcome outcome, Integer status, String errorCode) {
         return new Result(Outcome.SUCCESS, null, null);
     }
 
+    /** Answered {@code status} with the last good value, because of {@code errorCode} (see {@link Outcome#STALE}). */
+    public static Result stale(Integer status, String errorCode) {
+        return new Result(Outcome.STALE, status, errorCode);
+    }
+
     public static Result failure(Outcome outcome, Integer status, String errorCode) {
         return new Result(outcome, status, errorCode);
     }

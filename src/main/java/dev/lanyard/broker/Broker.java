@@ -3,6 +3,7 @@ package dev.lanyard.broker;
 import dev.lanyard.access.AccessContext;
 import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.access.AuditedAccess.Performed;
+import dev.lanyard.access.Refusal;
 import dev.lanyard.access.Refused;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.LeaseFingerprint;
@@ -19,6 +20,7 @@ import dev.lanyard.spi.BackendCapability;
 import dev.lanyard.spi.BackendRegistry;
 import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
+import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import io.micrometer.core.instrument.Counter;
@@ -74,6 +76,7 @@ public class Broker {
     private final Map<List<Object>, Counter> cacheRequests = new ConcurrentHashMap<>();
     private final LeaseCache<CacheKey> cache;
     private final Handovers handovers = new Handovers();
+    private final Counter staleAnswers;
     private final ChangeAnnouncer announcer;
     private final Tracer tracer;
 
@@ -90,7 +93,12 @@ public class Broker {
         this.calls = new BackendCalls(config, meters, tracer);
         this.tracer = tracer;
         this.meters = meters;
-        this.cache = new LeaseCache<>(clock);
+        // A static value stays past its cache window as long as it may be served stale; a credential never does.
+        this.cache = new LeaseCache<>(clock, grant -> isStatic(grant.secret())
+                ? latest(grant.expiresAt(), grant.secret().lease().issuedAt().plus(config.staleIfError())) : grant.expiresAt());
+        this.staleAnswers = Counter.builder("lanyard.cache.stale").description(
+                "static secrets answered with their last good value because the backend could not be reached")
+                .register(meters);
         this.announcer = announcer;
         Gauge.builder("lanyard.cache.entries", cache, LeaseCache::size).description("grants held in the lease cache")
                 .register(meters);
@@ -132,7 +140,8 @@ public class Broker {
             BackendCapability.toRead(version).forEach(needed -> require(backend, needed, "read", ref));
             CacheKey key = new CacheKey(ref.toString(), version.toString(), "");
             Uni<Grant> whole = lookup("read", backend, key, () -> calls.call(backend, "read", ref.path().value(),
-                    () -> backend.read(ref.path(), version)).map(this::staticGrant));
+                    () -> backend.read(ref.path(), version)).map(this::staticGrant))
+                    .onFailure(BackendUnavailableException.class).recoverWithUni(failure -> lastGood(key, failure));
             return (property.isEmpty() ? whole : whole.map(grant -> onlyField(grant, property.get())))
                     .map(grant -> granted(served, grant));
         });
@@ -143,7 +152,7 @@ public class Broker {
         String value = secret.value().field(property).orElseThrow(() -> new SecretNotFoundException(
                 secret.ref().backend(), "read a property of", secret.ref().path().value()));
         Secret projected = new Secret(secret.ref(), SecretValue.ofStrings(Map.of(property, value)), secret.version(), secret.lease());
-        return new Grant(projected, grant.expiresAt(), grant.refreshAfter());
+        return new Grant(projected, grant.expiresAt(), grant.refreshAfter(), grant.stale());
     }
 
     /**
@@ -366,6 +375,36 @@ public class Broker {
                 });
     }
 
+    /**
+     * The backend could not be reached for a static secret: its last good value while it is younger than
+     * {@code stale-if-error}, telling the client to come back at the next retry; otherwise the failure.
+     */
+    private Uni<Grant> lastGood(CacheKey key, Throwable failure) {
+        Instant now = clock.instant();
+        Optional<Grant> usable = config.staleIfError().isPositive() ? cache.peek(key)
+                .filter(cached -> isStatic(cached.secret()))
+                .filter(cached -> now.isBefore(cached.secret().lease().issuedAt().plus(config.staleIfError())))
+                : Optional.empty();
+        if (usable.isEmpty()) {
+            return Uni.createFrom().failure(failure);
+        }
+        Grant cached = usable.get();
+        Instant limit = cached.secret().lease().issuedAt().plus(config.staleIfError());
+        Instant retry = now.plus(config.staleRetryAfter());
+        staleAnswers.increment();
+        return Uni.createFrom().item(new Grant(cached.secret(), latest(cached.expiresAt(), limit),
+                retry.isBefore(limit) ? retry : limit, true));
+    }
+
+    /** A value with no lifetime of its own (KV, Secrets Manager, the local store), as opposed to a leased credential. */
+    private static boolean isStatic(Secret secret) {
+        return secret.lease().id().isEmpty() && secret.lease().ttl().isZero();
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
     private Grant staticGrant(Secret secret) {
         Instant now = secret.lease().issuedAt();
         Duration lifetime = config.staticTtl();
@@ -387,7 +426,8 @@ public class Broker {
     /** A grant and the target its record names: the secret at the version served, and the lease handed out. */
     private Performed<Grant> granted(Target target, Grant grant) {
         return new Performed<>(grant, target.atVersion(grant.secret().version().orElse(null))
-                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)));
+                .withLease(grant.secret().lease().id().map(fingerprint::of).orElse(null)),
+                grant.stale() ? Refusal.BACKEND_UNAVAILABLE : null);
     }
 
     /**

@@ -52,6 +52,20 @@ public interface BrokerConfig {
     Duration breakerDelay();
 
     /**
+     * How long after it was fetched the last good value of a static secret (KV, Secrets Manager, the local store) may
+     * still be served when its backend cannot be reached ({@code stale-if-error}, as the AWS caching client and Vault
+     * Agent do). Each such answer is audited with the outcome {@code stale} and the code {@code BACKEND_UNAVAILABLE},
+     * and tells the client to come back at the next retry. {@code 0s} (the default) never serves a stale value.
+     * Dynamic credentials are never served past their {@code expires_at}, whatever this says.
+     */
+    @WithDefault("0s")
+    Duration staleIfError();
+
+    /** While a stale value is served, how soon the client is told to come back ({@code refresh_after}). */
+    @WithDefault("5s")
+    Duration staleRetryAfter();
+
+    /**
      * Whether changes (a write, a finished rotation, a revoked lease) are relayed to and from the other replicas through
      * PostgreSQL {@code LISTEN/NOTIFY} on channel {@code lanyard_changes}, so their caches drop stale copies at once.
      * Formerly {@code lanyard.rotation.relay}, which is now refused at start-up.

@@ -51,6 +51,8 @@ final class LeaseCache<K> {
     }
 
     private final InstantSource clock;
+    /** How long a grant may stay: its expiry, or later for a static value that may be served stale. */
+    private final java.util.function.Function<Grant, Instant> keepUntil;
     private final ConcurrentHashMap<K, Grant> grants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<K, Flight> inFlight = new ConcurrentHashMap<>();
     private final Queue<Retired> retired = new ConcurrentLinkedQueue<>();
@@ -59,7 +61,12 @@ final class LeaseCache<K> {
     private final AtomicLong expired = new AtomicLong();
 
     LeaseCache(InstantSource clock) {
+        this(clock, Grant::expiresAt);
+    }
+
+    LeaseCache(InstantSource clock, java.util.function.Function<Grant, Instant> keepUntil) {
         this.clock = clock;
+        this.keepUntil = keepUntil;
     }
 
     Uni<Lookup> get(K key, Supplier<Uni<Grant>> loader) {
@@ -137,12 +144,12 @@ final class LeaseCache<K> {
     }
 
     /**
-     * Drops grants past their expiry and zeroes the values of grants that left the cache more than
+     * Drops grants past their expiry (or, for a value that may be served stale, past that) and zeroes the values of grants that left the cache more than
      * {@link #RETIREMENT} ago. Run periodically; returns how many values were zeroed.
      */
     int sweep() {
         Instant now = clock.instant();
-        expired.addAndGet(evict(grant -> !now.isBefore(grant.expiresAt())));
+        expired.addAndGet(evict(grant -> !now.isBefore(keepUntil.apply(grant))));
         int zeroed = 0;
         Retired oldest;
         while ((oldest = retired.peek()) != null && !now.isBefore(oldest.at().plus(RETIREMENT))) {

@@ -55,10 +55,16 @@ class BrokerTest {
     /** The defaults the brief asks for, with a lease cap of 3 so it is reachable in a test. */
     record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
                   Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
-                  Duration breakerDelay, Duration issueHold, boolean relay) implements BrokerConfig {
+                  Duration breakerDelay, Duration issueHold, boolean relay, Duration staleIfError,
+                  Duration staleRetryAfter) implements BrokerConfig {
         static Config defaults() {
             return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5),
-                    Duration.ofMinutes(1), false);
+                    Duration.ofMinutes(1), false, Duration.ZERO, Duration.ofSeconds(5));
+        }
+
+        Config staleFor(Duration maxAge) {
+            return new Config(staticTtl, refreshAt, refreshJitter, maxLeasesPerIdentity, defaultRenewIncrement,
+                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, relay, maxAge, staleRetryAfter);
         }
     }
 
@@ -84,14 +90,18 @@ class BrokerTest {
     private final AtomicInteger requests = new AtomicInteger();
     private final List<Object> announced = new ArrayList<>();
 
-    private final Broker broker = new Broker(registry, new AuditedAccess(
+    private final Broker broker = broker(Config.defaults());
+
+    /** A broker over this test's backends, policies, audit log, lease store and clock, configured as {@code config}. */
+    private Broker broker(Config config) {
+        return new Broker(registry, new AuditedAccess(
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
                             rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke", "write"))
                     .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
-            audit, clock, TracerProvider.noop().get("broker-test"), 60), leases, fingerprint, Config.defaults(), clock, new SplittableRandom(42), meters,
+            audit, clock, TracerProvider.noop().get("broker-test"), 60), leases, fingerprint, config, clock, new SplittableRandom(42), meters,
             new ChangeAnnouncer() {
                 @Override
                 public void announce(SecretChanged change) {
@@ -103,6 +113,7 @@ class BrokerTest {
                     announced.add(missed);
                 }
             }, TracerProvider.noop().get("broker-test"));
+    }
 
     @AfterEach
     void closeRegistry() {
@@ -389,6 +400,75 @@ class BrokerTest {
         Grant next = await(broker.read(as(API), ref, VersionSelector.current()));
         assertThat(next.secret().value().field("password")).as("the cache after the old read finished").contains("new");
         assertThat(next.secret().version()).contains(written);
+    }
+
+    // ----- stale-if-error -----
+
+    @Test
+    void withoutStaleIfErrorAnUnreachableBackendIsAnsweredUnavailableOnceTheValueIsDue() {
+        SecretRef ref = SecretRef.of("fake", "kv/payments/config");
+        backend.putStatic("kv/payments/config", Map.of("url", "db.internal"));
+        await(broker.read(as(API), ref, VersionSelector.current()));
+        backend.failing(true);
+        clock.advance(Duration.ofSeconds(61));
+
+        Refused refused = (Refused) catchFailure(broker.read(as(API), ref, VersionSelector.current()));
+        assertThat(refused.refusal()).isEqualTo(Refusal.BACKEND_UNAVAILABLE);
+    }
+
+    /**
+     * With stale-if-error, a static secret whose backend went away is answered with its last good value while that
+     * value is younger than the bound, audited as stale and told to come back soon; past the bound, 503.
+     */
+    @Test
+    void theLastGoodStaticValueIsServedStaleWithinItsBoundAndAuditedAsStale() {
+        Broker staleBroker = broker(Config.defaults().staleFor(Duration.ofMinutes(10)));
+        SecretRef ref = SecretRef.of("fake", "kv/payments/config");
+        backend.putStatic("kv/payments/config", Map.of("url", "db.internal"));
+        Grant fresh = await(staleBroker.read(as(API), ref, VersionSelector.current()));
+        backend.failing(true);
+        clock.advance(Duration.ofMinutes(3));
+        staleBroker.sweepCache();
+
+        Grant stale = await(staleBroker.read(as(API), ref, VersionSelector.current()));
+        assertThat(stale.stale()).isTrue();
+        assertThat(stale.secret().value().field("url")).contains("db.internal");
+        assertThat(stale.secret().version()).isEqualTo(fresh.secret().version());
+        assertThat(stale.refreshAfter()).as("the next retry").isEqualTo(clock.instant().plus(Duration.ofSeconds(5)));
+        assertThat(stale.expiresAt()).isEqualTo(fresh.secret().lease().issuedAt().plus(Duration.ofMinutes(10)));
+        AuditEvent recorded = audit.last();
+        assertThat(recorded.outcome()).isEqualTo(Outcome.STALE);
+        assertThat(recorded.result().status()).isEqualTo(200);
+        assertThat(recorded.result().errorCode()).isEqualTo("BACKEND_UNAVAILABLE");
+
+        clock.advance(Duration.ofMinutes(8));
+        staleBroker.sweepCache();
+        Refused tooOld = (Refused) catchFailure(staleBroker.read(as(API), ref, VersionSelector.current()));
+        assertThat(tooOld.refusal()).isEqualTo(Refusal.BACKEND_UNAVAILABLE);
+
+        backend.failing(false);
+        Grant back = await(staleBroker.read(as(API), ref, VersionSelector.current()));
+        assertThat(back.stale()).isFalse();
+        assertThat(audit.last().outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+
+    /** Stale-if-error never hides a refusal that is not an outage, and never reaches a leased credential. */
+    @Test
+    void staleIfErrorServesOnlyStaticValuesAndOnlyWhenTheBackendIsUnreachable() {
+        Broker staleBroker = broker(Config.defaults().staleFor(Duration.ofHours(1)));
+        Grant credential = await(staleBroker.issue(as(API), ROLE));
+        backend.failing(true);
+        clock.advance(Duration.ofHours(2));
+        staleBroker.sweepCache();
+        Refused issue = (Refused) catchFailure(staleBroker.issue(as(API), ROLE));
+        assertThat(issue.refusal()).isEqualTo(Refusal.BACKEND_UNAVAILABLE);
+        assertThat(credential.expiresAt()).isBefore(clock.instant());
+
+        backend.failing(false);
+        SecretRef ref = SecretRef.of("fake", "kv/billing/config");
+        backend.putStatic("kv/billing/config", Map.of("k", "v"));
+        Refused denied = (Refused) catchFailure(staleBroker.read(as(API), ref, VersionSelector.current()));
+        assertThat(denied.refusal()).as("a denial is a denial, outage or not").isEqualTo(Refusal.ACCESS_DENIED);
     }
 
     /** A lease the backend no longer knows (its token revoked) is gone for its holder: 404, and it stops counting. */

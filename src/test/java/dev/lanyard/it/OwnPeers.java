@@ -1,6 +1,7 @@
 package dev.lanyard.it;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
 
 /**
  * For test classes that change state other tests rely on (pruning the audit log, stopping a backend): a profile of its
@@ -16,6 +17,14 @@ public interface OwnPeers {
     /** Owner-level tampering and pruning. */
     final class DatabaseEnforcement implements QuarkusTestProfile {}
 
-    /** A backend stopped for good, and the audit table's privileges changed. */
-    final class Outage implements QuarkusTestProfile {}
+    /**
+     * A backend stopped for good, and the audit table's privileges changed. Static values may be served stale for ten
+     * minutes after they were fetched, so the outage shows both sides: what was read before it, and what was not.
+     */
+    final class Outage implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("lanyard.broker.stale-if-error", "10m");
+        }
+    }
 }

@@ -3,6 +3,8 @@ package dev.lanyard.it;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -100,8 +102,22 @@ class ResilienceIT {
     @Order(4)
     void whenOpenBaoGoesDownReadinessSaysWhyAndRequestsFailFast() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        doomed.cli("kv", "put", "secret/read-before", "k=last-good");
+        given().header("Authorization", bearer("app")).get("/v1/secrets/doomed/secret/read-before")
+                .then().statusCode(200).body("stale", nullValue());
 
         doomed.stop();
+
+        // Past its cache window, a value read before the outage is served stale (within stale-if-error), and says so.
+        MovableClock.advance(Duration.ofSeconds(61));
+        given().header("Authorization", bearer("app")).header("X-Request-Id", "stale-read")
+                .get("/v1/secrets/doomed/secret/read-before")
+                .then().statusCode(200).body("data.k", equalTo("last-good")).body("stale", equalTo(true))
+                .body("refresh_after", notNullValue());
+        Map<String, Object> staleRow = audit.single("stale-read");
+        assertThat(staleRow.get("outcome")).isEqualTo("stale");
+        assertThat(staleRow.get("status")).isEqualTo(200);
+        assertThat(staleRow.get("error_code")).isEqualTo("BACKEND_UNAVAILABLE");
 
         given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'backends' }.data.doomed", startsWith("DOWN: connection refused"))
