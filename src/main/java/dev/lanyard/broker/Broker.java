@@ -344,7 +344,7 @@ public class Broker {
             LeaseRecord record = found.filter(r -> r.liveAt(clock.instant())).orElseThrow(UnknownLeaseException::new);
             String path = record.backend() + "/" + record.path();
             boolean holder = record.owner().equals(access.caller().subject());
-            if (!holder && !audited.allows(access, Capability.ADMIN, path)) {
+            if (!holder && !audited.allows(access, Capability.LEASE_ADMIN, path)) {
                 // Neither holder nor admin: answer as if the lease did not exist, so lease ids cannot be probed.
                 throw new UnknownLeaseException();
             }

@@ -38,6 +38,13 @@ public final class PathGlob {
         return new PathGlob(glob, Pattern.compile(regex.toString()));
     }
 
+    /** The glob's first segment when it is literal (no wildcard): the namespace it names, or null. */
+    public String namedNamespace() {
+        int slash = glob.indexOf('/');
+        String first = slash < 0 ? glob : glob.substring(0, slash);
+        return first.isEmpty() || first.contains("*") ? null : first;
+    }
+
     public boolean matches(String path) {
         return pattern.matcher(path).matches();
     }

@@ -1,6 +1,7 @@
 package dev.lanyard.policy;
 
 import dev.lanyard.auth.Caller;
+import dev.lanyard.spi.BackendRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -10,7 +11,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Decides whether a caller may perform a capability on a path. Deny by default. */
+/**
+ * Decides whether a caller may perform a capability on a path. Deny by default. Lanyard's own namespaces
+ * ({@code lanyard/…}: tokens, policies; {@code audit/…}: the audit log) are reached only by rules that name them, and
+ * the capabilities that exist only there ({@code token:admin}, {@code audit:read}, {@code audit:admin}) may only be
+ * granted on them: a broad grant such as {@code **} never carries the power to mint tokens or read the audit log.
+ */
 @ApplicationScoped
 public class PolicyEngine {
 
@@ -54,10 +60,22 @@ public class PolicyEngine {
                     try {
                         caps.add(Capability.parse(text));
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalStateException("policy '" + name + "' names unknown capability '" + text + "'");
+                        throw new IllegalStateException("policy '" + name + "' names unknown capability '" + text + "'"
+                                + (text.trim().equalsIgnoreCase("admin") ? ": " + e.getMessage() : ""));
                     }
                 }
-                rules.add(new CompiledRule(rule.paths().stream().map(PathGlob::compile).toList(), caps));
+                List<PathGlob> paths = rule.paths().stream().map(PathGlob::compile).toList();
+                for (Capability capability : caps) {
+                    String namespace = capability.reservedNamespace();
+                    for (PathGlob glob : paths) {
+                        if (namespace != null && !namespace.equals(glob.namedNamespace())) {
+                            throw new IllegalStateException("policy '" + name + "' grants " + capability.spelling() + " on '"
+                                    + glob + "', which does not name " + namespace + "/: that capability applies only there;"
+                                    + " write " + namespace + "/… in a rule of its own");
+                        }
+                    }
+                }
+                rules.add(new CompiledRule(paths, caps));
             }
             compiled.add(new CompiledPolicy(name, policy.subjects().stream().map(PathGlob::compile).toList(), rules));
         });
@@ -80,16 +98,28 @@ public class PolicyEngine {
     private boolean decide(Question question) {
         String path = question.path();
         Capability capability = question.capability();
+        String reserved = reservedNamespaceOf(path);
         for (CompiledPolicy policy : policies) {
             if (policy.subjects().stream().noneMatch(s -> s.matches(question.subject()))) {
                 continue;
             }
             for (CompiledRule rule : policy.rules()) {
-                if (rule.capabilities().contains(capability) && rule.paths().stream().anyMatch(p -> p.matches(path))) {
+                if (rule.capabilities().contains(capability) && rule.paths().stream()
+                        .anyMatch(p -> p.matches(path) && (reserved == null || reserved.equals(p.namedNamespace())))) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * {@code lanyard} or {@code audit} when the path lies in one of Lanyard's own namespaces (tokens, policies, the
+     * audit log): only a rule that names the namespace reaches it, never a wildcard such as {@code **}.
+     */
+    private static String reservedNamespaceOf(String path) {
+        int slash = path.indexOf('/');
+        String first = slash < 0 ? path : path.substring(0, slash);
+        return BackendRegistry.RESERVED_NAMES.contains(first) ? first : null;
     }
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AccessContext;
 import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.audit.AuditOperation;
 import dev.lanyard.audit.Target;
@@ -37,7 +38,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * API tokens as an administrator manages them: issue (the token is shown once), list, revoke (final). Each needs
- * {@code admin} on {@code lanyard/tokens/<name>} (listing: on {@code lanyard/tokens}); every call is audited.
+ * {@code token:admin} on {@code lanyard/tokens/<name>} (listing: on {@code lanyard/tokens}, and it shows only the
+ * tokens the caller may manage); every call is audited.
  */
 @Path("/v1/tokens")
 @Produces(MediaType.APPLICATION_JSON)
@@ -83,17 +85,19 @@ public class TokenResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Issue an API token", description = "The token is in this response only; Lanyard keeps its hash")
     public Uni<Response> issue(@Valid @NotNull IssueRequest body, @Context ContainerRequestContext request) {
-        return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_ISSUE, Target.token(body.name()), 201,
+        return audited.run(Requests.access(request), Capability.TOKEN_ADMIN, AuditOperation.TOKEN_ISSUE, Target.token(body.name()), 201,
                         () -> tokens.issue(body.name(), Optional.ofNullable(body.ttlSeconds()).map(Duration::ofSeconds),
                                 Requests.access(request).caller().subject()))
                 .map(issued -> Response.status(201).entity(TokenView.of(issued.token(), issued.secret())).build());
     }
 
     @GET
-    @Operation(summary = "List API tokens (never their secrets)")
+    @Operation(summary = "List the API tokens the caller may manage (never their secrets)")
     public Uni<TokenList> list(@Context ContainerRequestContext request) {
-        return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_LIST, Target.tokens(), 200,
-                () -> tokens.list().map(all -> new TokenList(all.stream().map(t -> TokenView.of(t, null)).toList())));
+        AccessContext access = Requests.access(request);
+        return audited.run(access, Capability.TOKEN_ADMIN, AuditOperation.TOKEN_LIST, Target.tokens(), 200,
+                () -> tokens.list().map(all -> new TokenList(all.stream().filter(t -> manages(access, t))
+                        .map(t -> TokenView.of(t, null)).toList())));
     }
 
     @DELETE
@@ -103,13 +107,19 @@ public class TokenResource {
         if (!id.matches(ID)) {
             throw new InvalidQueryException("a token id is 16 lower-case hex digits");
         }
-        return tokens.find(id).chain(found -> {
-            // Unknown ids and tokens the caller may not manage look alike: 404 either way, audited.
-            Target target = Target.token(found.map(ApiToken::name).orElse(id));
-            return audited.run(Requests.access(request), Capability.ADMIN, AuditOperation.TOKEN_REVOKE, target, 204,
-                    () -> found.isEmpty() || found.get().revokedAt() != null
-                            ? Uni.createFrom().failure(new UnknownTokenException())
-                            : tokens.revoke(id, Requests.access(request).caller().subject()));
-        }).map(ignored -> Response.noContent().build());
+        AccessContext access = Requests.access(request);
+        // Unknown ids, revoked tokens and tokens the caller may not manage look alike: 404, naming nothing, audited.
+        return audited.perform(access, AuditOperation.TOKEN_REVOKE, Target.token(id), 204, () -> tokens.find(id).chain(found -> {
+            Optional<ApiToken> manageable = found.filter(t -> t.revokedAt() == null).filter(t -> manages(access, t));
+            if (manageable.isEmpty()) {
+                return Uni.createFrom().failure(new UnknownTokenException());
+            }
+            return tokens.revoke(id, access.caller().subject())
+                    .replaceWith(new AuditedAccess.Performed<Void>(null, Target.token(manageable.get().name())));
+        })).map(ignored -> Response.noContent().build());
+    }
+
+    private boolean manages(AccessContext access, ApiToken token) {
+        return audited.allows(access, Capability.TOKEN_ADMIN, "lanyard/tokens/" + token.name());
     }
 }

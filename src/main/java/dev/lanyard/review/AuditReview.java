@@ -102,7 +102,7 @@ public class AuditReview {
 
     /** Signs the head now; empty when it was already signed. Needs {@code admin}. */
     public Uni<Optional<Checkpoint>> checkpointNow(AccessContext access) {
-        return audited.run(access, Capability.ADMIN, AuditOperation.AUDIT_CHECKPOINT, Target.audit("checkpoints"), 200,
+        return audited.run(access, Capability.AUDIT_ADMIN, AuditOperation.AUDIT_CHECKPOINT, Target.audit("checkpoints"), 200,
                 checkpoints::checkpoint);
     }
 
@@ -111,7 +111,7 @@ public class AuditReview {
      * the owner's prune requires exactly that event.
      */
     public Uni<AuditArchive.Archived> archive(AccessContext access, long upToSeq) {
-        return audited.run(access, Capability.ADMIN, AuditOperation.AUDIT_ARCHIVE, Target.audit(AuditArchive.target(upToSeq)),
+        return audited.run(access, Capability.AUDIT_ADMIN, AuditOperation.AUDIT_ARCHIVE, Target.audit(AuditArchive.target(upToSeq)),
                 200, blocking(() -> archive.archive(upToSeq)));
     }
 

@@ -98,7 +98,7 @@ class BrokerTest {
             Policies.builder()
                     .policy("payments", List.of("sa:payments/*"),
                             rule(List.of("fake/creds/**", "fake/kv/payments/**", "nope/**", "sts/**"), "read", "issue", "renew", "revoke", "write"))
-                    .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "admin"))
+                    .policy("ops", List.of("token:ops"), rule(List.of("fake/**"), "renew", "revoke", "lease:admin"))
                     .policy("billing", List.of("sa:billing/*"), rule(List.of("fake/kv/billing/**"), "read"))
                     .engine(),
             audit, clock, TracerProvider.noop().get("broker-test"), 60), leases, fingerprint, config, clock, new SplittableRandom(42), meters,

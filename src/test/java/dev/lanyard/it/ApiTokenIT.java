@@ -42,6 +42,57 @@ class ApiTokenIT {
         return callers.bearer(name);
     }
 
+    /**
+     * A grant meant for cleaning up leases everywhere ({@code **}, renew, revoke, lease:admin) used to mint tokens for
+     * any name, list them, revoke the real ones and archive the audit log. It reaches none of Lanyard's own namespaces.
+     */
+    @Test
+    void aLeaseCleanupGrantOnEverythingCannotMintListOrRevokeTokensNorTouchTheAuditLog() {
+        given().header("Authorization", bearer("ops")).contentType(ContentType.JSON).body(Map.of("name", "security"))
+                .post("/v1/tokens").then().statusCode(403).body("code", equalTo("ACCESS_DENIED"));
+        given().header("Authorization", bearer("ops")).get("/v1/tokens").then().statusCode(403);
+        given().header("Authorization", bearer("ops")).get("/v1/audit/events").then().statusCode(403);
+        given().header("Authorization", bearer("ops")).queryParam("up_to_seq", 1).post("/v1/audit/archive").then().statusCode(403);
+        given().header("Authorization", bearer("ops")).post("/v1/audit/checkpoints").then().statusCode(403);
+        String adminsId = tokenIdOf("admin");
+        given().header("Authorization", bearer("ops")).delete("/v1/tokens/" + adminsId)
+                .then().statusCode(404).body("code", equalTo("TOKEN_NOT_FOUND"));
+        given().header("Authorization", bearer("admin")).get("/v1/secrets/openbao/secret/payments/config").then().statusCode(200);
+    }
+
+    /**
+     * A token administrator of st-* tokens sees and manages only those: a token it may not manage answers exactly as
+     * an id that does not exist, and names nothing.
+     */
+    @Test
+    void tokensTheCallerMayNotManageLookLikeTokensThatDoNotExist() {
+        String requestId = "it-token-foreign-" + UUID.randomUUID();
+        String adminsId = tokenIdOf("admin");
+        String foreign = given().header("Authorization", bearer("minter")).header("X-Request-Id", requestId)
+                .delete("/v1/tokens/" + adminsId).then().statusCode(404).extract().asString();
+        String unknown = given().header("Authorization", bearer("minter")).delete("/v1/tokens/0123456789abcdef")
+                .then().statusCode(404).extract().asString();
+        assertThat(foreign).doesNotContain("admin");
+        assertThat(JsonPath.from(foreign).getString("detail")).isEqualTo(JsonPath.from(unknown).getString("detail"));
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("status", 404).containsEntry("error_code", "TOKEN_NOT_FOUND"));
+
+        String mine = given().header("Authorization", bearer("minter")).contentType(ContentType.JSON)
+                .body(Map.of("name", "st-" + UUID.randomUUID().toString().substring(0, 8))).post("/v1/tokens")
+                .then().statusCode(201).extract().jsonPath().getString("id");
+        List<String> listed = given().header("Authorization", bearer("minter")).get("/v1/tokens").then().statusCode(200)
+                .extract().jsonPath().getList("tokens.name");
+        assertThat(listed).isNotEmpty().allSatisfy(name -> assertThat(name).startsWith("st-"));
+        given().header("Authorization", bearer("minter")).contentType(ContentType.JSON).body(Map.of("name", "security"))
+                .post("/v1/tokens").then().statusCode(403);
+        given().header("Authorization", bearer("minter")).delete("/v1/tokens/" + mine).then().statusCode(204);
+    }
+
+    private String tokenIdOf(String name) {
+        String token = callers.token(name);
+        return token.substring("lyt_".length(), token.indexOf('_', "lyt_".length()));
+    }
+
     @Test
     void anAdministratorIssuesAToken_itWorksAtOnce_andRevokingItIsFinal() throws Exception {
         String requestId = "it-token-issue-" + UUID.randomUUID();

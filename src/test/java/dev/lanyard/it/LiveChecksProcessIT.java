@@ -76,11 +76,13 @@ class LiveChecksProcessIT {
         config.put("lanyard.auth.bootstrap-tokens.nobody", "file:" + secret("token-nobody", nobody));
         config.put("lanyard.policy.probe.subjects", "token:probe");
         config.put("lanyard.policy.probe.rules[0].paths", "**");
-        config.put("lanyard.policy.probe.rules[0].capabilities", "read,issue,renew,revoke,audit:read");
+        config.put("lanyard.policy.probe.rules[0].capabilities", "read,issue,renew,revoke");
         // Administration the probes may exercise without locking themselves out: listing tokens, managing only tokens
         // named st-*, signing checkpoints. Their own token (tokens/probe) stays out of reach.
-        config.put("lanyard.policy.probe.rules[1].paths", "lanyard/tokens,lanyard/tokens/st-*,audit/**");
-        config.put("lanyard.policy.probe.rules[1].capabilities", "admin");
+        config.put("lanyard.policy.probe.rules[1].paths", "lanyard/tokens,lanyard/tokens/st-*");
+        config.put("lanyard.policy.probe.rules[1].capabilities", "token:admin");
+        config.put("lanyard.policy.probe.rules[2].paths", "audit/**");
+        config.put("lanyard.policy.probe.rules[2].capabilities", "audit:read,audit:admin");
         // The hostile suite sends hundreds of refused requests from one address and checks each one's row.
         config.put("lanyard.http.anonymous-refusals-per-minute", "100000");
         lanyard = lanyardProcess.start(config, "live");

@@ -120,7 +120,8 @@ public final class TestCallers {
         // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
         config.put("lanyard.audit.lock-timeout", "10s");
         config.put("lanyard.audit.append-timeout", "12s");
-        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer", "traced"}) {
+        for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer", "traced",
+                "ops", "minter"}) {
             String token = ApiTokens.generate(new SecureRandom());
             tokens.put(name, token);
             config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + secret("token-" + name, token));
@@ -129,15 +130,18 @@ public final class TestCallers {
                 + ",openbao/secret/payments/**", "read,issue,renew,revoke");
         policy(config, "flight", "token:flight", "openbao/database/creds/flight", "issue");
         policy(config, "capped", "token:capped", "openbao/database/creds/capped", "issue,renew,revoke");
-        policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,admin");
+        policy(config, "admin", "token:admin", "openbao/**", "read,renew,revoke,lease:admin");
         config.put("lanyard.policy.admin.rules[1].paths", "audit/**");
-        config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,admin");
+        config.put("lanyard.policy.admin.rules[1].capabilities", "audit:read,audit:admin");
         config.put("lanyard.policy.admin.rules[2].paths", "lanyard/tokens,lanyard/tokens/*");
-        config.put("lanyard.policy.admin.rules[2].capabilities", "admin");
+        config.put("lanyard.policy.admin.rules[2].capabilities", "token:admin");
         // A backend name no backend has: lets a caller get past policy to BACKEND_NOT_FOUND.
         config.put("lanyard.policy.admin.rules[3].paths", "nowhere/**");
         config.put("lanyard.policy.admin.rules[3].capabilities", "read");
         policy(config, "auditor", "token:auditor", "audit/**", "audit:read");
+        // An operations grant for cleaning up leases everywhere, and a token administrator for st-* tokens only.
+        policy(config, "ops", "token:ops", "**", "read,renew,revoke,lease:admin");
+        policy(config, "minter", "token:minter", "lanyard/tokens,lanyard/tokens/st-*", "token:admin");
         policy(config, "writer", "token:writer", "openbao/secret/written/**,openbao/database/creds/app", "read,write");
         policy(config, "revocable", "token:revocable,token:rotating", "openbao/secret/payments/**", "read");
         // ObservabilityIT's caller: its first credential request is a cache miss, so its trace shows the backend call.

@@ -21,7 +21,7 @@ class PolicyEngineTest {
                     rule(List.of("vault/database/creds/payments"), "issue", "renew", "revoke"),
                     rule(List.of("vault/secret/payments/**"), "read"))
             .policy("auditors", List.of("token:auditor"),
-                    rule(List.of("**"), "audit:read"))
+                    rule(List.of("audit", "audit/**"), "audit:read"))
             .engine();
 
     @Test
@@ -42,7 +42,7 @@ class PolicyEngineTest {
         // Capabilities are per rule: read is not allowed on the creds path, issue not on the kv path.
         assertThat(engine.allows(API, Capability.READ, "vault/database/creds/payments")).isFalse();
         assertThat(engine.allows(API, Capability.ISSUE, "vault/secret/payments/db")).isFalse();
-        assertThat(engine.allows(API, Capability.ADMIN, "vault/database/creds/payments")).isFalse();
+        assertThat(engine.allows(API, Capability.LEASE_ADMIN, "vault/database/creds/payments")).isFalse();
         assertThat(engine.allows(API, Capability.ROTATE, "vault/secret/payments/db")).isFalse();
     }
 
@@ -114,6 +114,54 @@ class PolicyEngineTest {
         assertThat(Capability.parse("audit-read")).isEqualTo(Capability.AUDIT_READ);
         assertThat(Capability.AUDIT_READ.spelling()).isEqualTo("audit:read");
         assertThatThrownBy(() -> Capability.parse("superuser")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * An operations grant meant for cleaning up leases ({@code **}, renew, revoke, lease:admin) administers leases
+     * everywhere — and nothing of Lanyard's own: no token, no audit-log operation, no read of its namespaces.
+     */
+    @Test
+    void aGrantOnEverythingNeverReachesLanyardsOwnNamespaces() {
+        PolicyEngine ops = Policies.builder()
+                .policy("ops", List.of("token:ops"), rule(List.of("**"), "read", "renew", "revoke", "lease:admin"))
+                .engine();
+        Caller caller = Caller.apiToken("ops");
+
+        assertThat(ops.allows(caller, Capability.LEASE_ADMIN, "vault/database/creds/payments")).isTrue();
+        assertThat(ops.allows(caller, Capability.READ, "vault/secret/anything")).isTrue();
+        for (Capability capability : Capability.values()) {
+            assertThat(ops.allows(caller, capability, "lanyard/tokens/security")).as(capability.spelling()).isFalse();
+            assertThat(ops.allows(caller, capability, "lanyard/tokens")).as(capability.spelling()).isFalse();
+            assertThat(ops.allows(caller, capability, "audit/archive/10")).as(capability.spelling()).isFalse();
+        }
+        PolicyEngine wildcardFirst = Policies.builder()
+                .policy("sneaky", List.of("token:ops"), rule(List.of("*/tokens/*", "*/**"), "read", "lease:admin"))
+                .engine();
+        assertThat(wildcardFirst.allows(caller, Capability.READ, "lanyard/tokens/security")).isFalse();
+        assertThat(wildcardFirst.allows(caller, Capability.READ, "vault/tokens/x")).isTrue();
+    }
+
+    @Test
+    void capabilitiesOfLanyardsOwnNamespacesAreGrantedOnlyWhereTheRuleNamesThem() {
+        for (String capability : List.of("token:admin", "audit:read", "audit:admin")) {
+            Map<String, PolicyConfig.Policy> broad = Policies.builder()
+                    .policy("broad", List.of("token:ops"), rule(List.of("**"), capability)).asMap();
+            assertThatThrownBy(() -> new PolicyEngine(broad)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("grants " + capability + " on '**', which does not name");
+        }
+        PolicyEngine named = Policies.builder()
+                .policy("tokens", List.of("token:ops"), rule(List.of("lanyard/tokens", "lanyard/tokens/ci-*"), "token:admin"))
+                .engine();
+        assertThat(named.allows(Caller.apiToken("ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/ci-1")).isTrue();
+        assertThat(named.allows(Caller.apiToken("ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/security")).isFalse();
+    }
+
+    @Test
+    void adminIsRefusedNamingTheThreeCapabilitiesItWasSplitInto() {
+        Map<String, PolicyConfig.Policy> old = Policies.builder()
+                .policy("ops", List.of("token:ops"), rule(List.of("vault/**"), "renew", "admin")).asMap();
+        assertThatThrownBy(() -> new PolicyEngine(old)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("lease:admin").hasMessageContaining("token:admin").hasMessageContaining("audit:admin");
     }
 
     @Test
