@@ -69,6 +69,8 @@ def cases(t):
         "/v1/secrets/openbao/secret/live/\uff0e\uff0e/config", "/v1/secrets/open%62ao/secret/live/config",
         "/v1/secrets/openbao/secret/live/config;x=1", "/v1/secrets/openbao;x=1/secret/live/config",
         "/v1/secrets/openbao/secret/live/config?version=1;x=2", "/v1/secrets/openbao/secret/live/config#frag",
+        "/q/%2e%2e/v1/secrets/openbao/secret/live/config", "/q/../v1/secrets/openbao/secret/live/config",
+        "/q/health/%2e%2e/%2e%2e/v1/secrets/openbao/secret/live/config",
         "/v1/secrets/" + "a" * 65 + "/x", "/v1/secrets/bad%20name/x", "/v1/secrets/bad!name/x",
         "/v1/secrets/openbao/" + "a/" * 300 + "x",
         "/v1/secrets/openbao/secret/live/config?version=-1", "/v1/secrets/openbao/secret/live/config?version=banana",

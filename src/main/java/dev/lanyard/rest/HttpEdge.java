@@ -95,11 +95,15 @@ class HttpEdge {
         long started = System.nanoTime();
         context.addEndHandler(ended -> LOG.debugf("%s %s answered %d in %d ms", request.method(), path,
                 context.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000));
+        // Every path is screened before anything routes it: the router normalises /q/../v1/… onto the API's routes,
+        // so "is it an operations path?" may only be asked of a path already known to be canonical.
+        Rejection refusal = EdgeScreening.refusal(request);
+        if (refusal != null) {
+            ((HttpServerRequestInternal) request).context().putLocal(URL_PATH_TEMPLATE, UNMATCHED);
+            refuse(context, requestId, refusal);
+            return;
+        }
         if (isOperations(path)) {
-            if (EdgeScreening.missingHost(request)) {
-                send(context, problem(EdgeScreening.missingHostRefusal(), requestId));
-                return;
-            }
             if (!READ_ONLY.contains(request.method())) {
                 context.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
                 send(context, Problem.of(Refusal.METHOD_NOT_ALLOWED, "only GET and HEAD are served here", requestId));
@@ -115,16 +119,11 @@ class HttpEdge {
             send(context, Problem.of(Refusal.SHUTTING_DOWN, null, requestId));
             return;
         }
-        Rejection refusal = EdgeScreening.refusal(request);
-        if (refusal == null) {
-            if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
-                // The body is read next, by this edge: a client that waits for the go-ahead gets it here.
-                context.response().writeContinue();
-            }
-            context.next();
-        } else {
-            refuse(context, requestId, refusal);
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            // The body is read next, by this edge: a client that waits for the go-ahead gets it here.
+            context.response().writeContinue();
         }
+        context.next();
     }
 
     /** Failures raised by the router or Quarkus's handlers before the REST layer answered (for example 413). */

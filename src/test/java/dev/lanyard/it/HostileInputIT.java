@@ -215,6 +215,21 @@ class HostileInputIT {
         return RawHttp.send(root.getPort(), EDGE_CLIENT, RawHttp.request("GET " + target + " HTTP/1.1", null, all)).orElseThrow();
     }
 
+    /**
+     * The router normalises dot segments, so a path that starts under the operations prefix can land on the API's
+     * routes: it is screened (and refused) like any other before anything routes it, never served from /v1.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/q/%2e%2e/v1/secrets/openbao/secret/payments/config",
+            "/q/../v1/secrets/openbao/secret/payments/config", "/q/health/../../v1/secrets/openbao/secret/payments/config",
+            "/q/%2E%2E/v1/creds/openbao/database/creds/app", "/q/./metrics"})
+    void pathsUnderTheOperationsPrefixAreScreenedBeforeRoutingToo(String target) {
+        String requestId = "it-qdot-" + UUID.randomUUID();
+        RawHttp.Answer answer = rawGet(target, requestId);
+        refusedAndAudited(answer, requestId, 400, "INVALID_PATH");
+        assertThat(answer.body()).doesNotContain("payments").doesNotContain("backend");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"subject", "path", "operation", "outcome", "backend", "lease_id", "request_id"})
     void controlCharactersInAnyAuditFilterAre400AndAudited(String filter) {
