@@ -60,6 +60,26 @@ public class ProblemResponses implements OASFilter {
     private static final Map<String, String> AUDIT_API = Map.of(
             "400", "INVALID_QUERY: a filter cannot be understood", "403", "ACCESS_DENIED");
 
+    /**
+     * What the operations that build their own {@code Response} answer on success: the scanner sees only the method's
+     * return type, so it would document 200 and no body.
+     */
+    private static final Map<String, Answer> ANSWERS = Map.of(
+            "POST /v1/leases/revoke", new Answer("204", "Revoked: it stops working", null),
+            "DELETE /v1/tokens/{id}", new Answer("204", "Revoked: it stops working", null),
+            "POST /v1/tokens", new Answer("201", "Issued: the token is in this answer only", "TokenView"),
+            "POST /v1/rotations", new Answer("201", "Scheduled", "ScheduleView"),
+            "POST /v1/rotations/{id}/runs", new Answer("202", "Started: the run goes on in the background", "RunView"),
+            "DELETE /v1/rotations/{id}", new Answer("204", "Deleted, with its run history", null));
+
+    private record Answer(String status, String description, String schema) {
+        APIResponse response() {
+            APIResponse response = OASFactory.createAPIResponse().description(description);
+            return schema == null ? response : response.content(OASFactory.createContent().addMediaType("application/json",
+                    OASFactory.createMediaType().schema(OASFactory.createSchema().ref(schema))));
+        }
+    }
+
     private static Map<String, String> body(Map<String, String> more) {
         Map<String, String> all = new LinkedHashMap<>(more);
         all.put("400", "MALFORMED_BODY, UNKNOWN_FIELD, DUPLICATE_FIELD, INVALID_REQUEST: the body is not the documented JSON");
@@ -82,14 +102,10 @@ public class ProblemResponses implements OASFilter {
 
     private static void describe(String key, String path, Operation operation) {
         APIResponses responses = operation.getResponses();
-        if (key.equals("POST /v1/leases/revoke") || key.equals("DELETE /v1/tokens/{id}")) {
+        Answer answer = ANSWERS.get(key);
+        if (answer != null) {
             responses.removeAPIResponse("200");
-            responses.addAPIResponse("204", OASFactory.createAPIResponse().description("Revoked: it stops working"));
-        }
-        if (key.equals("POST /v1/tokens")) {
-            APIResponse issued = responses.getAPIResponse("200");
-            responses.removeAPIResponse("200");
-            responses.addAPIResponse("201", issued == null ? OASFactory.createAPIResponse().description("Issued") : issued);
+            responses.addAPIResponse(answer.status(), answer.response());
         }
         Map<String, String> problems = new TreeMap<>(EDGE);
         merge(problems, path.startsWith("/v1/audit/") ? AUDIT_API : Map.of());
