@@ -433,8 +433,9 @@ def untracked():
 
 def start_kube(folder):
     """A fresh kube-apiserver for one file: (process, kubeconfig)."""
-    process = subprocess.Popen(["bash", "-c", '. scripts/kube-test-server.sh && kube_test_server_start "$1" && echo KUBE-READY '
-                                "&& while :; do sleep 3600; done", "kube", folder],
+    process = subprocess.Popen(["bash", "-c", '. scripts/kube-test-server.sh && trap "kube_test_server_stop; exit 0" TERM '
+                                '&& kube_test_server_start "$1" && echo KUBE-READY && while :; do sleep 3600 & wait $!; done',
+                                "kube", folder],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     output = []
     for line in process.stdout:
@@ -493,7 +494,12 @@ def run_session(env, file, blocks, work, results):
         output, _ = process.communicate()
     stop_group(process)
     if kube:
-        stop_group(kube)
+        kube.send_signal(signal.SIGTERM)  # its trap stops the API server, then etcd
+        try:
+            kube.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        stop_group(kube, grace=5)
     left = sorted(untracked() - before)
     for name in left:
         os.remove(os.path.join(ROOT, name))

@@ -64,9 +64,13 @@ KUBECONFIG
   echo "kube-test-server: kube-apiserver $KUBE_VERSION ready in $(( $(date +%s) - started ))s on 127.0.0.1:$KUBE_TEST_API_PORT"
 }
 
+# The API server first: one whose etcd is gone first waits about a minute before it exits.
 kube_test_server_stop() {
-  local pid
-  for pid in "${KUBE_TEST_SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${KUBE_TEST_SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local i pid
+  for ((i = ${#KUBE_TEST_SERVER_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${KUBE_TEST_SERVER_PIDS[i]}
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   KUBE_TEST_SERVER_PIDS=()
 }
