@@ -13,11 +13,8 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lanyard/kube/<version>/ (LANYARD_KUBE_BIN overrides the folder). Exits 3,
 # having started nothing, when they are not there.
 set -euo pipefail
-KUBE_VERSION=1.34.4
-KUBE_BIN="${LANYARD_KUBE_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/lanyard/kube/$KUBE_VERSION/k8s/$KUBE_VERSION-linux-amd64}"
-for binary in kube-apiserver etcd kubectl; do
-  [ -x "$KUBE_BIN/$binary" ] || { echo "kube-dry-run: no $binary in $KUBE_BIN" >&2; exit 3; }
-done
+. "$(dirname "$0")/kube-test-server.sh"
+kube_test_server_binaries || exit 3
 crds=(); manifests=(); refused=(); section=crds
 for arg in "$@"; do
   case "$arg" in
@@ -29,47 +26,14 @@ done
 [ ${#manifests[@]} -gt 0 ] || { echo "usage: kube-dry-run.sh <crds>... -- <manifests>..." >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/lanyard-kube-dry-run.XXXXXX)
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  kube_test_server_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-ETCD_PORT=$(free_port); ETCD_PEER_PORT=$(free_port); API_PORT=$(free_port)
-"$KUBE_BIN/etcd" --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
-  --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-  --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync >"$WORK/etcd.log" 2>&1 &
-pids+=($!)
-openssl genrsa -out "$WORK/sa.key" 2048 2>/dev/null
-openssl rsa -in "$WORK/sa.key" -pubout -out "$WORK/sa.pub" 2>/dev/null
-TOKEN=$(openssl rand -hex 24)
-echo "$TOKEN,admin,admin,system:masters" > "$WORK/tokens.csv"
-"$KUBE_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address 127.0.0.1 \
-  --advertise-address 127.0.0.1 --secure-port "$API_PORT" --cert-dir "$WORK/certs" \
-  --token-auth-file "$WORK/tokens.csv" --authorization-mode RBAC \
-  --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$WORK/sa.pub" \
-  --service-account-signing-key-file "$WORK/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
-  --disable-admission-plugins ServiceAccount --enable-priority-and-fairness=false >"$WORK/apiserver.log" 2>&1 &
-pids+=($!)
-cat > "$WORK/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters: [{name: test, cluster: {server: "https://127.0.0.1:$API_PORT", insecure-skip-tls-verify: true}}]
-users: [{name: admin, user: {token: "$TOKEN"}}]
-contexts: [{name: test, context: {cluster: test, user: admin}}]
-current-context: test
-EOF
-kubectl() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/kubeconfig" "$@"; }
+kube_test_server_start "$WORK/server"
+kubectl() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/server/kubeconfig" "$@"; }
 started=$(date +%s)
-until kubectl get --raw /readyz >/dev/null 2>&1; do
-  if [ $(( $(date +%s) - started )) -gt 60 ]; then tail -20 "$WORK/apiserver.log" >&2; exit 1; fi
-  sleep 0.5
-done
-echo "kube-dry-run: kube-apiserver $KUBE_VERSION ready in $(( $(date +%s) - started ))s on 127.0.0.1:$API_PORT"
 
 # CRDs for real (a dry run cannot validate a custom resource whose CRD does not exist), then the namespaces the
 # manifests use, also for real, since a dry-run Namespace does not make its objects' namespace exist.

@@ -71,9 +71,12 @@ public final class DevStack implements AutoCloseable {
         config.put("lanyard.audit.archive-directory", directory.resolve("audit-archive").toAbsolutePath().toString());
         config.put("lanyard.policy.demo.subjects", "token:demo");
         config.put("lanyard.policy.demo.rules[0].paths", "**");
-        config.put("lanyard.policy.demo.rules[0].capabilities", "read,write,issue,renew,revoke");
+        config.put("lanyard.policy.demo.rules[0].capabilities", "read,write,issue,renew,revoke,rotate");
+        // The auditor API (reading, and signing a checkpoint now) and the token API, so every documented call can be tried.
         config.put("lanyard.policy.demo.rules[1].paths", "audit/**");
-        config.put("lanyard.policy.demo.rules[1].capabilities", "audit:read");
+        config.put("lanyard.policy.demo.rules[1].capabilities", "audit:read,audit:admin");
+        config.put("lanyard.policy.demo.rules[2].paths", "lanyard/tokens,lanyard/tokens/**");
+        config.put("lanyard.policy.demo.rules[2].capabilities", "token:admin");
 
         Optional<Path> bao = OpenBaoDevServer.findBinary();
         OpenBaoDevServer openBao = null;

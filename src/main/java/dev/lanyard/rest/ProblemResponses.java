@@ -61,14 +61,25 @@ public class ProblemResponses implements OASFilter {
 
     private static final List<Refusal> AUDIT_API = List.of(Refusal.INVALID_QUERY, Refusal.ACCESS_DENIED);
 
-    /** Operations answered with another success status than 200, as the service sends it. */
-    private static final Map<String, Integer> SUCCESS = Map.of(
-            "POST /v1/leases/revoke", 204,
-            "DELETE /v1/tokens/{id}", 204,
-            "POST /v1/tokens", 201,
-            "POST /v1/rotations", 201,
-            "DELETE /v1/rotations/{id}", 204,
-            "POST /v1/rotations/{id}/runs", 202);
+    /**
+     * What the operations that build their own {@code Response} answer on success: the scanner sees only the method's
+     * return type, so it would document 200 and no body.
+     */
+    private static final Map<String, Answer> ANSWERS = Map.of(
+            "POST /v1/leases/revoke", new Answer("204", "Revoked: it stops working", null),
+            "DELETE /v1/tokens/{id}", new Answer("204", "Revoked: it stops working", null),
+            "POST /v1/tokens", new Answer("201", "Issued: the token is in this answer only", "TokenView"),
+            "POST /v1/rotations", new Answer("201", "Scheduled", "ScheduleView"),
+            "POST /v1/rotations/{id}/runs", new Answer("202", "Started: the run goes on in the background", "RunView"),
+            "DELETE /v1/rotations/{id}", new Answer("204", "Deleted, with its run history", null));
+
+    private record Answer(String status, String description, String schema) {
+        APIResponse response() {
+            APIResponse response = OASFactory.createAPIResponse().description(description);
+            return schema == null ? response : response.content(OASFactory.createContent().addMediaType("application/json",
+                    OASFactory.createMediaType().schema(OASFactory.createSchema().ref(schema))));
+        }
+    }
 
     private static List<Refusal> with(List<Refusal> base, Refusal... more) {
         List<Refusal> all = new ArrayList<>(base);
@@ -91,13 +102,10 @@ public class ProblemResponses implements OASFilter {
 
     private static void describe(String key, String path, Operation operation) {
         APIResponses responses = operation.getResponses();
-        Integer success = SUCCESS.get(key);
-        if (success != null) {
-            APIResponse documented = responses.getAPIResponse("200");
+        Answer answer = ANSWERS.get(key);
+        if (answer != null) {
             responses.removeAPIResponse("200");
-            responses.addAPIResponse(String.valueOf(success), documented != null && success != 204 ? documented
-                    : OASFactory.createAPIResponse().description(success == 204 ? "Done: nothing to return"
-                    : success == 201 ? "Created" : "Accepted"));
+            responses.addAPIResponse(answer.status(), answer.response());
         }
         Set<Refusal> refusals = new LinkedHashSet<>(EDGE);
         refusals.addAll(path.startsWith("/v1/audit/") ? AUDIT_API : List.of());
