@@ -20,11 +20,15 @@ import dev.lanyard.spi.UnsupportedBackendOperationException;
 import dev.lanyard.spi.WriteConflictException;
 import dev.lanyard.support.Spans;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -220,6 +224,28 @@ public class AuditedAccess {
             LOG.warnf("%s of %s was not audited within %s: the work it records went ahead", operation.spelling(),
                     system.correlationId(), BLOCKING_DEADLINE);
         }
+    }
+
+    /**
+     * Records one aggregate row for each unverified address whose minute ended with refusals answered 429 without a row
+     * of their own, so a scanner's volume shows in the log though each of its requests does not.
+     */
+    @Scheduled(every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    public Uni<Void> recordUnrecordedRefusals() {
+        List<Uni<Void>> rows = new ArrayList<>();
+        for (AnonymousRefusals.Unrecorded ended : anonymous.endedWindows()) {
+            Target counted = Target.counted(ended.count() + " refusals answered 429 without a row of their own, "
+                    + ended.from() + " to " + ended.until());
+            rows.add(log.append(AuditEvent.request(clock.instant(), "refusals-" + UUID.randomUUID(), ANONYMOUS, ended.address(),
+                            AuditOperation.UNRECORDED_REFUSALS, counted,
+                            Result.failure(Refusal.RATE_LIMITED.outcome(), Refusal.RATE_LIMITED.status(), Refusal.RATE_LIMITED.code())))
+                    .onFailure().recoverWithUni(failure -> {
+                        LOG.warnf("%d refusals of %s could not be counted in the audit log (%s)", ended.count(), ended.address(),
+                                failure.getClass().getSimpleName());
+                        return Uni.createFrom().voidItem();
+                    }));
+        }
+        return rows.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(rows).andCollectFailures().replaceWithVoid();
     }
 
     private Uni<Refused> record(String requestId, String subject, String clientAddress, AuditOperation operation,

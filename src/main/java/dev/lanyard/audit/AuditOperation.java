@@ -16,6 +16,11 @@ public enum AuditOperation {
     AUTHENTICATE("authenticate"),
     /** A request refused before it reached an operation (transport limits, non-canonical input, unknown route). */
     REQUEST("request"),
+    /**
+     * Refusals of one unverified address in one minute that were answered 429 without a row each (past the address's
+     * budget): one aggregate row says how many, from where, and when.
+     */
+    UNRECORDED_REFUSALS("request.unrecorded"),
     TOKEN_ISSUE("token.issue"),
     TOKEN_LIST("token.list"),
     TOKEN_REVOKE("token.revoke"),

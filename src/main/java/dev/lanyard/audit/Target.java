@@ -19,6 +19,11 @@ public record Target(TargetKind kind, String backend, String path, String detail
         return new Target(TargetKind.NONE, null, null, null, null, null);
     }
 
+    /** No target, and a count of what an aggregate row stands for: {@code detail} says how many, and when. */
+    public static Target counted(String detail) {
+        return new Target(TargetKind.NONE, null, null, Objects.requireNonNull(detail, "detail"), null, null);
+    }
+
     public static Target secret(String backend, String path) {
         return new Target(TargetKind.SECRET, backend, path, null, null, null);
     }

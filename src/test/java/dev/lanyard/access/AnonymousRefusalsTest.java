@@ -44,4 +44,31 @@ class AnonymousRefusalsTest {
         clock.advance(AnonymousRefusals.WINDOW);
         assertThat(refusals.admit("one-more")).as("expired windows are swept for new addresses").isEqualTo(Verdict.RECORD);
     }
+
+    @Test
+    void anEndedWindowReportsTheRefusalsItAnsweredWithoutARow() {
+        for (int i = 0; i < 10; i++) {
+            refusals.admit("10.0.0.5");
+        }
+        refusals.admit("10.0.0.6");
+        assertThat(refusals.endedWindows()).as("nothing has ended yet").isEmpty();
+
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(refusals.endedWindows()).singleElement().satisfies(ended -> {
+            assertThat(ended.address()).isEqualTo("10.0.0.5");
+            assertThat(ended.count()).as("10 refusals: 3 recorded, 1 limit row, 6 without a row").isEqualTo(6);
+        });
+        assertThat(refusals.endedWindows()).as("each window is reported once").isEmpty();
+    }
+
+    @Test
+    void aWindowReplacedBeforeItWasReportedIsStillReported() {
+        for (int i = 0; i < 6; i++) {
+            refusals.admit("10.0.0.7");
+        }
+        clock.advance(Duration.ofSeconds(61));
+        refusals.admit("10.0.0.7");
+
+        assertThat(refusals.endedWindows()).singleElement().satisfies(ended -> assertThat(ended.count()).isEqualTo(2));
+    }
 }

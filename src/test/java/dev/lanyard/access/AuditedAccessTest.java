@@ -188,6 +188,21 @@ class AuditedAccessTest {
     }
 
     @Test
+    void refusalsAnsweredWithoutARowAreCountedInOneAggregateRowOnceTheirMinuteIsOver() {
+        for (int i = 0; i < 7; i++) {
+            await(audited.refuse("r" + i, null, "10.0.0.77", AuditOperation.AUTHENTICATE, Refusal.UNAUTHENTICATED, null));
+        }
+        int rows = log.events().size();
+        clock.advance(Duration.ofSeconds(61));
+        await(audited.recordUnrecordedRefusals());
+
+        assertThat(log.events()).hasSize(rows + 1);
+        assertThat(log.last().operation()).isEqualTo(AuditOperation.UNRECORDED_REFUSALS);
+        assertThat(log.last().clientAddress()).isEqualTo("10.0.0.77");
+        assertThat(log.last().target().detail()).startsWith("4 refusals answered 429 without a row of their own");
+    }
+
+    @Test
     void aVerifiedCallersRefusalsAreNeverLimited() {
         for (int i = 0; i < 5; i++) {
             assertThat(await(audited.refuse("r" + i, api(APP), "10.0.0.9", AuditOperation.REQUEST, Refusal.NOT_FOUND, null))

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import dev.lanyard.access.AuditedAccess;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.IOException;
@@ -29,6 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @QuarkusTest
 @RealPeers
 class HostileInputIT {
+
+    @Inject
+    AuditedAccess audited;
 
     @InjectPeer
     TestCallers callers;
@@ -386,11 +391,47 @@ class HostileInputIT {
                     "Authorization: Bearer not-a-token")).orElseThrow().status());
         }
         int recorded = audit.query("select 1 from audit_event where client_address = ?", address).size() - before;
-        assertThat(recorded).as("the budget, plus one row saying the address is being limited").isLessThanOrEqualTo(budget + 1);
+        assertThat(recorded).as("the budget, plus one row saying the address is being limited").isEqualTo(budget + 1);
+        assertThat(statuses.subList(0, budget)).as("every refusal within the budget").containsOnly(401);
         assertThat(statuses.getLast()).isEqualTo(429);
         assertThat(audit.query("select 1 from audit_event where client_address = ? and error_code = 'RATE_LIMITED'", address))
                 .hasSize(1);
         given().get("/v1/secrets/openbao/x").then().statusCode(401); // other addresses are not affected
+
+        // Once the minute is over, one aggregate row counts the refusals answered without a row of their own.
+        MovableClock.advance(Duration.ofSeconds(61));
+        audited.recordUnrecordedRefusals().await().atMost(Duration.ofSeconds(10));
+        List<Map<String, Object>> counted = audit.query("select detail from audit_event where client_address = ?"
+                + " and operation = 'request.unrecorded'", address);
+        assertThat(counted).singleElement().satisfies(row -> assertThat((String) row.get("detail"))
+                .startsWith("19 refusals answered 429 without a row of their own"));
+    }
+
+    /**
+     * Behind an ingress every client shares its address. The ingress (a trusted proxy) names the client, so one
+     * scanner spends only its own budget and rows carry the client's address; anyone else naming an address is ignored.
+     */
+    @Test
+    void forwardedClientAddressesAreBelievedOnlyFromTheTrustedProxy() {
+        String viaProxy = "it-xff-" + UUID.randomUUID();
+        RawHttp.send(root.getPort(), TestCallers.TRUSTED_PROXY, RawHttp.request("GET /v1/secrets/openbao/x HTTP/1.1", null,
+                "X-Request-Id: " + viaProxy, "X-Forwarded-For: 203.0.113.7")).orElseThrow();
+        assertThat(audit.single(viaProxy).get("client_address")).isEqualTo("203.0.113.7");
+
+        String spoofed = "it-xff-" + UUID.randomUUID();
+        RawHttp.send(root.getPort(), "127.0.0.21", RawHttp.request("GET /v1/secrets/openbao/x HTTP/1.1", null,
+                "X-Request-Id: " + spoofed, "X-Forwarded-For: 203.0.113.8")).orElseThrow();
+        assertThat(audit.single(spoofed).get("client_address")).isEqualTo("127.0.0.21");
+
+        int budget = TestCallers.ANONYMOUS_REFUSALS_PER_MINUTE;
+        int last = 0;
+        for (int i = 0; i <= budget + 1; i++) {
+            last = RawHttp.send(root.getPort(), TestCallers.TRUSTED_PROXY, RawHttp.request("GET /v1/secrets/openbao/x HTTP/1.1",
+                    null, "X-Forwarded-For: 203.0.113.9")).orElseThrow().status();
+        }
+        assertThat(last).as("the scanner behind the ingress spent its own budget").isEqualTo(429);
+        assertThat(RawHttp.send(root.getPort(), TestCallers.TRUSTED_PROXY, RawHttp.request("GET /v1/secrets/openbao/x HTTP/1.1",
+                null, "X-Forwarded-For: 203.0.113.10")).orElseThrow().status()).as("another client behind it").isEqualTo(401);
     }
 
     /** Sends the path exactly as written: no client-side normalisation or re-encoding. */

@@ -30,6 +30,8 @@ public final class TestCallers {
     public static final String CLUSTER_ISSUER = "https://kubernetes.default.svc.cluster.local";
     /** Above what the tests refuse from 127.0.0.1 in a minute; HostileInputIT exhausts it from another address. */
     public static final int ANONYMOUS_REFUSALS_PER_MINUTE = 300;
+    /** The address that plays an ingress in the tests: the only one whose X-Forwarded-For is believed. */
+    public static final String TRUSTED_PROXY = "127.0.0.20";
 
     private final Path work;
     private final Map<String, String> tokens = new HashMap<>();
@@ -148,6 +150,10 @@ public final class TestCallers {
         policy(config, "traced", "token:traced", "openbao/database/creds/app", "issue");
         config.put("lanyard.auth.token-cache-ttl", "2s");
         config.put("lanyard.http.anonymous-refusals-per-minute", String.valueOf(ANONYMOUS_REFUSALS_PER_MINUTE));
+        // One loopback address plays the ingress: only requests from it may name their client in X-Forwarded-For.
+        config.put("quarkus.http.proxy.proxy-address-forwarding", "true");
+        config.put("quarkus.http.proxy.allow-x-forwarded", "true");
+        config.put("quarkus.http.proxy.trusted-proxies", TRUSTED_PROXY);
         policy(config, "doomed", "token:app", "doomed/**", "read,issue");
         config.put("lanyard.broker.max-leases-per-identity", "3");
 
