@@ -108,15 +108,19 @@ public class TokenResource {
             throw new InvalidQueryException("a token id is 16 lower-case hex digits");
         }
         AccessContext access = Requests.access(request);
-        // Unknown ids, revoked tokens and tokens the caller may not manage look alike: 404, naming nothing, audited.
-        return audited.perform(access, AuditOperation.TOKEN_REVOKE, Target.token(id), 204, () -> tokens.find(id).chain(found -> {
-            Optional<ApiToken> manageable = found.filter(t -> t.revokedAt() == null).filter(t -> manages(access, t));
-            if (manageable.isEmpty()) {
-                return Uni.createFrom().failure(new UnknownTokenException());
-            }
-            return tokens.revoke(id, access.caller().subject())
-                    .replaceWith(new AuditedAccess.Performed<Void>(null, Target.token(manageable.get().name())));
-        })).map(ignored -> Response.noContent().build());
+        // A caller who administers no tokens at all is refused as such (403, naming nothing). For a token administrator,
+        // unknown ids, revoked tokens and tokens it may not manage look alike: 404, naming nothing. Audited either way.
+        return audited.perform(access, AuditOperation.TOKEN_REVOKE, Target.token(id), 204, () -> {
+            audited.authorize(access, Capability.TOKEN_ADMIN, "lanyard/tokens");
+            return tokens.find(id).chain(found -> {
+                Optional<ApiToken> manageable = found.filter(t -> t.revokedAt() == null).filter(t -> manages(access, t));
+                if (manageable.isEmpty()) {
+                    return Uni.createFrom().failure(new UnknownTokenException());
+                }
+                return tokens.revoke(id, access.caller().subject())
+                        .replaceWith(new AuditedAccess.Performed<Void>(null, Target.token(manageable.get().name())));
+            });
+        }).map(ignored -> Response.noContent().build());
     }
 
     private boolean manages(AccessContext access, ApiToken token) {
