@@ -45,11 +45,12 @@ import java.util.random.RandomGenerator;
 import org.jboss.logging.Logger;
 
 /**
- * Executes one claimed run, step after step, each recorded in PostgreSQL as begun before it runs and as ended after
- * it ran. Every step can be repeated: create finds the version its token made, set and test ask the target, finish
- * is a stage move that succeeds when it was already made. So a run cut off anywhere (a crash, a lost claim) is
- * resumed from the step it was in, by this replica or another. Staging goes through the backend SPI alone, so the
- * same engine rotates secrets in the local store, Vault KV v2 and AWS Secrets Manager.
+ * Executes one claimed run, step after step, each recorded as begun (in PostgreSQL and in the audit log) before it
+ * touches anything and as ended after it ran; a step whose start cannot be recorded does not run. Every step can be
+ * repeated: create finds the version its token made, set and test ask the target, finish is a stage move that
+ * succeeds when it was already made. So a run cut off anywhere (a crash, a lost claim) is resumed from the step it was
+ * in, by this replica or another. Staging goes through the backend SPI alone, so the same engine rotates secrets in
+ * the local store, Vault KV v2 and AWS Secrets Manager.
  */
 @Singleton
 class RotationEngine {
@@ -298,7 +299,7 @@ class RotationEngine {
             Optional<String> previousVersion = holder(versions, Stage.PREVIOUS);
             try (SecretValue pendingValue = read(backend, run, VersionSelector.stage(Stage.PENDING));
                  SecretValue current = readCurrent(run.secret());
-                 SecretValue previous = previousVersion.map(id -> readVersion(backend, run.secret(), id)).orElse(null)) {
+                 SecretValue previous = previousVersion.isPresent() ? readVersion(backend, run.secret(), previousVersion.get()) : null) {
                 Optional<String> unrestored = strategy.undo(context,
                         new RotationStrategy.Undo(pendingValue, current, Optional.ofNullable(previous), setBegan));
                 // Before the pending value loses its stage: the record of who no longer holds a password comes first.
@@ -386,8 +387,13 @@ class RotationEngine {
         return await(backend(ref).read(ref.path(), VersionSelector.current())).value();
     }
 
+    /** A version by id, or null when the backend no longer has it (destroyed since it was staged). */
     private static SecretValue readVersion(SecretBackend backend, SecretRef ref, String version) {
-        return await(backend.read(ref.path(), VersionSelector.id(version))).value();
+        try {
+            return await(backend.read(ref.path(), VersionSelector.id(version))).value();
+        } catch (SecretNotFoundException gone) {
+            return null;
+        }
     }
 
     /**
@@ -421,8 +427,8 @@ class RotationEngine {
     }
 
     /**
-     * Records a step (or, for {@link Step#DONE}, the run) as Lanyard's own work: a success when {@code failed} (a
-     * {@link StepCode}'s name) is null.
+     * Records that a step begins, before it touches anything, naming the target it may log in to; throws
+     * {@link AuditUnavailableException} when it cannot, and the step does not run.
      */
     private void recordStart(RotationRun run) {
         String detail = "run/" + run.id() + "/step/" + run.step().spelling() + "/started"
@@ -453,6 +459,10 @@ class RotationEngine {
         };
     }
 
+    /**
+     * Records a step (or, for {@link Step#DONE}, the run) as Lanyard's own work: a success when {@code failed} (a
+     * {@link StepCode}'s name) is null.
+     */
     private void record(RotationRun run, Step step, Optional<String> version, String failed, IfUnrecorded ifUnrecorded) {
         AuditOperation operation = operation(step);
         String detail = step == Step.DONE ? "run/" + run.id() : "run/" + run.id() + "/step/" + step.spelling();
