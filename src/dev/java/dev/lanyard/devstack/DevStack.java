@@ -69,6 +69,12 @@ public final class DevStack implements AutoCloseable {
         deleteRecursively(checkpoints); // the embedded database starts empty, so does its chain
         config.put("lanyard.audit.checkpoint-file", checkpoints.toAbsolutePath().toString());
         config.put("lanyard.audit.archive-directory", directory.resolve("audit-archive").toAbsolutePath().toString());
+        // The rotation walk-through (docs/rotation.md) rotates logins of a database it creates on this PostgreSQL: an
+        // operator-declared target, on loopback, so without TLS.
+        config.put("lanyard.rotation.targets.payments.host", "127.0.0.1");
+        config.put("lanyard.rotation.targets.payments.port", String.valueOf(database.port()));
+        config.put("lanyard.rotation.targets.payments.database", "payments");
+        config.put("lanyard.rotation.targets.payments.ssl-mode", "disable");
         config.put("lanyard.policy.demo.subjects", "token:demo");
         config.put("lanyard.policy.demo.rules[0].paths", "**");
         config.put("lanyard.policy.demo.rules[0].capabilities", "read,write,issue,renew,revoke,rotate");

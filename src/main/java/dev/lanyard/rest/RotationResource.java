@@ -48,8 +48,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Rotation schedules and runs, as a security team manages them. Every operation needs {@code rotate} on the secret
- * the schedule rotates (and on any secret its parameters name, such as an administrator login); every call is
- * audited, and no value ever appears in a request, an answer or an audit row.
+ * the schedule rotates; declaring or changing a schedule also needs {@code read} on it and {@code read} and
+ * {@code rotate} on every other secret its strategy reads (an administrator login), because a run uses those values:
+ * {@code rotate} alone must not reach what {@code read} protects. Every call is audited (a schedule's events name the
+ * declared target it logs in to), and no value ever appears in a request, an answer or an audit row.
  */
 @Path("/v1/rotations")
 @Produces(MediaType.APPLICATION_JSON)
@@ -131,18 +133,21 @@ public class RotationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Schedule the rotation of a secret", description = "Checked before it is stored: strategy and "
-            + "parameters, the schedule, the window against the run budget, and that the backend can stage the secret")
+    @Operation(summary = "Schedule the rotation of a secret", description = "Needs read and rotate on the secret and on "
+            + "every other secret the strategy reads. Checked before it is stored: strategy and parameters (a database "
+            + "strategy names a declared target, never a URL), the schedule, the window against the run budget, and that "
+            + "the backend can stage the secret")
     public Response create(@Valid @NotNull ScheduleRequest body, @Context ContainerRequestContext request) {
         if (body.secret() == null) {
             throw new InvalidQueryException("secret is required: <backend>/<path>");
         }
         SecretRef secret = secret(body.secret());
         AccessContext access = Requests.access(request);
-        RotationSchedule created = Requests.awaited(audited.run(access, Capability.ROTATE,
-                AuditOperation.ROTATION_SCHEDULE_CREATE, target(secret, "schedule"), 201, blocking(() -> {
-                    mayUseReferences(access, body.spec());
-                    return rotations.create(secret, body.spec(), access.caller().subject());
+        RotationSchedule created = Requests.awaited(audited.perform(access, AuditOperation.ROTATION_SCHEDULE_CREATE,
+                target(secret, "schedule"), 201, blocking(() -> {
+                    mayReadAndRotate(access, secret, body.spec());
+                    RotationSchedule schedule = rotations.create(secret, body.spec(), access.caller().subject());
+                    return new AuditedAccess.Performed<>(schedule, scheduleTarget(schedule, body.spec()));
                 })));
         return Response.status(201).entity(ScheduleView.of(created)).build();
     }
@@ -168,17 +173,27 @@ public class RotationResource {
     @PUT
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Change a schedule's strategy, parameters, schedule, window or jitter (not its secret)")
+    @Operation(summary = "Change a schedule's strategy, parameters, schedule, window or jitter (not its secret)",
+            description = "Needs read and rotate on the secret and on every other secret the strategy reads")
     public ScheduleView update(@PathParam("id") String id, @Valid @NotNull ScheduleRequest body,
                                     @Context ContainerRequestContext request) {
+        checkId(id);
         AccessContext access = Requests.access(request);
-        return onSchedule(id, request, AuditOperation.ROTATION_SCHEDULE_UPDATE, 200, schedule -> {
-            if (body.secret() != null && !secret(body.secret()).equals(schedule.secret())) {
-                throw new InvalidQueryException("a schedule's secret cannot change: delete it and schedule the other secret");
-            }
-            mayUseReferences(access, body.spec());
-            return ScheduleView.of(rotations.update(schedule.id(), body.spec()));
-        });
+        Optional<RotationSchedule> found = rotations.schedule(id);
+        return Requests.awaited(audited.perform(access, AuditOperation.ROTATION_SCHEDULE_UPDATE, scheduleTarget(id, found), 200,
+                blocking(() -> {
+                    RotationSchedule schedule = found.orElseGet(() -> {
+                        // An unknown id is answered like a schedule the caller may not see (onSchedule).
+                        audited.authorize(access, Capability.ROTATE, "lanyard/rotations/" + id);
+                        return rotations.find(id);
+                    });
+                    mayReadAndRotate(access, schedule.secret(), body.spec());
+                    if (body.secret() != null && !secret(body.secret()).equals(schedule.secret())) {
+                        throw new InvalidQueryException("a schedule's secret cannot change: delete it and schedule the other secret");
+                    }
+                    RotationSchedule changed = rotations.update(schedule.id(), body.spec());
+                    return new AuditedAccess.Performed<>(ScheduleView.of(changed), scheduleTarget(changed, body.spec()));
+                })));
     }
 
     @POST
@@ -261,15 +276,32 @@ public class RotationResource {
                              Function<RotationSchedule, T> action) {
         checkId(id);
         Optional<RotationSchedule> found = rotations.schedule(id);
-        Target target = found.map(s -> target(s.secret(), "schedule/" + s.id()))
-                .orElseGet(() -> Target.rotation("lanyard", "rotations/" + id, "schedule/" + id));
-        return Requests.awaited(audited.run(Requests.access(request), Capability.ROTATE, operation, target, status,
-                blocking(() -> action.apply(found.orElseGet(() -> rotations.find(id))))));
+        return Requests.awaited(audited.run(Requests.access(request), Capability.ROTATE, operation, scheduleTarget(id, found),
+                status, blocking(() -> action.apply(found.orElseGet(() -> rotations.find(id))))));
     }
 
-    private void mayUseReferences(AccessContext access, ScheduleSpec spec) {
+    /** A schedule as the record of an operation on it names it; an unknown id as {@code lanyard/rotations/<id>}. */
+    private static Target scheduleTarget(String id, Optional<RotationSchedule> found) {
+        return found.map(s -> target(s.secret(), "schedule/" + s.id()))
+                .orElseGet(() -> Target.rotation("lanyard", "rotations/" + id, "schedule/" + id));
+    }
+
+    /** A schedule as stored, with the declared target its strategy logs in to: {@code schedule/<id>[/target/<name>]}. */
+    private Target scheduleTarget(RotationSchedule schedule, ScheduleSpec spec) {
+        return target(schedule.secret(), "schedule/" + schedule.id()
+                + rotations.target(spec).map(name -> "/target/" + name).orElse(""));
+    }
+
+    /**
+     * Declaring what a run will do with secrets needs what doing it by hand would: {@code read} and {@code rotate} on
+     * the secret, and on every other secret the strategy reads.
+     */
+    private void mayReadAndRotate(AccessContext access, SecretRef secret, ScheduleSpec spec) {
+        audited.authorize(access, Capability.ROTATE, secret.toString());
+        audited.authorize(access, Capability.READ, secret.toString());
         for (SecretRef other : rotations.references(spec)) {
             audited.authorize(access, Capability.ROTATE, other.toString());
+            audited.authorize(access, Capability.READ, other.toString());
         }
     }
 

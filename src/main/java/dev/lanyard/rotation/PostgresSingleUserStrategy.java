@@ -6,13 +6,14 @@ import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * One PostgreSQL login ({@code username}, {@code password} in the secret) whose password changes in place: the role
- * logs in with its current password and sets the new one. Between set and finish the old password no longer works
- * while clients still hold it, so clients see failed logins during a rotation; use alternating users where that
- * matters.
+ * One PostgreSQL login ({@code username}, {@code password} in the secret) whose password changes in place on a
+ * declared {@code target}: the role logs in with its current password and sets the new one. Between set and finish the
+ * old password no longer works while clients still hold it, so clients see failed logins during a rotation; use
+ * alternating users where that matters.
  */
 @Singleton
 class PostgresSingleUserStrategy implements RotationStrategy {
@@ -20,10 +21,15 @@ class PostgresSingleUserStrategy implements RotationStrategy {
     static final Set<String> PARAMETERS = parameters();
 
     private final SecureRandom random = new SecureRandom();
+    private final RotationTargets targets;
+
+    PostgresSingleUserStrategy(RotationTargets targets) {
+        this.targets = targets;
+    }
 
     private static Set<String> parameters() {
         Set<String> all = new HashSet<>(PasswordPolicy.PARAMETERS);
-        all.add("jdbc_url");
+        all.add(RotationTargets.PARAMETER);
         return Set.copyOf(all);
     }
 
@@ -34,9 +40,19 @@ class PostgresSingleUserStrategy implements RotationStrategy {
 
     @Override
     public void validate(Map<String, Object> parameters) {
+        targets.forSchedule(parameters);
         Parameters.only(parameters, PARAMETERS);
-        PostgresTarget.validateUrl(Parameters.text(parameters, "jdbc_url", null));
         PasswordPolicy.from(parameters, 32);
+    }
+
+    @Override
+    public Optional<String> target(Map<String, Object> parameters) {
+        return RotationTargets.named(parameters);
+    }
+
+    @Override
+    public void ready(StrategyContext context) {
+        targets.forRun(context.parameters());
     }
 
     @Override
@@ -50,7 +66,7 @@ class PostgresSingleUserStrategy implements RotationStrategy {
 
     @Override
     public void set(StrategyContext context, SecretValue pending, SecretValue current) {
-        PostgresTarget target = PostgresTarget.of(context);
+        PostgresTarget target = connections(context);
         String user = username(current);
         if (target.logsIn(user, password(pending))) {
             return; // set before a crash: nothing left to do
@@ -60,18 +76,33 @@ class PostgresSingleUserStrategy implements RotationStrategy {
 
     @Override
     public void test(StrategyContext context, SecretValue pending) {
-        if (!PostgresTarget.of(context).logsIn(username(pending), password(pending))) {
+        if (!connections(context).logsIn(username(pending), password(pending))) {
             throw new StepFailure(StepCode.TEST_FAILED, "the target does not accept the pending login yet");
         }
     }
 
+    /** The role back on the current password: verified by logging in with it, restored through the pending one if not. */
     @Override
-    public void undo(StrategyContext context, SecretValue pending, SecretValue current) {
-        PostgresTarget target = PostgresTarget.of(context);
-        String user = username(current);
-        if (target.logsIn(user, password(pending))) {
-            target.setPassword(user, password(pending), user, password(current));
+    public Optional<String> undo(StrategyContext context, Undo undo) {
+        if (!undo.setBegan()) {
+            return Optional.empty();
         }
+        PostgresTarget target = connections(context);
+        String user = username(undo.current());
+        if (target.logsIn(user, password(undo.current()))) {
+            return Optional.empty();
+        }
+        if (target.logsIn(user, password(undo.pending()))) {
+            target.setPassword(user, password(undo.pending()), user, password(undo.current()));
+        }
+        if (!target.logsIn(user, password(undo.current()))) {
+            throw new StepFailure(StepCode.CURRENT_NOT_RESTORED, "the current login does not work and could not be restored");
+        }
+        return Optional.empty();
+    }
+
+    private PostgresTarget connections(StrategyContext context) {
+        return new PostgresTarget(targets.forRun(context.parameters()), context.deadline());
     }
 
     static String username(SecretValue value) {

@@ -2,7 +2,9 @@ package dev.lanyard.rotation;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** The rotation engine: how it polls, claims, retries and gives up. */
@@ -52,4 +54,42 @@ public interface RotationConfig {
 
     /** This replica's name in claims and step records; a random one per start when unset. */
     Optional<String> replica();
+
+    /**
+     * The database servers whose logins rotation may change, by the name schedules give as their {@code target}
+     * ({@code lanyard.rotation.targets."payments-db".host=…}). Only an operator declares them: a schedule cannot name a
+     * host, so whoever may rotate a secret cannot make Lanyard log in anywhere else with it (docs/rotation.md).
+     */
+    Map<String, Target> targets();
+
+    /** One declared PostgreSQL server. */
+    interface Target {
+        /** Host name (verified against the server's certificate under {@code verify-full}) or IP address. */
+        String host();
+
+        @WithDefault("5432")
+        int port();
+
+        /** The database Lanyard connects to; any database the rotated roles may connect to. */
+        String database();
+
+        /**
+         * {@code verify-full} (TLS, the certificate chains to {@link #sslRootCert()} and names {@link #host()}),
+         * {@code verify-ca} (TLS, the chain only), {@code require} (TLS without verifying the server: accepted only
+         * with {@code channel-binding=require}) or {@code disable} (no TLS: accepted only for a loopback host, such as
+         * a sidecar proxy). Modes that fall back to plaintext ({@code prefer}, {@code allow}) are refused.
+         */
+        @WithDefault("verify-full")
+        String sslMode();
+
+        /** PEM file with the CA certificate(s) of the server's certificate; unset: the JVM's default trust store. */
+        Optional<Path> sslRootCert();
+
+        /**
+         * {@code prefer}: SCRAM with channel binding whenever the server offers it over TLS; {@code require}: refuse any
+         * login that is not SCRAM with channel binding, so no password or password hash is ever sent.
+         */
+        @WithDefault("prefer")
+        String channelBinding();
+    }
 }

@@ -34,22 +34,23 @@ import java.time.InstantSource;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.jboss.logging.Logger;
 
 /**
- * Executes one claimed run, step after step, each recorded in PostgreSQL as begun before it runs and as ended after
- * it ran. Every step can be repeated: create finds the version its token made, set and test ask the target, finish
- * is a stage move that succeeds when it was already made. So a run cut off anywhere (a crash, a lost claim) is
- * resumed from the step it was in, by this replica or another. Staging goes through the backend SPI alone, so the
- * same engine rotates secrets in the local store, Vault KV v2 and AWS Secrets Manager.
+ * Executes one claimed run, step after step, each recorded as begun (in PostgreSQL and in the audit log) before it
+ * touches anything and as ended after it ran; a step whose start cannot be recorded does not run. Every step can be
+ * repeated: create finds the version its token made, set and test ask the target, finish is a stage move that
+ * succeeds when it was already made. So a run cut off anywhere (a crash, a lost claim) is resumed from the step it was
+ * in, by this replica or another. Staging goes through the backend SPI alone, so the same engine rotates secrets in
+ * the local store, Vault KV v2 and AWS Secrets Manager.
  */
 @Singleton
 class RotationEngine {
@@ -111,8 +112,10 @@ class RotationEngine {
             faults.reached(run.step().spelling() + ".started");
             RotationRun next;
             try {
+                // Recorded before the step touches anything: a run that cannot record stops here and retries later.
+                recordStart(run);
                 RotationRun current = run;
-                next = withinTimeout(() -> perform(current));
+                next = withinTimeout(deadline -> perform(current, deadline));
                 record(run, run.step(), next.pendingVersion(), null, IfUnrecorded.FAIL);
             } catch (ClaimLost lost) {
                 return;
@@ -158,8 +161,10 @@ class RotationEngine {
         }
     }
 
-    private RotationRun withinTimeout(Callable<RotationRun> step) {
-        Future<RotationRun> running = steps.submit(step);
+    /** Runs a step on its own virtual thread, abandoned at its deadline, which the step is told. */
+    private RotationRun withinTimeout(Function<StepDeadline, RotationRun> step) {
+        StepDeadline deadline = StepDeadline.in(config.stepTimeout());
+        Future<RotationRun> running = steps.submit(() -> step.apply(deadline));
         try {
             return running.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -180,10 +185,13 @@ class RotationEngine {
         }
     }
 
-    private RotationRun perform(RotationRun run) {
+    private RotationRun perform(RotationRun run, StepDeadline deadline) {
         SecretBackend backend = backend(run.secret());
         RotationStrategy strategy = strategies.get(run.strategy());
-        StrategyContext context = new StrategyContext(run.secret(), run.parameters(), this::readCurrent);
+        StrategyContext context = new StrategyContext(run.secret(), run.parameters(), ref -> readReference(run, ref), deadline);
+        if (run.step() == Step.CREATE || run.step() == Step.SET || run.step() == Step.TEST) {
+            strategy.ready(context);
+        }
         return switch (run.step()) {
             case CREATE -> create(run, backend, strategy, context);
             case SET -> {
@@ -287,9 +295,15 @@ class RotationEngine {
             return ended(run, RunState.SUCCEEDED);
         }
         if (holder(versions, Stage.PENDING).equals(Optional.of(pending))) {
+            boolean setBegan = store.steps(run.id()).stream().anyMatch(step -> step.step() == Step.SET);
+            Optional<String> previousVersion = holder(versions, Stage.PREVIOUS);
             try (SecretValue pendingValue = read(backend, run, VersionSelector.stage(Stage.PENDING));
-                 SecretValue current = readCurrent(run.secret())) {
-                strategy.undo(context, pendingValue, current);
+                 SecretValue current = readCurrent(run.secret());
+                 SecretValue previous = previousVersion.isPresent() ? readVersion(backend, run.secret(), previousVersion.get()) : null) {
+                Optional<String> unrestored = strategy.undo(context,
+                        new RotationStrategy.Undo(pendingValue, current, Optional.ofNullable(previous), setBegan));
+                // Before the pending value loses its stage: the record of who no longer holds a password comes first.
+                unrestored.ifPresent(role -> recordUnrestored(run, role));
             }
             faults.reached("rollback.undone");
             await(backend.moveStage(run.secret().path(), StageMove.remove(Stage.PENDING, pending)));
@@ -373,6 +387,32 @@ class RotationEngine {
         return await(backend(ref).read(ref.path(), VersionSelector.current())).value();
     }
 
+    /** A version by id, or null when the backend no longer has it (destroyed since it was staged). */
+    private static SecretValue readVersion(SecretBackend backend, SecretRef ref, String version) {
+        try {
+            return await(backend.read(ref.path(), VersionSelector.id(version))).value();
+        } catch (SecretNotFoundException gone) {
+            return null;
+        }
+    }
+
+    /**
+     * Another secret the run's strategy names (an administrator login), read as Lanyard's own work: the read is recorded
+     * under the run's id before the value is handed to the strategy, and withheld when it cannot be.
+     */
+    private SecretValue readReference(RotationRun run, SecretRef ref) {
+        Secret secret = await(backend(ref).read(ref.path(), VersionSelector.current()));
+        try {
+            audited.factNow(AccessContext.system(run.id()), AuditOperation.READ,
+                    Target.secret(ref.backend(), ref.path().value()).atVersion(secret.version().orElse(null)), Outcome.SUCCESS,
+                    null, IfUnrecorded.FAIL);
+        } catch (RuntimeException unrecorded) {
+            secret.value().close();
+            throw unrecorded;
+        }
+        return secret.value();
+    }
+
     private SecretBackend backend(SecretRef ref) {
         SecretBackend backend = backends.find(ref.backend())
                 .orElseThrow(() -> new StepFailure(StepCode.BACKEND_NOT_FOUND, "the secret's backend is not configured"));
@@ -387,11 +427,29 @@ class RotationEngine {
     }
 
     /**
-     * Records a step (or, for {@link Step#DONE}, the run) as Lanyard's own work: a success when {@code failed} (a
-     * {@link StepCode}'s name) is null.
+     * Records that a step begins, before it touches anything, naming the target it may log in to; throws
+     * {@link AuditUnavailableException} when it cannot, and the step does not run.
      */
-    private void record(RotationRun run, Step step, Optional<String> version, String failed, IfUnrecorded ifUnrecorded) {
-        AuditOperation operation = switch (step) {
+    private void recordStart(RotationRun run) {
+        String detail = "run/" + run.id() + "/step/" + run.step().spelling() + "/started"
+                + strategies.find(run.strategy()).flatMap(s -> s.target(run.parameters())).map(t -> "/target/" + t).orElse("");
+        Target target = Target.rotation(run.secret().backend(), run.secret().path().value(), detail)
+                .atVersion(run.pendingVersion().orElse(null));
+        audited.factNow(AccessContext.system(run.id()), operation(run.step()), target, Outcome.SUCCESS, null, IfUnrecorded.FAIL);
+    }
+
+    /** A rollback's fact that {@code role}'s password may be the unstaged pending value, which nobody holds. */
+    private void recordUnrestored(RotationRun run, String role) {
+        LOG.warnf("rotation run %s of %s: role %s could not be given back its earlier password; nobody holds its password now",
+                run.id(), run.secret(), role);
+        Target target = Target.rotation(run.secret().backend(), run.secret().path().value(),
+                "run/" + run.id() + "/step/rollback/role/" + role).atVersion(run.pendingVersion().orElse(null));
+        audited.factNow(AccessContext.system(run.id()), AuditOperation.ROTATION_ROLLBACK, target, Outcome.FAILED,
+                StepCode.ALTERNATE_UNRESTORED.name(), IfUnrecorded.FAIL);
+    }
+
+    private static AuditOperation operation(Step step) {
+        return switch (step) {
             case CREATE -> AuditOperation.ROTATION_CREATE;
             case SET -> AuditOperation.ROTATION_SET;
             case TEST -> AuditOperation.ROTATION_TEST;
@@ -399,6 +457,14 @@ class RotationEngine {
             case ROLLBACK -> AuditOperation.ROTATION_ROLLBACK;
             case DONE -> AuditOperation.ROTATION_RUN;
         };
+    }
+
+    /**
+     * Records a step (or, for {@link Step#DONE}, the run) as Lanyard's own work: a success when {@code failed} (a
+     * {@link StepCode}'s name) is null.
+     */
+    private void record(RotationRun run, Step step, Optional<String> version, String failed, IfUnrecorded ifUnrecorded) {
+        AuditOperation operation = operation(step);
         String detail = step == Step.DONE ? "run/" + run.id() : "run/" + run.id() + "/step/" + step.spelling();
         Target target = Target.rotation(run.secret().backend(), run.secret().path().value(), detail).atVersion(version.orElse(null));
         audited.factNow(AccessContext.system(run.id()), operation, target, failed == null ? Outcome.SUCCESS : Outcome.FAILED,

@@ -55,16 +55,19 @@ class RotationStore {
 
     // --- schedules ---------------------------------------------------------------------------------------------
 
-    /** @throws InvalidRotationException {@code SCHEDULE_EXISTS} when the secret has a schedule */
-    void insertSchedule(RotationSchedule schedule, Window first, Instant now) {
+    /**
+     * @param target the declared target the strategy logs in to, or null
+     * @throws InvalidRotationException {@code SCHEDULE_EXISTS} when the secret has a schedule
+     */
+    void insertSchedule(RotationSchedule schedule, String target, Window first, Instant now) {
         try {
             await(pool.preparedQuery("insert into rotation_schedule (id, backend, path, strategy, parameters, expression, "
-                            + "window_seconds, jitter_seconds, paused, next_run_at, window_ends_at, created_by, created_at, updated_at) "
-                            + "values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $13)")
+                            + "window_seconds, jitter_seconds, paused, next_run_at, window_ends_at, created_by, created_at, updated_at, "
+                            + "target) values ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)")
                     .execute(tuple(schedule.id(), schedule.secret().backend(), schedule.secret().path().value(),
                             schedule.strategy(), json(schedule.parameters()), schedule.expression(),
                             schedule.window().toSeconds(), schedule.jitter().toSeconds(), schedule.paused(),
-                            time(first.runAt()), time(first.endsAt()), schedule.createdBy(), time(now))));
+                            time(first.runAt()), time(first.endsAt()), schedule.createdBy(), time(now), target)));
         } catch (PgException e) {
             if (UNIQUE_VIOLATION.equals(e.getSqlState())) {
                 throw new InvalidRotationException(Refusal.SCHEDULE_EXISTS, "this secret already has a schedule");
@@ -73,12 +76,13 @@ class RotationStore {
         }
     }
 
-    boolean updateSchedule(RotationSchedule schedule, Window next, Instant now) {
-        return await(pool.preparedQuery("update rotation_schedule set strategy = $2, parameters = $3::jsonb, expression = $4, "
-                        + "window_seconds = $5, jitter_seconds = $6, next_run_at = $7, window_ends_at = $8, updated_at = $9 where id = $1")
+    boolean updateSchedule(RotationSchedule schedule, String target, Window next, Instant now) {
+        return await(pool.preparedQuery("update rotation_schedule set strategy = $2, parameters = $3::text::jsonb, expression = $4, "
+                        + "window_seconds = $5, jitter_seconds = $6, next_run_at = $7, window_ends_at = $8, updated_at = $9, "
+                        + "target = $10 where id = $1")
                 .execute(tuple(schedule.id(), schedule.strategy(), json(schedule.parameters()), schedule.expression(),
                         schedule.window().toSeconds(), schedule.jitter().toSeconds(), time(next.runAt()), time(next.endsAt()),
-                        time(now)))).rowCount() == 1;
+                        time(now), target))).rowCount() == 1;
     }
 
     boolean setPaused(String id, boolean paused, Window next, Instant now) {
@@ -152,7 +156,7 @@ class RotationStore {
     private static Uni<Void> insertRun(SqlConnection connection, RotationRun run) {
         return connection.preparedQuery("insert into rotation_run (id, schedule_id, backend, path, strategy, parameters, token, "
                         + "triggered_by, state, step, attempt, not_before, step_since, created_at) "
-                        + "values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'running', 'create', 0, $9, $9, $9)")
+                        + "values ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8, 'running', 'create', 0, $9, $9, $9)")
                 .execute(tuple(run.id(), run.scheduleId(), run.secret().backend(), run.secret().path().value(), run.strategy(),
                         json(run.parameters()), run.token(), run.triggeredBy(), time(run.createdAt())))
                 .chain(() -> connection.preparedQuery("update rotation_schedule set last_run_id = $2 where id = $1")

@@ -40,9 +40,17 @@ public class Rotations {
         this.clock = clock;
     }
 
-    /** The other secrets a schedule's parameters name (checked, like the schedule's own secret, by the caller's policy). */
+    /**
+     * The other secrets a schedule's strategy reads (an administrator login): whoever schedules it must be allowed to
+     * read and rotate them, as the secret itself.
+     */
     public List<SecretRef> references(ScheduleSpec spec) {
         return strategy(spec).references(spec.parameters());
+    }
+
+    /** The declared target the schedule's strategy logs in to, if it has one: recorded on its row and audit events. */
+    public Optional<String> target(ScheduleSpec spec) {
+        return strategy(spec).target(spec.parameters());
     }
 
     public RotationSchedule create(SecretRef secret, ScheduleSpec spec, String by) {
@@ -51,7 +59,7 @@ public class Rotations {
         RotationSchedule schedule = new RotationSchedule(UUID.randomUUID().toString(), secret, spec.strategy(),
                 spec.parameters(), spec.expression(), spec.window(), spec.jitter(), false, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), by);
-        store.insertSchedule(schedule, windows.after(schedule, now), now);
+        store.insertSchedule(schedule, target(spec).orElse(null), windows.after(schedule, now), now);
         return find(schedule.id());
     }
 
@@ -61,7 +69,7 @@ public class Rotations {
         RotationSchedule changed = new RotationSchedule(id, old.secret(), spec.strategy(), spec.parameters(), spec.expression(),
                 spec.window(), spec.jitter(), old.paused(), old.nextRunAt(), old.lastRunId(), old.lastOutcome(),
                 old.lastFinishedAt(), old.lastSuccessAt(), old.createdBy());
-        store.updateSchedule(changed, windows.next(changed), clock.instant());
+        store.updateSchedule(changed, target(spec).orElse(null), windows.next(changed), clock.instant());
         return find(id);
     }
 

@@ -13,8 +13,14 @@ enum StepCode {
     BACKEND_UNAVAILABLE(true),
     AUDIT_UNAVAILABLE(true),
     TARGET_UNAVAILABLE(true),
+    /** Another session held the role's row longer than the lock timeout; the statement was cancelled, nothing changed. */
+    TARGET_LOCKED(true),
+    /** The target declined TLS, failed verification, or asked for a login its declared security does not allow. */
+    TARGET_INSECURE(true),
     TARGET_LOGIN_REFUSED(true),
     TEST_FAILED(true),
+    /** Rollback could not make the current value log in again; retried until it does or the run is stuck. */
+    CURRENT_NOT_RESTORED(true),
     // Roll the run back at once.
     PENDING_LOST(false),
     PENDING_REPLACED(false),
@@ -29,6 +35,13 @@ enum StepCode {
     ADMIN_SECRET_INVALID(false),
     KEY_GENERATION_FAILED(false),
     INVALID_STRATEGY(false),
+    /** The schedule names a {@code jdbc_url} (no longer used) or a target no operator declared on this replica. */
+    TARGET_NOT_DECLARED(false),
+    /**
+     * Not a step's failure but a fact of its rollback: the alternate role's password was set to the pending value and
+     * no version of the secret holds its password from before, so nobody holds its password now.
+     */
+    ALTERNATE_UNRESTORED(false),
     // How a run ended, when no step's code says it.
     RUN_STUCK(false),
     ROTATION_FAILED(false);

@@ -7,10 +7,12 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * What a strategy sees of one run: the secret, the schedule's parameters, and a way to read the other secrets they
- * name (through the backend SPI; the caller of {@link #read} closes the value).
+ * What a strategy sees of one step of a run: the secret, the schedule's parameters, a way to read the other secrets
+ * they name (through the backend SPI, each read recorded in the audit log before the value is handed over; the caller
+ * of {@link #read} closes it), and the step's deadline, which everything it starts at a target must end before.
  */
-record StrategyContext(SecretRef secret, Map<String, Object> parameters, Function<SecretRef, SecretValue> reader) {
+record StrategyContext(SecretRef secret, Map<String, Object> parameters,
+                       Function<SecretRef, SecretValue> reader, StepDeadline deadline) {
 
     SecretValue read(SecretRef ref) {
         return reader.apply(ref);

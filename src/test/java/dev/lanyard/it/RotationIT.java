@@ -43,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,13 +53,15 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * Rotations end to end against the real peers: OpenBao's KV v2 and the local store hold the secrets, the tests'
- * PostgreSQL is both Lanyard's database and the target whose logins rotate. The engine's own loop is off; each test
- * drives it with {@link RotationWorker#poll()} and ages the rows it waits on (claims, backoffs) instead of waiting.
+ * Rotations end to end against the real peers: OpenBao's KV v2, Secrets Manager and the local store hold the secrets,
+ * and the logins that rotate live on a PostgreSQL of their own that accepts only verified TLS ({@link TargetDatabase},
+ * declared as target {@code apps}). The engine's own loop is off; each test drives it with {@link RotationWorker#poll()}
+ * and ages the rows it waits on (claims, backoffs) instead of waiting.
  */
 @QuarkusTest
 @RealPeers
 @QuarkusTestResource(value = MotoResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = RotationTargetsResource.class, restrictToAnnotatedClass = true)
 @TestProfile(RotationIT.Profile.class)
 class RotationIT {
 
@@ -71,12 +74,11 @@ class RotationIT {
                 byte[] key = new byte[32];
                 new SecureRandom().nextBytes(key);
                 Path keyFile = Files.writeString(work.resolve("store.key"), Base64.getEncoder().encodeToString(key));
-                // The profile and the test class may be loaded by different class loaders: the token is shared through
-                // the JVM's system properties, which both see.
-                String token = System.getProperties().computeIfAbsent(TOKEN_PROPERTY,
-                        ignored -> ApiTokens.generate(new SecureRandom())).toString();
-                Path tokenFile = Files.writeString(work.resolve("rotator.token"), token);
                 Map<String, String> config = new HashMap<>();
+                for (String name : List.of("rotator", "partial", "rotateonly")) {
+                    Path tokenFile = Files.writeString(work.resolve(name + ".token"), token(name));
+                    config.put("lanyard.auth.bootstrap-tokens." + name, "file:" + tokenFile);
+                }
                 config.put("lanyard.local.store.store-dir", work.resolve("store").toString());
                 config.put("lanyard.local.store.key", "file:" + keyFile);
                 config.put("lanyard.rotation.poll-interval", "off");
@@ -84,11 +86,22 @@ class RotationIT {
                 config.put("lanyard.rotation.backoff-max", "20s");
                 config.put("lanyard.rotation.max-attempts", "4");
                 config.put("lanyard.rotation.replica", "it-replica");
-                config.put("lanyard.auth.bootstrap-tokens.rotator", "file:" + tokenFile);
+                // Short enough that a step waiting on a locked role gives up (at half of it) within a test.
+                config.put("lanyard.rotation.step-timeout", "10s");
                 config.put("lanyard.policy.rotator.subjects", "token:rotator");
                 config.put("lanyard.policy.rotator.rules[0].paths",
                         "openbao/secret/rotated/**,store/rotated/**,aws/rotated/**,openbao/database/creds/app,nowhere/**");
                 config.put("lanyard.policy.rotator.rules[0].capabilities", "read,write,rotate");
+                // May read and rotate the logins under partial/db, but only rotate the admin logins under partial/admin.
+                config.put("lanyard.policy.partial.subjects", "token:partial");
+                config.put("lanyard.policy.partial.rules[0].paths", "openbao/secret/partial/db/**");
+                config.put("lanyard.policy.partial.rules[0].capabilities", "read,rotate");
+                config.put("lanyard.policy.partial.rules[1].paths", "openbao/secret/partial/admin/**");
+                config.put("lanyard.policy.partial.rules[1].capabilities", "rotate");
+                // May rotate everything under partial, read nothing.
+                config.put("lanyard.policy.rotateonly.subjects", "token:rotateonly");
+                config.put("lanyard.policy.rotateonly.rules[0].paths", "openbao/secret/partial/**");
+                config.put("lanyard.policy.rotateonly.rules[0].capabilities", "rotate");
                 return config;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -96,10 +109,16 @@ class RotationIT {
         }
     }
 
-    private static final String TOKEN_PROPERTY = "lanyard.it.rotator-token";
-    private static final String ROTATOR_TOKEN = System.getProperties().computeIfAbsent(TOKEN_PROPERTY,
-            ignored -> ApiTokens.generate(new SecureRandom())).toString();
-    private static final AtomicBoolean TARGET_READY = new AtomicBoolean();
+    private static final String ROTATOR_TOKEN = token("rotator");
+
+    /**
+     * A caller's token. The profile and the test class may be loaded by different class loaders: tokens are shared
+     * through the JVM's system properties, which both see.
+     */
+    private static String token(String name) {
+        return System.getProperties().computeIfAbsent("lanyard.it.rotation-token." + name,
+                ignored -> ApiTokens.generate(new SecureRandom())).toString();
+    }
 
     @InjectPeer
     EmbeddedDatabase database;
@@ -115,6 +134,12 @@ class RotationIT {
 
     @InjectPeer
     MotoResource.AwsPeer aws;
+
+    @InjectPeer
+    TargetDatabase target;
+
+    @InjectPeer
+    FakePostgres fake;
 
     @Inject
     RotationWorker worker;
@@ -150,9 +175,15 @@ class RotationIT {
         assertThat(stages(backend("openbao"), path)).containsEntry(run.getString("from_version"), List.of("previous"))
                 .containsEntry(run.getString("pending_version"), List.of("current"));
 
-        List<Map<String, Object>> rows = audit.rowsFor(run.getString("id"));
-        assertThat(rows).extracting(row -> row.get("operation")).containsExactly("rotation.create", "rotation.set",
-                "rotation.test", "rotation.finish", "rotation.run");
+        String runId = run.getString("id");
+        List<Map<String, Object>> rows = audit.rowsFor(runId);
+        // Each step's start is recorded before it touches anything, its end after.
+        assertThat(rows).extracting(row -> row.get("operation") + " " + row.get("detail")).containsExactly(
+                "rotation.create run/" + runId + "/step/create/started", "rotation.create run/" + runId + "/step/create",
+                "rotation.set run/" + runId + "/step/set/started", "rotation.set run/" + runId + "/step/set",
+                "rotation.test run/" + runId + "/step/test/started", "rotation.test run/" + runId + "/step/test",
+                "rotation.finish run/" + runId + "/step/finish/started", "rotation.finish run/" + runId + "/step/finish",
+                "rotation.run run/" + runId);
         assertThat(rows).extracting(row -> row.get("outcome")).containsOnly("success");
         assertThat(rows).extracting(row -> row.get("actor_kind")).containsOnly("system");
         String rotated = served.getString("data.password");
@@ -183,7 +214,7 @@ class RotationIT {
         String role = role("single");
         String path = "secret/rotated/db-single-" + UUID.randomUUID();
         openBao.cli("kv", "put", path, "username=" + role, "password=first-password-0");
-        String id = schedule("openbao/" + path, "postgres-single-user", Map.of("jdbc_url", targetUrl()));
+        String id = schedule("openbao/" + path, "postgres-single-user", Map.of("target", "apps"));
 
         JsonPath run = rotate(id, "postgres-single-user (OpenBao KV v2)");
 
@@ -208,6 +239,10 @@ class RotationIT {
         assertThat(afterFirst.getString("data.username")).isEqualTo(green);
         assertThat(logsIn(green, afterFirst.getString("data.password"))).isTrue();
         assertThat(logsIn(blue, "first-password-0")).as("the previous login still works").isTrue();
+        String admin = alternatingAdmin(id);
+        assertThat(audit.rowsFor(first.getString("id"))).as("the run's read of the admin login is on record")
+                .anySatisfy(row -> assertThat(row).containsEntry("operation", "read").containsEntry("actor_kind", "system")
+                        .containsEntry("path", admin));
 
         JsonPath second = rotate(id, "postgres-alternating-users, second");
         assertThat(second.getString("state")).isEqualTo("succeeded");
@@ -235,7 +270,7 @@ class RotationIT {
         String singlePath = "rotated/db-single-" + UUID.randomUUID();
         aws.operator().createSecret(r -> r.name(singlePath)
                 .secretString("{\"username\": \"" + single + "\", \"password\": \"first-password-0\"}"));
-        JsonPath singleRun = rotate(schedule("aws/" + singlePath, "postgres-single-user", Map.of("jdbc_url", targetUrl())),
+        JsonPath singleRun = rotate(schedule("aws/" + singlePath, "postgres-single-user", Map.of("target", "apps")),
                 "postgres-single-user (Secrets Manager)");
         assertThat(singleRun.getString("state")).isEqualTo("succeeded");
         assertThat(logsIn(single, read("aws", singlePath).getString("data.password"))).isTrue();
@@ -354,6 +389,10 @@ class RotationIT {
         assertThat(schedule(id).getString("last_outcome")).isEqualTo("failed");
         assertThat(audit.rowsFor(runId)).extracting(row -> row.get("operation") + " " + row.get("outcome"))
                 .contains("rotation.test failed", "rotation.rollback success", "rotation.run failed");
+        // Green's password was set to the pending value, and no version held one from before: recorded as held by nobody.
+        assertThat(audit.rowsFor(runId)).anySatisfy(row -> assertThat(row).containsEntry("operation", "rotation.rollback")
+                .containsEntry("error_code", "ALTERNATE_UNRESTORED")
+                .containsEntry("detail", "run/" + runId + "/step/rollback/role/" + green));
         // What the alerts LanyardRotationFailed and LanyardRotationOverdue read (deploy/observability/alerts.yaml).
         assertThat(metric("lanyard_rotation_runs_total{outcome=\"failed\"")).isGreaterThanOrEqualTo(1.0);
         assertThat(metric("lanyard_rotation_interval_seconds{secret=\"openbao/" + path + "\""))
@@ -399,7 +438,7 @@ class RotationIT {
         String path = "secret/rotated/db-load-" + UUID.randomUUID();
         openBao.cli("kv", "put", path, "username=" + blue, "password=first-password-0");
         String id = schedule("openbao/" + path, strategy, strategy.equals("postgres-single-user")
-                ? Map.of("jdbc_url", targetUrl()) : alternating(blue, green));
+                ? Map.of("target", "apps") : alternating(blue, green));
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger attempts = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
@@ -551,6 +590,206 @@ class RotationIT {
         }
     }
 
+    // --- who may declare what a run reads, and where it logs in ----------------------------------------------
+
+    @Test
+    void rotateAloneCannotDeclareARunThatReadsSecretsAndEachRefusalIsAudited() {
+        String login = "secret/partial/db/login-" + UUID.randomUUID();
+        String admin = "secret/partial/admin/login-" + UUID.randomUUID();
+        openBao.cli("kv", "put", login, "username=rot_nobody", "password=first-password-0");
+        openBao.cli("kv", "put", admin, "username=postgres", "password=" + target.superuserPassword());
+        Map<String, Object> alternating = Map.of("target", "apps", "users", List.of("rot_nobody", "rot_nobody_b"),
+                "admin_secret", "openbao/" + admin);
+
+        // rotate without read: no schedule that reads the secret, whatever the strategy
+        deniedCreate("rotateonly", body("openbao/" + login, "random", Map.of(), "rate(30 days)", 3600));
+        deniedCreate("rotateonly", body("openbao/" + login, "postgres-single-user", Map.of("target", "apps"), "rate(30 days)", 3600));
+        // read and rotate on the secret, but only rotate on the admin login the strategy would read
+        deniedCreate("partial", body("openbao/" + login, "postgres-alternating-users", alternating, "rate(30 days)", 3600));
+
+        // read and rotate on everything it reads: stored, the row and the record naming the declared target
+        String created = "it-rotation-created-" + UUID.randomUUID();
+        String id = given().header("Authorization", "Bearer " + token("partial")).header("X-Request-Id", created)
+                .contentType(ContentType.JSON)
+                .body(body("openbao/" + login, "postgres-single-user", Map.of("target", "apps"), "rate(30 days)", 3600))
+                .post("/v1/rotations").then().statusCode(201).extract().path("id");
+        assertThat(audit.single(created)).containsEntry("operation", "rotation.schedule.create").containsEntry("status", 201)
+                .containsEntry("detail", "schedule/" + id + "/target/apps");
+        assertThat(audit.query("select target from rotation_schedule where id = ?", id).getFirst()).containsEntry("target", "apps");
+
+        // nor can rotate alone change a schedule, even one it may trigger
+        String update = "it-rotation-update-denied-" + UUID.randomUUID();
+        Map<String, Object> changed = body(null, "postgres-alternating-users", alternating, "rate(30 days)", 3600);
+        changed.remove("secret");
+        given().header("Authorization", "Bearer " + token("rotateonly")).header("X-Request-Id", update)
+                .contentType(ContentType.JSON).body(changed).put("/v1/rotations/" + id)
+                .then().statusCode(403).body("code", equalTo("ACCESS_DENIED"));
+        assertThat(audit.single(update)).containsEntry("operation", "rotation.schedule.update").containsEntry("status", 403)
+                .containsEntry("error_code", "ACCESS_DENIED");
+        assertThat(given().header("Authorization", "Bearer " + token("partial")).get("/v1/rotations/" + id)
+                .then().statusCode(200).extract().path("strategy").toString()).isEqualTo("postgres-single-user");
+    }
+
+    @Test
+    void noPasswordReachesAServerNoOperatorDeclaredNorOneThatDeclinesTls() throws Exception {
+        // The fake catches a password sent to it, as a server a caller ran would: shown with a driver that allows it.
+        fake.reset();
+        Properties plaintext = new Properties();
+        plaintext.setProperty("user", "someone");
+        plaintext.setProperty("password", "caught-by-the-fake");
+        plaintext.setProperty("sslmode", "disable");
+        String fakeUrl = "jdbc:postgresql://127.0.0.1:" + fake.port() + "/apps";
+        assertThat(catchThrowable(() -> DriverManager.getConnection(fakeUrl, plaintext))).isInstanceOf(SQLException.class);
+        assertThat(fake.passwords()).containsExactly("caught-by-the-fake");
+        fake.reset();
+
+        String blue = role("fakeblue");
+        String green = role("fakegreen");
+        String path = "secret/rotated/db-fake-" + UUID.randomUUID();
+        openBao.cli("kv", "put", path, "username=" + blue, "password=first-password-0");
+        Map<String, Object> parameters = new HashMap<>(alternating(blue, green));
+        String adminSecret = parameters.get("admin_secret").toString();
+
+        // A schedule cannot name a host, nor a target no operator declared.
+        parameters.remove("target");
+        parameters.put("jdbc_url", fakeUrl);
+        refused(body("openbao/" + path, "postgres-alternating-users", parameters, "rate(30 days)", 3600), 400, "INVALID_STRATEGY");
+        parameters.remove("jdbc_url");
+        parameters.put("target", "elsewhere");
+        refused(body("openbao/" + path, "postgres-alternating-users", parameters, "rate(30 days)", 3600), 400, "INVALID_STRATEGY");
+
+        // A schedule stored before targets existed, naming the fake by URL: its run fails before it touches anything.
+        parameters.put("target", "apps");
+        String stored = schedule("openbao/" + path, "postgres-alternating-users", parameters);
+        lanyardSql("update rotation_schedule set parameters = (parameters - 'target') || jsonb_build_object('jdbc_url', ?::text), "
+                + "target = null where id = ?", fakeUrl, stored);
+        String storedRun = trigger(stored);
+        worker.poll();
+        JsonPath failed = run(stored, storedRun);
+        assertThat(failed.getString("state")).isEqualTo("failed");
+        assertThat(failed.getString("error_code")).isEqualTo("TARGET_NOT_DECLARED");
+        assertThat(failed.getString("pending_version")).as("no version made").isNull();
+        assertThat(fake.connections()).as("no connection to the URL").isZero();
+        given().header("Authorization", "Bearer " + ROTATOR_TOKEN).delete("/v1/rotations/" + stored).then().statusCode(204);
+
+        // Declared, with the default verify-full, but it declines TLS: it is sent nothing, not even who logs in.
+        parameters.put("target", "fake");
+        String declared = schedule("openbao/" + path, "postgres-alternating-users", parameters);
+        String runId = trigger(declared);
+        worker.poll();
+        JsonPath waiting = run(declared, runId);
+        assertThat(waiting.getString("step")).isEqualTo("set");
+        assertThat(waiting.getString("error_code")).isEqualTo("TARGET_INSECURE");
+        assertThat(fake.encryptionRequests()).as("it was asked for TLS").isPositive();
+        assertThat(fake.users()).isEmpty();
+        assertThat(fake.passwords()).isEmpty();
+        // The run read the admin login to get this far, and the audit log says so under the run's id.
+        assertThat(audit.rowsFor(runId)).anySatisfy(row -> assertThat(row).containsEntry("operation", "read")
+                .containsEntry("actor_kind", "system").containsEntry("backend", "openbao")
+                .containsEntry("path", adminSecret.substring("openbao/".length())));
+
+        // Left for an operator, so that later polls leave the fake alone.
+        age("rotation_run", "step_since", runId);
+        worker.poll();
+        assertThat(run(declared, runId).getString("state")).isEqualTo("stuck");
+        assertThat(fake.passwords()).isEmpty();
+    }
+
+    // --- records before acts -----------------------------------------------------------------------------------
+
+    @Test
+    void aStepThatCannotBeRecordedTouchesNothingAndRunsOnceItCan() throws SQLException {
+        String role = role("unrecorded");
+        String path = "secret/rotated/db-unrecorded-" + UUID.randomUUID();
+        openBao.cli("kv", "put", path, "username=" + role, "password=first-password-0");
+        String id = schedule("openbao/" + path, "postgres-single-user", Map.of("target", "apps"));
+        CrashingFaults.crashAt("create.recorded");
+        String runId = trigger(id);
+        assertThat(catchThrowable(worker::poll)).isInstanceOf(CrashingFaults.SimulatedCrash.class);
+
+        // The set step is taken over while the audit log cannot record anything.
+        age("rotation_run", "claim_expires_at", runId);
+        audit.execute("revoke insert on audit_event from lanyard_app");
+        try {
+            worker.poll();
+        } finally {
+            audit.execute("grant insert on audit_event to lanyard_app");
+        }
+        assertThat(logsIn(role, "first-password-0")).as("the set that could not be recorded did not happen").isTrue();
+        JsonPath held = run(id, runId);
+        assertThat(held.getString("state")).isEqualTo("running");
+        assertThat(held.getString("step")).isEqualTo("set");
+        assertThat(held.getString("error_code")).isEqualTo("AUDIT_UNAVAILABLE");
+
+        age("rotation_run", "not_before", runId);
+        worker.poll();
+        assertThat(run(id, runId).getString("state")).isEqualTo("succeeded");
+        assertThat(logsIn(role, read("openbao", path).getString("data.password"))).isTrue();
+        assertThat(logsIn(role, "first-password-0")).isFalse();
+        List<String> recorded = audit.rowsFor(runId).stream().map(row -> row.get("operation") + " " + row.get("detail")).toList();
+        assertThat(recorded).containsSubsequence("rotation.set run/" + runId + "/step/set/started/target/apps",
+                "rotation.set run/" + runId + "/step/set");
+    }
+
+    @Test
+    void aPasswordChangeTheRunAbandonedNeverLandsAfterItRolledBack() throws Exception {
+        String role = role("locked");
+        String path = "secret/rotated/db-locked-" + UUID.randomUUID();
+        openBao.cli("kv", "put", path, "username=" + role, "password=first-password-0");
+        String id = schedule("openbao/" + path, "postgres-single-user", Map.of("target", "apps"));
+        JsonPath ended;
+        try (Connection blocker = target.superuser(); Statement s = blocker.createStatement()) {
+            // Another session changes the role and holds its row through the whole run: every ALTER ROLE waits.
+            blocker.setAutoCommit(false);
+            s.execute("alter role " + role + " connection limit 10");
+            String runId = trigger(id);
+            for (int poll = 0; poll < 6 && run(id, runId).getString("state").equals("running"); poll++) {
+                worker.poll();
+                age("rotation_run", "not_before", runId);
+            }
+            ended = run(id, runId);
+            blocker.rollback();
+        }
+        // Whatever waited on the lock at the server goes on now; once no rotation session is left, it has landed or not.
+        awaitNoRotationSessions();
+        assertThat(logsIn(role, "first-password-0")).as("the current login works: no abandoned change landed").isTrue();
+        String pending = given().header("Authorization", "Bearer " + ROTATOR_TOKEN)
+                .get("/v1/secrets/openbao/" + path + "?version=" + ended.getString("pending_version"))
+                .then().statusCode(200).extract().path("data.password");
+        assertThat(logsIn(role, pending)).isFalse();
+        assertThat(ended.getString("state")).isEqualTo("failed");
+        assertThat(ended.getString("error_code")).isEqualTo("TARGET_LOCKED");
+        assertThat(ended.getList("steps.step")).endsWith("rollback");
+        assertThat(read("openbao", path).getString("data.password")).isEqualTo("first-password-0");
+    }
+
+    @Test
+    void aRolledBackAlternatingRunGivesTheAlternateRoleItsPreviousPasswordBack() throws SQLException {
+        String blue = role("backblue");
+        String green = role("backgreen");
+        String path = "secret/rotated/db-back-" + UUID.randomUUID();
+        openBao.cli("kv", "put", path, "username=" + blue, "password=first-password-0");
+        String id = schedule("openbao/" + path, "postgres-alternating-users", alternating(blue, green));
+        assertThat(rotate(id, "alternating, before the failed one").getString("state")).isEqualTo("succeeded");
+        String greenPassword = read("openbao", path).getString("data.password");
+
+        // Blue is the alternate now, its password in the previous version; the next run sets it and never passes its test.
+        superuser("alter role " + blue + " nologin");
+        String runId = trigger(id);
+        for (int poll = 0; poll < 6 && run(id, runId).getString("state").equals("running"); poll++) {
+            worker.poll();
+            age("rotation_run", "not_before", runId);
+        }
+        superuser("alter role " + blue + " login");
+
+        assertThat(logsIn(blue, "first-password-0")).as("clients holding the previous version log in again").isTrue();
+        assertThat(logsIn(green, greenPassword)).as("the current login never stopped working").isTrue();
+        JsonPath run = run(id, runId);
+        assertThat(run.getString("state")).isEqualTo("failed");
+        assertThat(run.getString("error_code")).isEqualTo("TEST_FAILED");
+        assertThat(audit.rowsFor(runId)).noneMatch(row -> "ALTERNATE_UNRESTORED".equals(row.get("error_code")));
+    }
+
     // --- helpers -----------------------------------------------------------------------------------------------
 
     /**
@@ -572,6 +811,43 @@ class RotationIT {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A statement on Lanyard's own database, as its superuser (rewriting a row as an older version stored it). */
+    private void lanyardSql(String sql, Object... params) {
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            assertThat(s.executeUpdate()).isEqualTo(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Until no session Lanyard opened to the target is left (a statement it abandoned may still wait on a lock). */
+    private void awaitNoRotationSessions() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try (Connection c = target.superuser(); Statement s = c.createStatement();
+                 var rows = s.executeQuery("select count(*) from pg_stat_activity where application_name = 'lanyard-rotation'")) {
+                rows.next();
+                if (rows.getLong(1) == 0) {
+                    return;
+                }
+            }
+            assertThat(System.nanoTime()).as("rotation sessions at the target ended").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private void deniedCreate(String caller, Map<String, Object> body) {
+        String requestId = "it-rotation-denied-" + UUID.randomUUID();
+        given().header("Authorization", "Bearer " + token(caller)).header("X-Request-Id", requestId)
+                .contentType(ContentType.JSON).body(body).post("/v1/rotations")
+                .then().statusCode(403).contentType("application/problem+json").body("code", equalTo("ACCESS_DENIED"));
+        assertThat(audit.single(requestId)).containsEntry("operation", "rotation.schedule.create").containsEntry("status", 403)
+                .containsEntry("error_code", "ACCESS_DENIED").containsEntry("outcome", "denied");
     }
 
     private JsonPath rotate(String id, String label) {
@@ -674,32 +950,24 @@ class RotationIT {
 
     private Map<String, Object> alternating(String blue, String green) {
         String admin = "secret/rotated/admin-" + UUID.randomUUID();
-        openBao.cli("kv", "put", admin, "username=postgres", "password=" + database.superuserPassword());
-        return Map.of("jdbc_url", targetUrl(), "users", List.of(blue, green), "admin_secret", "openbao/" + admin);
+        openBao.cli("kv", "put", admin, "username=postgres", "password=" + target.superuserPassword());
+        return Map.of("target", "apps", "users", List.of(blue, green), "admin_secret", "openbao/" + admin);
     }
 
-    /** A database of its own on the tests' PostgreSQL, whose roles the rotations manage. */
-    private String targetUrl() {
-        if (TARGET_READY.compareAndSet(false, true)) {
-            try (Connection c = database.superuser("postgres"); Statement s = c.createStatement()) {
-                s.execute("create database apps");
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return "jdbc:postgresql://127.0.0.1:" + database.port() + "/apps";
+    /** The path of the admin login an alternating-users schedule names (in OpenBao). */
+    private String alternatingAdmin(String id) {
+        return schedule(id).getString("parameters.admin_secret").substring("openbao/".length());
     }
 
-    /** A login role with the password {@code first-password-0}. */
+    /** A login role on the target with the password {@code first-password-0}. */
     private String role(String name) {
-        targetUrl();
         String role = "rot_" + name + "_" + UUID.randomUUID().toString().substring(0, 8);
         superuser("create role " + role + " login password 'first-password-0'");
         return role;
     }
 
     private void superuser(String sql) {
-        try (Connection c = database.superuser("apps"); Statement s = c.createStatement()) {
+        try (Connection c = target.superuser(); Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -707,14 +975,6 @@ class RotationIT {
     }
 
     private boolean logsIn(String user, String password) throws SQLException {
-        try (Connection c = DriverManager.getConnection(targetUrl(), user, password); Statement s = c.createStatement()) {
-            s.execute("select 1");
-            return true;
-        } catch (SQLException e) {
-            if (e.getSQLState() != null && e.getSQLState().startsWith("28")) {
-                return false;
-            }
-            throw e;
-        }
+        return target.logsIn(user, password);
     }
 }

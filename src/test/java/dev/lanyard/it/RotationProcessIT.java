@@ -77,6 +77,11 @@ class RotationProcessIT {
         config.put("lanyard.rotation.step-timeout", "5s");
         config.put("lanyard.rotation.backoff-base", "500ms");
         config.put("lanyard.rotation.run-budget", "1m");
+        // The tests' PostgreSQL has no TLS: declared as a loopback target, the only place ssl-mode=disable is accepted.
+        config.put("lanyard.rotation.targets.apps.host", "127.0.0.1");
+        config.put("lanyard.rotation.targets.apps.port", String.valueOf(database.port()));
+        config.put("lanyard.rotation.targets.apps.database", "apps");
+        config.put("lanyard.rotation.targets.apps.ssl-mode", "disable");
         for (String name : List.of("a", "b")) {
             int port = FreePort.pick();
             Map<String, String> own = new LinkedHashMap<>(config);
@@ -157,7 +162,7 @@ class RotationProcessIT {
         openBao.cli("kv", "put", path, "username=rot_blue", "password=first-password-0");
         openBao.cli("kv", "put", "secret/rotated/admin", "username=postgres", "password=" + database.superuserPassword());
         String id = schedule("a", path, "postgres-alternating-users", Map.of(
-                "jdbc_url", "jdbc:postgresql://127.0.0.1:" + database.port() + "/apps",
+                "target", "apps",
                 "users", List.of("rot_blue", "rot_green"), "admin_secret", "openbao/secret/rotated/admin"));
 
         String holder;

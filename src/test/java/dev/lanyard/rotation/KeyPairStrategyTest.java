@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,6 @@ class KeyPairStrategyTest {
     private static StrategyContext context(String algorithm) {
         return new StrategyContext(SecretRef.of("store", "keys/signing"), Map.of("algorithm", algorithm), ref -> {
             throw new AssertionError("a key pair reads no other secret");
-        });
+        }, StepDeadline.in(Duration.ofSeconds(30)));
     }
 }
