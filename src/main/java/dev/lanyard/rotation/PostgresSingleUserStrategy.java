@@ -81,7 +81,11 @@ class PostgresSingleUserStrategy implements RotationStrategy {
         }
     }
 
-    /** The role back on the current password: verified by logging in with it, restored through the pending one if not. */
+    /**
+     * The role back on the current password: verified by logging in with it, restored through the pending one if not.
+     * When neither logs in, this run's password never landed (the set was refused or cancelled before it changed
+     * anything): there is nothing of the run's to undo, and the run ends with the code that failed it.
+     */
     @Override
     public Optional<String> undo(StrategyContext context, Undo undo) {
         if (!undo.setBegan()) {
@@ -92,9 +96,10 @@ class PostgresSingleUserStrategy implements RotationStrategy {
         if (target.logsIn(user, password(undo.current()))) {
             return Optional.empty();
         }
-        if (target.logsIn(user, password(undo.pending()))) {
-            target.setPassword(user, password(undo.pending()), user, password(undo.current()));
+        if (!target.logsIn(user, password(undo.pending()))) {
+            return Optional.empty();
         }
+        target.setPassword(user, password(undo.pending()), user, password(undo.current()));
         if (!target.logsIn(user, password(undo.current()))) {
             throw new StepFailure(StepCode.CURRENT_NOT_RESTORED, "the current login does not work and could not be restored");
         }
