@@ -225,6 +225,8 @@ public final class PostgresTls {
         source.setUser(user);
         source.setPassword(password);
         source.setApplicationName(applicationName);
+        // Sends the name in the start-up packet (not in a SET afterwards), so the server's connection log shows it.
+        source.setAssumeMinServerVersion("9.0");
         source.setSslMode(mode.value);
         caFile.ifPresent(ca -> source.setSslRootCert(ca.toString()));
         source.setConnectTimeout(10);
