@@ -107,7 +107,6 @@ echo "$TOKEN" > "$SECRETS/check.token"
 cp deploy/k8s/base/config/application.properties "$CONFIG/application.properties"
 cat > "$CONFIG/environment.properties" <<EOF
 quarkus.datasource.reactive.url=postgresql://127.0.0.1:$PG_PORT/lanyard
-quarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard
 lanyard.owner.jdbc-url=jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard
 lanyard.auth.kubernetes.enabled=false
 lanyard.auth.bootstrap-tokens."check"=file:/etc/lanyard/secrets/check.token

@@ -18,6 +18,9 @@ template; a Rollout with a workloadRef is checked through the Deployment it refe
                   quarkus.shutdown.timeout, and the preStop sleep + lanyard.shutdown.drain-delay +
                   quarkus.shutdown.timeout + a margin for the audit commit and final checkpoint fit in
                   terminationGracePeriodSeconds
+  database-tls    (every workload whose mounted configuration names Lanyard's database) reach it with verified
+                  TLS: quarkus.datasource.reactive.postgresql.ssl-mode=verify-full and the CA file
+                  (quarkus.datasource.reactive.trust-certificate-pem.certs) inside a volume every container mounts
 
 Usage: python3 check-manifests.py rendered.yaml...   (exits 1 and lists each violation as "rule: where: why")
 """
@@ -32,6 +35,10 @@ RUN_TO_COMPLETION = {"Job", "CronJob"}
 SHUTDOWN_MARGIN_SECONDS = 10
 # Kubernetes' default when a pod sets none.
 DEFAULT_GRACE_SECONDS = 30
+# The keys that point a workload at Lanyard's own PostgreSQL, and the ones TLS to it is set with (database/PostgresTls).
+DATABASE_URL_KEYS = ("quarkus.datasource.reactive.url", "lanyard.owner.jdbc-url")
+TLS_MODE_KEY = "quarkus.datasource.reactive.postgresql.ssl-mode"
+TLS_CA_KEY = "quarkus.datasource.reactive.trust-certificate-pem.certs"
 DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h)?|PT(\d+(?:\.\d+)?)S)$", re.IGNORECASE)
 POD_TEMPLATE_PATHS = {
     "Deployment": ("spec", "template"),
@@ -130,6 +137,7 @@ class Checker:
             self.check_pod(where, template.get("spec") or {}, probes=kind not in RUN_TO_COMPLETION)
             if kind not in RUN_TO_COMPLETION:
                 self.check_termination(where, namespace, template.get("spec") or {})
+            self.check_database_tls(where, namespace, template.get("spec") or {})
             self.check_network_policy(where, namespace, (template.get("metadata") or {}).get("labels") or {}, policies)
         if not found:
             self.violation("workload", "(input)", "no workload found to check")
@@ -217,6 +225,22 @@ class Checker:
                 self.violation("termination", f"{where}/{container.get('name')}",
                                f"preStop {pre_stop:g}s + drain-delay {drain:g}s + shutdown timeout {timeout:g}s + "
                                f"{SHUTDOWN_MARGIN_SECONDS}s margin exceed terminationGracePeriodSeconds {grace}")
+
+    def check_database_tls(self, where, namespace, spec):
+        config = self.mounted_configuration(namespace, spec)
+        if not any(config.get(key) for key in DATABASE_URL_KEYS):
+            return
+        mode = config.get(TLS_MODE_KEY, "disable")
+        if mode != "verify-full":
+            self.violation("database-tls", where, f"{TLS_MODE_KEY} is {mode}, not verify-full")
+        ca = config.get(TLS_CA_KEY, "")
+        if not ca:
+            self.violation("database-tls", where, f"{TLS_CA_KEY} names no CA file")
+            return
+        for container in spec.get("containers") or []:
+            mounts = [m.get("mountPath", "").rstrip("/") + "/" for m in container.get("volumeMounts") or []]
+            if not any(ca.startswith(mount) for mount in mounts):
+                self.violation("database-tls", f"{where}/{container.get('name')}", f"the database CA {ca} is in no volume it mounts")
 
     def check_network_policy(self, where, namespace, labels, policies):
         covered = set()

@@ -201,6 +201,8 @@ def known_key_patterns(config_keys_file):
                     text = handle.read()
                 patterns.update(re.findall(r'@ConfigProperty\(\s*name\s*=\s*"(lanyard\.[^"]+)"', text))
                 patterns.update(re.findall(r'get(?:Optional)?Value\(\s*"(lanyard\.[^"]+)"', text))
+                # and names kept in a constant first: static final String X = "lanyard.…";
+                patterns.update(re.findall(r'static final String [A-Z_]+ = "(lanyard\.[a-z0-9.-]+)";', text))
     return patterns
 
 

@@ -19,7 +19,7 @@ check_manifests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check_manifests)
 
 RULES = {"non-root", "no-escalation", "capabilities", "seccomp", "read-only-root", "resources", "probes",
-         "digest", "host", "network-policy", "termination"}
+         "digest", "host", "network-policy", "termination", "database-tls"}
 RENDERED, FIXTURE = sys.argv[1], sys.argv[2]
 
 
@@ -69,6 +69,20 @@ def set_property(documents, key, value):
     data["application.properties"] = "\n".join(lines) + "\n"
 
 
+def set_environment_property(documents, key, value):
+    """Sets key in the overlay's environment.properties, which wins over application.properties."""
+    data = lanyard_config(documents)["data"]
+    lines = [line for line in data["environment.properties"].splitlines() if not line.startswith(key + "=")]
+    if value is not None:
+        lines.append(f"{key}={value}")
+    data["environment.properties"] = "\n".join(lines) + "\n"
+
+
+def drop_database_ca_mount(containers):
+    for c in containers:
+        c["volumeMounts"] = [m for m in c["volumeMounts"] if m["name"] != "database-ca"]
+
+
 MUTATIONS = {
     "non-root": [
         unset_run_as_non_root,
@@ -116,6 +130,15 @@ MUTATIONS = {
         lambda docs: set_property(docs, "quarkus.shutdown.timeout", None),
         lambda docs: set_property(docs, "lanyard.shutdown.drain-delay", "15s"),
         lambda docs: container(docs)["lifecycle"]["preStop"]["sleep"].update(seconds=20),
+    ],
+    "database-tls": [
+        # The production overlay's old setting: TLS without checking the server.
+        lambda docs: set_environment_property(docs, "quarkus.datasource.reactive.postgresql.ssl-mode", "require"),
+        lambda docs: set_environment_property(docs, "quarkus.datasource.reactive.postgresql.ssl-mode", None),
+        lambda docs: set_environment_property(docs, "quarkus.datasource.reactive.trust-certificate-pem.certs", None),
+        lambda docs: drop_database_ca_mount([container(docs)]),
+        # The migration Job connects as the schema owner: held to the same TLS.
+        lambda docs: drop_database_ca_mount([job_container(docs)]),
     ],
 }
 

@@ -12,7 +12,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A real PostgreSQL (zonky's embedded binaries) on a free loopback port, for the default run and the tests.
@@ -21,6 +23,11 @@ import java.util.Map;
  * (migrations, a separate step) and used by {@code lanyard_app} (the service). Every role, the superuser included,
  * has a random password checked by SCRAM: the superuser is trusted only while the roles are created, then it gets a
  * password too, which Vault's database engine and the tests use to manage roles.
+ *
+ * <p>{@link #startTlsOnly} starts one that takes TLS connections only ({@code ssl=on}, {@code hostssl} lines alone in
+ * {@code pg_hba.conf}), with a CA and server certificate made on the spot ({@link DatabaseCertificates}); its
+ * {@link #lanyardConfig()} and {@link #ownerConfig} then ask for {@code verify-full} against that CA, and the
+ * harness's own connections verify it too.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -32,22 +39,39 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
+    private final Optional<DatabaseCertificates> tls;
     private final String superuserPassword;
     private final String ownerPassword;
     private final String appPassword;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory, Optional<DatabaseCertificates> tls) {
         this.postgres = postgres;
         this.dataDirectory = dataDirectory;
+        this.tls = tls;
         this.superuserPassword = randomPassword();
         this.ownerPassword = randomPassword();
         this.appPassword = randomPassword();
     }
 
     public static EmbeddedDatabase start(Path dataDirectory) {
+        return start(dataDirectory, Optional.empty());
+    }
+
+    /** A server that refuses plain TCP: its certificates are made beside {@code dataDirectory}, in {@code tls/}. */
+    public static EmbeddedDatabase startTlsOnly(Path dataDirectory) {
+        return start(dataDirectory, Optional.of(DatabaseCertificates.create(dataDirectory.resolveSibling("tls"))));
+    }
+
+    private static EmbeddedDatabase start(Path dataDirectory, Optional<DatabaseCertificates> tls) {
         try {
             Files.createDirectories(dataDirectory.getParent());
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            tls.ifPresent(files -> builder.setServerConfig("ssl", "on")
+                    .setServerConfig("ssl_cert_file", files.certificate().toString())
+                    .setServerConfig("ssl_key_file", files.key().toString())
+                    .setServerConfig("log_connections", "on"));
+            String host = tls.isPresent() ? "hostssl" : "host";
+            EmbeddedPostgres postgres = builder
                     .setPort(FreePort.pick())
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(true)
@@ -57,23 +81,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("password_encryption", "scram-sha-256")
                     .setServerConfig("synchronous_commit", "on")
-                    .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
+                    .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath(), host + " all " + SUPERUSER
+                            + " 127.0.0.1/32 trust\n" + host + " all all 127.0.0.1/32 scram-sha-256\n"))
                     // PostgreSQL's own log goes to a file beside its data, not into the output of whoever started it.
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("postgres.log").toFile()))
                     .start();
-            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dataDirectory);
+            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dataDirectory, tls);
             database.createRolesAndDatabase();
             database.requirePasswordsForEveryone();
             return database;
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
         }
-    }
-
-    /** Until {@link #requirePasswordsForEveryone()}: the superuser from loopback without a password, to set up roles. */
-    private static void writeHba(Path dataDirectory) {
-        writeHba(dataDirectory, "host all " + SUPERUSER + " 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
     }
 
     private static void writeHba(Path dataDirectory, String rules) {
@@ -87,7 +107,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private void requirePasswordsForEveryone() {
         try (Connection c = connect(SUPERUSER, "", "postgres"); Statement s = c.createStatement()) {
             s.execute("alter role " + SUPERUSER + " password '" + superuserPassword + "'");
-            writeHba(dataDirectory, "host all all 127.0.0.1/32 scram-sha-256\n");
+            writeHba(dataDirectory, (tls.isPresent() ? "hostssl" : "host") + " all all 127.0.0.1/32 scram-sha-256\n");
             s.execute("select pg_reload_conf()");
         } catch (SQLException e) {
             throw new IllegalStateException("embedded PostgreSQL set-up failed", e);
@@ -136,11 +156,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private Connection connect(String user, String password, String database) throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(database), user, password);
+        return DriverManager.getConnection(harnessUrl(database), user, password);
     }
 
+    /** The URL Lanyard is given: TLS comes from its settings, never from the URL. */
     private String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+    }
+
+    /** The harness's own connections: verified TLS on a TLS-only server, as Lanyard's. */
+    private String harnessUrl(String database) {
+        return jdbcUrl(database) + tls.map(files -> "?sslmode=verify-full&sslrootcert=" + files.ca()).orElse("");
+    }
+
+    /** The CA and server certificate of a {@link #startTlsOnly} server. */
+    public Optional<DatabaseCertificates> certificates() {
+        return tls;
+    }
+
+    /** Lanyard's TLS settings for this server: verify-full against its CA, or nothing for a plain one. */
+    public Map<String, String> tlsConfig() {
+        return tls.map(files -> Map.of(
+                "quarkus.datasource.reactive.postgresql.ssl-mode", "verify-full",
+                "quarkus.datasource.reactive.trust-certificate-pem.certs", files.ca().toString()))
+                .orElse(Map.of());
     }
 
     public String superuserPassword() {
@@ -154,26 +193,29 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Migrates Lanyard's schema as its owner, the step that precedes starting the service. */
     public void migrate() {
-        SchemaMigration.migrate(jdbcUrl(DATABASE), OWNER, ownerPassword, APP);
+        SchemaMigration.migrate(harnessUrl(DATABASE), OWNER, ownerPassword, APP);
     }
 
     /** Configuration for the owner's jobs (migration, pruning), with the owner's password behind {@code passwordReference}. */
     public Map<String, String> ownerConfig(String passwordReference) {
-        return Map.of(
+        Map<String, String> config = new LinkedHashMap<>(Map.of(
                 "lanyard.owner.jdbc-url", jdbcUrl(DATABASE),
                 "lanyard.owner.username", OWNER,
                 "lanyard.owner.password", passwordReference,
-                "lanyard.database.app-role", APP);
+                "lanyard.database.app-role", APP));
+        config.putAll(tlsConfig());
+        return config;
     }
 
     /** Configuration that points the service at this database, as its app role: it never holds the owner's password. */
     public Map<String, String> lanyardConfig() {
-        return Map.of(
+        Map<String, String> config = new LinkedHashMap<>(Map.of(
                 "quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + port() + "/" + DATABASE,
                 "quarkus.datasource.username", APP,
                 "quarkus.datasource.password", appPassword,
-                "quarkus.datasource.jdbc.url", jdbcUrl(DATABASE),
-                "lanyard.database.app-role", APP);
+                "lanyard.database.app-role", APP));
+        config.putAll(tlsConfig());
+        return config;
     }
 
     @Override

@@ -2,9 +2,12 @@ package dev.lanyard.broker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.database.PostgresTls;
 import dev.lanyard.secret.ChangesMissed;
 import dev.lanyard.secret.SecretChanged;
 import dev.lanyard.secret.SecretRef;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,8 +16,9 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.pgclient.PgConnection;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,85 +28,247 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
 import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * The broker's cache coherence across replicas, through PostgreSQL {@code LISTEN/NOTIFY}: a change made on this replica (a
  * finished rotation, a write, a revoked lease) is announced on {@value #CHANNEL}; a change another replica announced
- * goes through {@link Broker#changed} here, which drops the cached copies and fires the in-process event. When the
- * listening connection drops and comes back, notifications sent meanwhile are lost, so every cached value is dropped
- * ({@link Broker#changesMissed}). Payloads carry references only (the secret, the version, a lease fingerprint).
+ * goes through {@link Broker#changed} here, which drops the cached copies and fires the in-process event. Payloads carry
+ * references only (the secret, the version, a lease fingerprint).
+ *
+ * <p>The listening connection is the service's own ({@link PostgresTls#serviceOptions}: the pool's URL, user and TLS).
+ * When it cannot be made, or drops, it is tried again for as long as the service runs, after a delay that doubles from
+ * half a second to half a minute (with jitter); {@link #status()} says meanwhile why it is down, and readiness reports it.
+ * Notifications sent while it was down are lost, so every cached value is dropped ({@link Broker#changesMissed}) each
+ * time it listens again.
  */
 @Singleton
-class ChangeRelay {
+public class ChangeRelay {
 
     static final String CHANNEL = "lanyard_changes";
     /** The key this switch had while the relay lived with rotation: refused, so a stale setting cannot go unnoticed. */
     static final String RENAMED = "lanyard.rotation.relay";
+    static final Duration FIRST_RETRY = Duration.ofMillis(500);
+    static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(ChangeRelay.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Where the relay stands, for readiness: never a credential or a URL. */
+    public record Status(State state, boolean tls, Optional<String> problem, Instant since, int reconnects) {
+
+        public enum State {
+            /** {@code lanyard.broker.relay=false}. */
+            OFF,
+            /** Not listening yet since start-up. */
+            CONNECTING,
+            /** Listening on the channel. */
+            LISTENING,
+            /** Listened before, or tried to, and is not listening now: retrying. */
+            DOWN
+        }
+
+        /** Whether this replica hears of the other replicas' changes (or was told not to listen). */
+        public boolean coherent() {
+            return state == State.OFF || state == State.LISTENING;
+        }
+
+        /** {@code off}, {@code listening over TLS|plain text}, or {@code DOWN since …: why}. */
+        public String describe() {
+            return switch (state) {
+                case OFF -> "off (lanyard.broker.relay=false)";
+                case LISTENING -> "listening on " + CHANNEL + " over " + (tls ? "TLS" : "plain text")
+                        + (reconnects > 0 ? ", reconnected " + reconnects + " times" : "");
+                case CONNECTING, DOWN -> (state == State.CONNECTING ? "not listening yet" : "DOWN") + " since " + since
+                        + problem.map(p -> ": " + p).orElse("") + "; retrying";
+            };
+        }
+    }
 
     private final Vertx vertx;
     private final Pool pool;
     private final Broker broker;
     private final InstantSource clock;
+    private final RandomGenerator random;
     private final boolean enabled;
+    private final Config config;
+    private final PostgresTls tls;
+    private final Duration firstRetry;
+    private final Duration longestRetry;
     /** Tells this process's own notifications apart from the other replicas'. */
     private final String replica = UUID.randomUUID().toString();
-    private final Timer delay;
-    private final AtomicBoolean subscribedBefore = new AtomicBoolean();
-    private final String url;
-    private final Optional<String> user;
-    private final Optional<String> password;
-    private PgSubscriber subscriber;
+    private final AtomicBoolean listenedBefore = new AtomicBoolean();
+    private Timer delay;
+    private Counter connectFailures;
+    private PgConnectOptions options;
+    private volatile Status status;
+    private volatile boolean stopped;
+    /** The listening connection; set and cleared on its event loop. */
+    private volatile PgConnection connection;
+    private volatile long retryTimer = -1;
+    private int failures;
+    private int reconnects;
 
-    ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, BrokerConfig config, Config all,
-                MeterRegistry meters, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
-                @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+    @Inject
+    ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, RandomGenerator random, BrokerConfig brokerConfig,
+                Config config, MeterRegistry meters, PostgresTls tls) {
+        this(vertx, pool, broker, clock, random, brokerConfig, config, meters, tls, FIRST_RETRY, LONGEST_RETRY);
+    }
+
+    ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, RandomGenerator random, BrokerConfig brokerConfig,
+                Config config, MeterRegistry meters, PostgresTls tls, Duration firstRetry, Duration longestRetry) {
+        if (config.getConfigValue(RENAMED).getRawValue() != null) {
+            throw new IllegalStateException(RENAMED + " was renamed lanyard.broker.relay (the relay is the broker's cache"
+                    + " coherence across replicas): set that instead");
+        }
         this.vertx = vertx;
         this.pool = pool;
         this.broker = broker;
         this.clock = clock;
-        this.enabled = config.relay();
-        if (all.getConfigValue(RENAMED).getRawValue() != null) {
-            throw new IllegalStateException(RENAMED + " was renamed lanyard.broker.relay (the relay is the broker's cache"
-                    + " coherence across replicas): set that instead");
+        this.random = random;
+        this.enabled = brokerConfig.relay();
+        this.config = config;
+        this.tls = tls;
+        this.firstRetry = firstRetry;
+        this.longestRetry = longestRetry;
+        this.status = new Status(enabled ? Status.State.CONNECTING : Status.State.OFF, false, Optional.empty(),
+                clock.instant(), 0);
+        if (enabled) {
+            // Registered only while the relay runs: an instance without them, beside others, is one whose cache
+            // nobody keeps coherent (the alert LanyardRelayAbsent).
+            delay = Timer.builder("lanyard.relay.delay")
+                    .description("From a change on one replica to this replica dropping its cached copies").register(meters);
+            connectFailures = Counter.builder("lanyard.relay.connect.failures")
+                    .description("Attempts to open the relay's listening connection that failed").register(meters);
+            Gauge.builder("lanyard.relay.connected", this, relay -> relay.status.state() == Status.State.LISTENING ? 1 : 0)
+                    .description("1 while this replica listens for the other replicas' changes").register(meters);
+            Gauge.builder("lanyard.relay.tls", this, relay -> relay.status.state() == Status.State.LISTENING && relay.status.tls() ? 1 : 0)
+                    .description("1 while the relay's listening connection runs TLS").register(meters);
         }
-        this.url = url;
-        this.user = user;
-        this.password = password;
-        this.delay = Timer.builder("lanyard.relay.delay")
-                .description("From a change on one replica to this replica dropping its cached copies").register(meters);
+    }
+
+    /** Where the relay stands now. */
+    public Status status() {
+        return status;
     }
 
     void start(@Observes StartupEvent started) {
         if (!enabled) {
             return;
         }
-        PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""));
-        user.ifPresent(options::setUser);
-        password.ifPresent(options::setPassword);
-        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        subscriber.channel(CHANNEL)
-                .handler(this::received)
-                .subscribeHandler(ignored -> {
-                    if (subscribedBefore.getAndSet(true)) {
-                        LOG.info("change relay reconnected: dropping every cached value, changes may have been missed");
-                        broker.changesMissed(new ChangesMissed(clock.instant()));
-                    }
-                });
-        subscriber.closeHandler(ignored -> LOG.warn("change relay connection closed; reconnecting"));
-        subscriber.connect().onFailure(failure -> LOG.warnf("change relay could not connect (%s); retrying",
-                failure.getClass().getSimpleName()));
+        options = tls.serviceOptions(config, "lanyard-relay");
+        options.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        connect();
     }
 
     void stop(@Observes ShutdownEvent stopping) {
-        if (subscriber != null) {
-            subscriber.close();
+        stopped = true;
+        long timer = retryTimer;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
         }
+        PgConnection listening = connection;
+        connection = null;
+        if (listening != null) {
+            listening.close();
+        }
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        PgConnection.connect(vertx, options).compose(opened -> {
+            opened.notificationHandler(notification -> {
+                if (CHANNEL.equals(notification.getChannel())) {
+                    received(notification.getPayload());
+                }
+            });
+            opened.closeHandler(ignored -> lost(opened));
+            return opened.query("LISTEN " + CHANNEL).execute().map(ignored -> opened)
+                    .onFailure(failure -> opened.close());
+        }).onComplete(result -> {
+            if (result.succeeded()) {
+                listening(result.result());
+            } else {
+                failed(result.cause());
+            }
+        });
+    }
+
+    private void listening(PgConnection opened) {
+        if (stopped) {
+            opened.close();
+            return;
+        }
+        connection = opened;
+        failures = 0;
+        boolean encrypted = opened.isSSL();
+        boolean again = listenedBefore.getAndSet(true);
+        if (again) {
+            reconnects++;
+        }
+        status = new Status(Status.State.LISTENING, encrypted, Optional.empty(), clock.instant(), reconnects);
+        LOG.infof("change relay listening on %s over %s", CHANNEL, encrypted ? "TLS, " + tls.describe() : "plain text");
+        if (again) {
+            LOG.info("change relay listens again: dropping every cached value, changes may have been missed");
+            broker.changesMissed(new ChangesMissed(clock.instant()));
+        }
+    }
+
+    private void lost(PgConnection closed) {
+        if (closed != connection) {
+            return;
+        }
+        connection = null;
+        if (stopped) {
+            return;
+        }
+        status = new Status(Status.State.DOWN, false, Optional.of("the listening connection closed"), clock.instant(), reconnects);
+        LOG.warnf("change relay connection closed; listening again in %d ms", firstRetry.toMillis());
+        retryAfter(firstRetry);
+    }
+
+    private void failed(Throwable failure) {
+        if (stopped) {
+            return;
+        }
+        failures++;
+        connectFailures.increment();
+        String reason = describe(failure);
+        Status.State state = listenedBefore.get() ? Status.State.DOWN : Status.State.CONNECTING;
+        Instant since = status.state() == state ? status.since() : clock.instant();
+        status = new Status(state, false, Optional.of(reason), since, reconnects);
+        Duration wait = backoff(failures);
+        LOG.warnf("change relay could not listen (%s), attempt %d; trying again in %d ms", reason, failures, wait.toMillis());
+        retryAfter(wait);
+    }
+
+    private void retryAfter(Duration wait) {
+        retryTimer = vertx.setTimer(Math.max(1, wait.toMillis()), id -> {
+            retryTimer = -1;
+            connect();
+        });
+    }
+
+    /** Doubles from the first retry up to the longest, less up to a quarter at random so replicas do not retry in step. */
+    Duration backoff(int failure) {
+        long base = firstRetry.toMillis() << Math.min(failure - 1, 20);
+        long capped = Math.min(base, longestRetry.toMillis());
+        return Duration.ofMillis(capped - (long) (random.nextDouble() * capped / 4));
+    }
+
+    /** The failure's kind and the server's or the TLS layer's words; they name hosts and roles, never passwords. */
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? "" : ": " + root.getMessage().replaceAll("\\s+", " ");
+        String text = root.getClass().getSimpleName() + message;
+        return text.length() > 240 ? text.substring(0, 240) + "…" : text;
     }
 
     /** A change made here goes to the other replicas; a change relayed from one is never sent on again. */

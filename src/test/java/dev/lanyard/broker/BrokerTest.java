@@ -62,7 +62,12 @@ class BrokerTest {
                     Duration.ofMinutes(1), false, Duration.ZERO, Duration.ofSeconds(5));
         }
 
-        Config staleFor(Duration maxAge) {
+        Config relaying(boolean on) {
+            return new Config(staticTtl, refreshAt, refreshJitter, maxLeasesPerIdentity, defaultRenewIncrement,
+                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, on, staleIfError, staleRetryAfter);
+        }
+
+                Config staleFor(Duration maxAge) {
             return new Config(staticTtl, refreshAt, refreshJitter, maxLeasesPerIdentity, defaultRenewIncrement,
                     breakerFailureRatio, breakerVolume, breakerDelay, issueHold, relay, maxAge, staleRetryAfter);
         }

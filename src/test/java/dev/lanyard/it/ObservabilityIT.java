@@ -156,7 +156,7 @@ class ObservabilityIT {
                 assertThat(Path.of(runbook)).as("runbook of %s", alert).isRegularFile();
             }
         }
-        assertThat(alerts).hasSize(12);
+        assertThat(alerts).hasSize(15);
 
         JsonNode dashboard = new ObjectMapper().readTree(OBSERVABILITY.resolve("lanyard-dashboard.json").toFile());
         assertDashboardShape(dashboard);

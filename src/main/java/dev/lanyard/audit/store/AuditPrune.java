@@ -6,14 +6,12 @@ import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.audit.chain.CheckpointFile;
 import dev.lanyard.audit.chain.CheckpointSigner;
 import dev.lanyard.audit.chain.OfflineVerifier;
-
-import dev.lanyard.support.SecretReference;
+import dev.lanyard.database.PostgresTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,7 +22,8 @@ import org.eclipse.microprofile.config.Config;
 
 /**
  * Retention, the owner's half: {@code java -jar quarkus-run.jar audit-prune <segment.jsonl> <public-key-file>}, run
- * with the schema owner's connection ({@code lanyard.owner.*}), never by the service. It checks the archived segment
+ * with the schema owner's connection ({@code lanyard.owner.*}, TLS as every connection to Lanyard's database:
+ * {@link PostgresTls}), never by the service. It checks the archived segment
  * offline (its chain, its anchor, the Ed25519 signature of the checkpoint that seals it), checks that the database
  * still holds exactly that chain at the seal, and only then calls {@code audit_prune}, which itself refuses anything
  * but an archived, sealed segment below the head.
@@ -37,10 +36,7 @@ public final class AuditPrune {
     public record Pruned(long upToSeq, long removed) {}
 
     public static Pruned run(Config config, Path segment, Path publicKeyFile) throws IOException, SQLException {
-        String url = config.getValue("lanyard.owner.jdbc-url", String.class);
-        String user = config.getValue("lanyard.owner.username", String.class);
-        String password = SecretReference.parse(config.getValue("lanyard.owner.password", String.class)).resolve();
-        try (Connection owner = DriverManager.getConnection(url, user, password)) {
+        try (Connection owner = PostgresTls.from(config).ownerJdbc(config, "lanyard-audit-prune").getConnection()) {
             return prune(owner, segment, OfflineVerifier.readPublicKey(publicKeyFile));
         }
     }

@@ -4,35 +4,56 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL (zonky's embedded binaries) on a free loopback port, with password logins: every user but the
  * test's own superuser must give a SCRAM password, so a test that logs in proves the password. The superuser
- * {@code postgres} logs in without one, for setting up and inspecting.
+ * {@code postgres} logs in without one, for setting up and inspecting. {@link #startTlsOnly} starts one that takes
+ * TLS connections only, with a CA and server certificate that {@code openssl} makes for the test ({@link #caBundle()}).
  */
 public final class PostgresServer implements AutoCloseable {
     public static final String HOST = "127.0.0.1";
 
     private final EmbeddedPostgres postgres;
+    private final Optional<Path> caBundle;
 
-    private PostgresServer(EmbeddedPostgres postgres) {
+    private PostgresServer(EmbeddedPostgres postgres, Optional<Path> caBundle) {
         this.postgres = postgres;
+        this.caBundle = caBundle;
     }
 
     public static PostgresServer start() {
+        return start(Optional.empty(), "host");
+    }
+
+    /** A server that refuses plain TCP ({@code hostssl} lines only); its certificates are made in {@code directory}. */
+    public static PostgresServer startTlsOnly(Path directory) {
+        return start(Optional.of(certificates(directory)), "hostssl");
+    }
+
+    private static PostgresServer start(Optional<Path> tls, String host) {
         try {
-            return new PostgresServer(EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            tls.ifPresent(directory -> builder.setServerConfig("ssl", "on")
+                    .setServerConfig("ssl_cert_file", directory.resolve("server.crt").toString())
+                    .setServerConfig("ssl_key_file", directory.resolve("server.key").toString()));
+            return new PostgresServer(builder
                     .setPort(FreePort.pick())
                     .setServerConfig("listen_addresses", HOST)
                     .setServerConfig("password_encryption", "scram-sha-256")
@@ -40,16 +61,55 @@ public final class PostgresServer implements AutoCloseable {
                     .setDataDirectoryCustomizer(directory -> {
                         try {
                             Files.writeString(directory.toPath().resolve("pg_hba.conf"), """
-                                    host all postgres 127.0.0.1/32 trust
-                                    host all all 127.0.0.1/32 scram-sha-256
-                                    """);
+                                    %1$s all postgres 127.0.0.1/32 trust
+                                    %1$s all all 127.0.0.1/32 scram-sha-256
+                                    """.formatted(host));
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
                     })
-                    .start());
+                    .start(), tls.map(directory -> directory.resolve("ca.crt")));
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
+        }
+    }
+
+    /** The CA file clients verify a {@link #startTlsOnly} server's certificate with. */
+    public Path caBundle() {
+        return caBundle.orElseThrow(() -> new IllegalStateException("this server has no TLS"));
+    }
+
+    /** A CA, and a server certificate it signs for 127.0.0.1 and localhost, valid for a day. */
+    private static Path certificates(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                    + "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
+            openssl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=rotation test CA");
+            openssl(directory, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
+            openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "server.crt", "-days", "1", "-extfile", "server.ext");
+            Files.setPosixFilePermissions(directory.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+            return directory;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not make the test server's certificates", e);
+        }
+    }
+
+    private static void openssl(Path directory, String... arguments) throws IOException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(directory.resolve("openssl.log").toFile()).start();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("openssl " + arguments[0] + " failed; see " + directory.resolve("openssl.log"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while making certificates", e);
         }
     }
 
@@ -58,8 +118,8 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /**
-     * A credential for this server in the JSON shape of AWS's PostgreSQL templates, without TLS (the server has
-     * none), with {@code extra} keys beside it.
+     * A credential for this server in the JSON shape of AWS's PostgreSQL templates, with {@code "ssl"} as the server
+     * needs it ({@code false} for a plain one, {@code true} for a TLS-only one), with {@code extra} keys beside it.
      */
     public Map<String, Object> credential(String username, String password, Map<String, Object> extra) {
         Map<String, Object> secret = new LinkedHashMap<>();
@@ -69,7 +129,7 @@ public final class PostgresServer implements AutoCloseable {
         secret.put("username", username);
         secret.put("password", password);
         secret.put("dbname", "postgres");
-        secret.put("ssl", false);
+        secret.put("ssl", caBundle.isPresent());
         secret.putAll(extra);
         return secret;
     }
@@ -100,7 +160,7 @@ public final class PostgresServer implements AutoCloseable {
         Properties properties = new Properties();
         properties.setProperty("user", username);
         properties.setProperty("password", password);
-        properties.setProperty("sslmode", "disable");
+        tls(properties);
         try (Connection connection = DriverManager.getConnection(url(), properties);
              Statement statement = connection.createStatement()) {
             statement.execute(sql);
@@ -164,8 +224,14 @@ public final class PostgresServer implements AutoCloseable {
     private Connection superuser() throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
-        properties.setProperty("sslmode", "disable");
+        tls(properties);
         return DriverManager.getConnection(url(), properties);
+    }
+
+    /** Plain text to a plain server; verified TLS to a TLS-only one. */
+    private void tls(Properties properties) {
+        properties.setProperty("sslmode", caBundle.isPresent() ? "verify-full" : "disable");
+        caBundle.ifPresent(ca -> properties.setProperty("sslrootcert", ca.toString()));
     }
 
     private String url() {

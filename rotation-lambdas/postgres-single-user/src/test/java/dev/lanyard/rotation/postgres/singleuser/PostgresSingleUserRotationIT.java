@@ -13,6 +13,7 @@ import dev.lanyard.rotation.testing.MotoServer;
 import dev.lanyard.rotation.testing.Peers;
 import dev.lanyard.rotation.testing.PostgresServer;
 import dev.lanyard.rotation.testing.RotationService;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The single-user function through whole rotations, against moto as Secrets Manager and a real PostgreSQL. */
 @ExtendWith(Peers.class)
@@ -257,6 +259,34 @@ class PostgresSingleUserRotationIT {
                 .isInstanceOf(InvalidRotationException.class)
                 .hasMessage("Unable to log into database with previous, current, or pending secret of secret arn %s", secretArn);
         assertThat(postgres.canLogIn(username, initialPassword)).isTrue();
+    }
+
+    @Test
+    void onAServerThatTakesOnlyTlsARotationLogsInWithVerifyFullAgainstTheCaBundle(@TempDir Path certificates) {
+        try (PostgresServer tlsOnly = PostgresServer.startTlsOnly(certificates)) {
+            String user = PostgresServer.uniqueRole("tls");
+            String initial = "initial-" + UUID.randomUUID();
+            tlsOnly.execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + initial + "'");
+            String arn = rotations.createSecret("single-user-tls-only", SecretJson.write(tlsOnly.credential(user, initial, Map.of())));
+            String token = rotations.start(arn);
+            PostgresSingleUserHandler handler = new PostgresSingleUserHandler(moto.secretsManager(), Map.of(), logs.log(),
+                    tlsOnly.caBundle().toString());
+
+            for (Step step : Step.values()) {
+                handler.handleRequest(event(step, arn, token), null);
+            }
+
+            assertThat(rotations.versionAt(arn, Stage.AWSCURRENT)).isEqualTo(token);
+            String current = (String) SecretJson.parseObject(rotations.valueAt(arn, Stage.AWSCURRENT)).get("password");
+            assertThat(tlsOnly.canLogIn(user, current)).isTrue();
+            assertThat(tlsOnly.canLogIn(user, initial)).isFalse();
+            assertThat(logs.objects()).filteredOn(line -> "Logged into PostgreSQL".equals(line.get("message")))
+                    .isNotEmpty().allSatisfy(line -> assertThat(line).containsEntry("tls", "true"));
+            // setSecret tries the pending password first, which the server refuses as a wrong password (28P01), over
+            // TLS too: never a connection or certificate failure (08xxx), never a plain-text attempt.
+            assertThat(logs.objects()).filteredOn(line -> "Could not log into PostgreSQL".equals(line.get("message")))
+                    .allSatisfy(line -> assertThat(line).containsEntry("tls", "true").containsEntry("sqlState", "28P01"));
+        }
     }
 
     private PostgresSingleUserHandler handler() {
