@@ -57,10 +57,14 @@ class AuditWriterIT {
                     + "return new; end; $$");
             s.execute("create trigger test_refuse_poison before insert on audit_event for each row execute function test_refuse_poison()");
             try {
-                // Holding the chain lock makes every request queue behind the first commit: they form one batch.
+                // A leader's commit blocks on the held chain lock; every request after it queues behind that commit,
+                // so they form one batch. Waiting for the leader to block first keeps batch sizes out of the race.
                 s.execute("select pg_advisory_lock(" + CHAIN_LOCK + ")");
-                List<String> good = new ArrayList<>();
-                List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+                String leader = "leader-" + UUID.randomUUID();
+                CompletableFuture<HttpResponse<String>> leading = http.sendAsync(read(leader), HttpResponse.BodyHandlers.ofString());
+                awaitChainLockWaiter(s);
+                List<String> good = new ArrayList<>(List.of(leader));
+                List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>(List.of(leading));
                 String poison = "poison-" + UUID.randomUUID();
                 for (int i = 0; i < 21; i++) {
                     String id = i == 10 ? poison : "batch-" + i + "-" + UUID.randomUUID();
@@ -69,7 +73,7 @@ class AuditWriterIT {
                     }
                     calls.add(http.sendAsync(read(id), HttpResponse.BodyHandlers.ofString()));
                 }
-                awaitQueueDepth(20);
+                awaitQueueDepth(21);
                 s.execute("select pg_advisory_unlock(" + CHAIN_LOCK + ")");
 
                 List<HttpResponse<String>> answers = calls.stream().map(CompletableFuture::join).toList();
@@ -125,6 +129,21 @@ class AuditWriterIT {
         return HttpRequest.newBuilder(URI.create(root + "v1/secrets/openbao/secret/payments/config"))
                 .header("Authorization", "Bearer " + callers.token("app"))
                 .header("X-Request-Id", requestId).timeout(Duration.ofSeconds(60)).GET().build();
+    }
+
+    /** Until some session waits for the chain lock: the leader's commit, blocked behind the one this test holds. */
+    private static void awaitChainLockWaiter(Statement s) throws Exception {
+        Instant giveUp = Instant.now().plusSeconds(8); // within the 10 s lock timeout the tests configure
+        while (Instant.now().isBefore(giveUp)) {
+            try (var rows = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted")) {
+                rows.next();
+                if (rows.getInt(1) > 0) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the leader's commit never waited for the held chain lock");
     }
 
     private void awaitQueueDepth(int depth) throws Exception {
