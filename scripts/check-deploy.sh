@@ -155,6 +155,44 @@ PY
   return "$status"
 }
 
+# The pipeline's unit phase runs what it says (.github/workflows/delivery.yml, job unit-tests): unit tests only, no
+# *IT, which need the peers that job does not install. Each of the job's commands runs with JUnit's dry run (tests
+# selected and listed, none executed, no report files) and must list unit tests and no IT. The same command made to
+# select an IT must be caught, or this check could not fail.
+unit_phase() {
+  local commands=() command listed its status=0
+  mapfile -t commands < <("$PY" - .github/workflows/delivery.yml <<'PY'
+import sys, yaml
+steps = yaml.safe_load(open(sys.argv[1]))["jobs"]["unit-tests"]["steps"]
+for step in steps:
+    if "run" in step:
+        print(" ".join(step["run"].split()))
+PY
+  )
+  [ ${#commands[@]} -gt 0 ] || { echo "the unit-tests job runs no command"; return 1; }
+  dry_run_tests() {
+    bash -c "$1 -Djunit.platform.execution.dryRun.enabled=true -DdisableXmlReport=true -Dsurefire.useFile=false" 2>&1 \
+      | sed -n 's/.*Tests run: .* -- in \([A-Za-z0-9_.$]*\)$/\1/p' | sort -u
+  }
+  for command in "${commands[@]}"; do
+    case "$command" in
+      "./mvnw "*) ;;
+      *) echo "the unit-tests job runs something that is not the Maven build: $command"; status=1; continue ;;
+    esac
+    listed=$(dry_run_tests "$command")
+    its=$(grep -E 'IT$' <<<"$listed")
+    if [ -z "$listed" ]; then echo "'$command' selects no test at all"; status=1
+    elif [ -n "$its" ]; then echo "'$command' selects integration tests:"; echo "$its"; status=1
+    else echo "'$command' selects $(wc -l <<<"$listed") unit test classes and no IT"; fi
+  done
+  # The control: the first command told to select one IT beside one unit test; the listing must show it.
+  listed=$(dry_run_tests "${commands[0]} -Dtest=GoDurationTest,KubeApiServerResourceIT -Dsurefire.failIfNoSpecifiedTests=false")
+  if ! grep -qx 'dev.lanyard.k8s.KubeApiServerResourceIT' <<<"$listed"; then
+    echo "the control run's listing did not show the IT it selected, so this check cannot see ITs:"; echo "$listed"; status=1
+  fi
+  return "$status"
+}
+
 # The image scan must find each kind of secret and PostgreSQL file it looks for, in files and nested jars.
 scan_self_test() { "$PY" scripts/test_scan_image.py; }
 
@@ -179,6 +217,7 @@ step "actionlint" workflows_lint
 step "shellcheck (every script)" shell_lint
 step "hadolint" dockerfile_lint
 step "CycloneDX SBOM" sbom
+step "the pipeline's unit phase selects unit tests only (JUnit dry run)" unit_phase
 step "image scan finds what it looks for (self-test)" scan_self_test
 if [ "$mode" != --static ]; then
   step "image: build, run read-only against PostgreSQL, scan" container
