@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -45,6 +47,9 @@ class FetchRoutesIT {
     @Inject
     Router router;
 
+    @Inject
+    MeterRegistry meters;
+
     /** Without its routes every case below would go through the REST layer twice and prove nothing. */
     @Test
     void thePlainFormsHaveTheirOwnRoutes() {
@@ -73,8 +78,11 @@ class FetchRoutesIT {
         send(caller, method, path, "warm-" + UUID.randomUUID());
         String plainId = "it-plain-" + UUID.randomUUID();
         String restId = "it-rest-" + UUID.randomUUID();
+        double lean = leanAnswers();
         Response plain = send(caller, method, path, plainId);
+        assertThat(leanAnswers() - lean).as(what + ": the plain form is answered by the HTTP layer").isEqualTo(1.0);
         Response rest = send(caller, method, path + "?unused=1", restId);
+        assertThat(leanAnswers() - lean).as(what + ": the other form reaches the REST layer").isEqualTo(1.0);
 
         assertThat(plain.statusCode()).as(what + ": plain").isEqualTo(status);
         assertThat(rest.statusCode()).as(what + ": through the REST layer").isEqualTo(status);
@@ -94,6 +102,11 @@ class FetchRoutesIT {
             assertThat(plainRow.get(column)).as(what + ": audit " + column).isEqualTo(restRow.get(column));
         }
         assertThat(plainRow.get("status")).as("the status recorded is the status sent").isEqualTo(status);
+    }
+
+    /** Requests the HTTP layer answered itself, on both of its routes (FetchRoutes). */
+    private double leanAnswers() {
+        return meters.find("lanyard.http.lean.requests").counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private Response send(String caller, String method, String path, String requestId) {
