@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -58,11 +59,24 @@ class VaultReadBoundaryIT {
                 .containsEntry("outcome", "invalid").containsEntry("status", 422));
     }
 
-    /** Lines of OpenBao's audit log that name this path (requests and responses). */
+    /**
+     * The control for "no request reached OpenBao": a read inside a secrets mount does appear in OpenBao's audit log, so
+     * a missing or silent log cannot make the refusals above pass.
+     */
+    @Test
+    void anAllowedReadDoesReachOpenBaosAuditLog() throws IOException {
+        String name = "boundary-control-" + UUID.randomUUID();
+        long before = openBaoRequestsFor("secret/data/" + name);
+        given().header("Authorization", "Bearer " + callers.token("admin"))
+                .get("/v1/secrets/openbao/secret/" + name)
+                .then().statusCode(404).body("code", equalTo("SECRET_NOT_FOUND"));
+        assertThat(openBaoRequestsFor("secret/data/" + name)).as("requests OpenBao received for the allowed read")
+                .isGreaterThan(before);
+    }
+
+    /** Lines of OpenBao's audit log that name this path (requests and responses); the log must exist. */
     private long openBaoRequestsFor(String path) throws IOException {
-        if (!Files.exists(openBao.auditLog())) {
-            return 0;
-        }
+        assertThat(openBao.auditLog()).as("OpenBao's audit log").exists();
         try (var lines = Files.lines(openBao.auditLog())) {
             return lines.filter(line -> line.contains("\"path\":\"" + path + "\"")).count();
         }
