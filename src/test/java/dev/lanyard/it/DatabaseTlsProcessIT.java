@@ -53,6 +53,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DatabaseTlsProcessIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The per-identity lease cap both replicas enforce, and the roles each replica issues from at once. */
+    private static final int LEASE_CAP = 3;
+    private static final int RACING_ROLES = 4;
 
     /** Kept when a test fails: the replicas' and PostgreSQL's logs are in it. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -87,6 +90,9 @@ class DatabaseTlsProcessIT {
         config.put("lanyard.policy.ops.subjects", "token:ops");
         config.put("lanyard.policy.ops.rules[0].paths", "openbao/secret/**");
         config.put("lanyard.policy.ops.rules[0].capabilities", "read,write");
+        config.put("lanyard.policy.ops.rules[1].paths", "openbao/database/creds/race-*");
+        config.put("lanyard.policy.ops.rules[1].capabilities", "issue");
+        config.put("lanyard.broker.max-leases-per-identity", String.valueOf(LEASE_CAP));
         // Longer than the test: a replica serves the new value early only because the relay told it to.
         config.put("lanyard.broker.static-ttl", "10m");
         for (String name : List.of("a", "b")) {
@@ -185,6 +191,46 @@ class DatabaseTlsProcessIT {
         write("a", path, "after");
         awaitValue("b", path, "after", Duration.ofSeconds(5));
         assertThat(get("b", "/q/metrics")).contains("lanyard_relay_connected 1.0");
+    }
+
+    /**
+     * The per-identity lease cap is one count, kept by PostgreSQL, however many replicas issue: both replicas are asked at
+     * the same moment to issue, for one identity, from more roles than the cap allows (each role a flight of its own, so
+     * nothing is coalesced); exactly the cap is granted, the rest are 429, and the lease table holds no more live leases.
+     */
+    @Test
+    void theLeaseCapHoldsWhenTwoReplicasRaceToIssueForOneIdentity() throws Exception {
+        openBao.cli("secrets", "enable", "database");
+        openBao.cli("write", "database/config/lanyard-postgres", "plugin_name=postgresql-database-plugin", "allowed_roles=*",
+                "connection_url=postgresql://{{username}}:{{password}}@127.0.0.1:" + database.port() + "/postgres?sslmode=require",
+                "username=postgres", "password=" + database.superuserPassword());
+        for (int role = 0; role < RACING_ROLES; role++) {
+            openBao.createDatabaseRole("race-" + role, Duration.ofMinutes(10), Duration.ofMinutes(20));
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> racing = new ArrayList<>();
+        for (int role = 0; role < RACING_ROLES; role++) {
+            for (String replica : bases.keySet()) {
+                racing.add(http.sendAsync(HttpRequest.newBuilder(URI.create(bases.get(replica) + "/v1/creds/openbao/database/creds/race-" + role))
+                        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+        }
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (var answer : racing) {
+            HttpResponse<String> response = answer.join();
+            statuses.merge(response.statusCode(), 1, Integer::sum);
+            if (response.statusCode() == 429) {
+                assertThat(response.body()).contains("LEASE_LIMIT_EXCEEDED");
+            }
+        }
+        assertThat(statuses).as("answers to %d racing issues with a cap of %d", racing.size(), LEASE_CAP)
+                .isEqualTo(Map.of(200, LEASE_CAP, 429, racing.size() - LEASE_CAP));
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("select count(*) from lease where owner = 'token:ops' and revoked_at is null"
+                     + " and expires_at > now()")) {
+            rows.next();
+            assertThat(rows.getInt(1)).as("live leases PostgreSQL holds for the identity").isEqualTo(LEASE_CAP);
+        }
     }
 
     /** A login as the app role without TLS: what the server answers. */
