@@ -42,6 +42,10 @@ public final class ExternalSecretProfile implements QuarkusTestProfile {
         config.put("lanyard.policy.k8s-apps.subjects", "sa:" + NAMESPACE + "/app,sa:" + SCALE_NAMESPACE + "/app");
         config.put("lanyard.policy.k8s-apps.rules[0].paths", "openbao/secret/written/k8s/**,doomed/secret/**");
         config.put("lanyard.policy.k8s-apps.rules[0].capabilities", "read");
+        // The writer (TestCallers) may also rotate what it writes for these tests: a real rotation reaches the Secret.
+        config.put("lanyard.policy.k8s-rotator.subjects", "token:writer");
+        config.put("lanyard.policy.k8s-rotator.rules[0].paths", "openbao/secret/written/k8s/**");
+        config.put("lanyard.policy.k8s-rotator.rules[0].capabilities", "rotate");
         return config;
     }
 

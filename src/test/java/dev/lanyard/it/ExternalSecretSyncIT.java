@@ -36,10 +36,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
@@ -167,23 +169,39 @@ class ExternalSecretSyncIT {
         assertThat(restartAnnotation(name)).isEqualTo(annotation);
     }
 
+    /**
+     * A real rotation (the random strategy, run by the rotation worker through its four steps) reaches the Secret: the
+     * finish step writes the new version and announces it, and the Secret carries OpenBao's new value within a second of
+     * that step starting.
+     */
     @Test
-    void aRotationAnnouncedByTheBrokerReachesTheSecretWithinASecond() {
+    void aRealRotationReachesTheSecretWithinASecondOfItsFinishStep() {
         String path = kvPath();
-        put(path, Map.of("key", "before-rotation"));
+        put(path, Map.of("password", "before-rotation"));
         String name = "rotated-" + shortId();
-        create(resource(name, NAMESPACE, null, List.of(entry("key", path, "key")), List.of()));
+        create(resource(name, NAMESPACE, null, List.of(entry("password", path, "password")), List.of()));
         awaitReason(NAMESPACE, name, "Synced");
 
-        // The rotation engine's finish step writes the new version and announces it; here the test does both.
-        openBao.cli("kv", "put", path, "key=after-rotation");
-        long changed = System.nanoTime();
-        broker.changed(SecretChanged.rotated(SecretRef.of("openbao", path), "2", Clock.systemUTC().instant()));
-        long updated = awaitNanos(() -> "after-rotation".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()).get("key")));
-        Duration latency = Duration.ofNanos(updated - changed);
-        System.out.printf("propagation of a rotation: Secret updated after %d ms%n", latency.toMillis());
+        String schedule = given().header("Authorization", callers.bearer("writer")).contentType(ContentType.JSON)
+                .body(Map.of("secret", "openbao/" + path, "strategy", "random", "parameters", Map.of("length", 32),
+                        "schedule", "rate(30 days)", "window_seconds", 3600))
+                .post("/v1/rotations").then().statusCode(201).extract().path("id");
+        String run = given().header("Authorization", callers.bearer("writer")).post("/v1/rotations/" + schedule + "/runs")
+                .then().statusCode(202).extract().path("id");
+        awaitNanos(() -> !"before-rotation".equals(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get()).get("password")));
+        Instant updated = Instant.now();
+
+        JsonPath ended = given().header("Authorization", callers.bearer("writer"))
+                .get("/v1/rotations/" + schedule + "/runs/" + run).then().statusCode(200).extract().jsonPath();
+        assertThat(ended.getString("state")).isEqualTo("succeeded");
+        String rotated = openBao.cli("kv", "get", "-field=password", path).strip();
+        assertThat(rotated).hasSize(32);
+        assertThat(decoded(admin.secrets().inNamespace(NAMESPACE).withName(name).get())).containsEntry("password", rotated);
+        Instant finishStarted = Instant.parse(ended.getString("steps.find { it.step == 'finish' }.started_at"));
+        Duration latency = Duration.between(finishStarted, updated);
+        System.out.printf("propagation of a real rotation: Secret updated %d ms after the finish step started%n", latency.toMillis());
         assertThat(latency).isLessThanOrEqualTo(Duration.ofSeconds(1));
-        await(() -> "2".equals(status(NAMESPACE, name).syncedVersions().getFirst().version()));
+        await(() -> ended.getString("pending_version").equals(status(NAMESPACE, name).syncedVersions().getFirst().version()));
     }
 
     @Test
