@@ -57,6 +57,9 @@ public enum Refusal {
     RUN_STATE(409, Outcome.INVALID, "the run is not in a state that allows this"),
     STRATEGY_NOT_SUPPORTED(422, Outcome.INVALID, "the secret's backend cannot stage versions, so it cannot rotate"),
 
+    // The audit log, as auditors query and archive it.
+    LOG_STATE(409, Outcome.INVALID, "the audit log is not in a state that allows this"),
+
     // Facts Lanyard records on its own account.
     TOKEN_REVOKED(403, Outcome.DENIED, "the token was revoked and stays revoked"),
 

@@ -29,7 +29,6 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -51,6 +50,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @SecurityRequirement(name = "bearer")
 @Tag(name = "audit")
 public class AuditResource {
+
+    /** Events per page when {@code limit} is not given. */
+    static final long DEFAULT_LIMIT = 100;
 
     private final AuditReview review;
 
@@ -110,17 +112,24 @@ public class AuditResource {
     public Map<String, Object> holders(@QueryParam("path") String path, @QueryParam("from") String from,
                                        @QueryParam("to") String to, @QueryParam("version") String version,
                                        @QueryParam("lease_id") String leaseId, @Context ContainerRequestContext request) {
-        String target = Identifiers.filter("path", path).filter(p -> p.indexOf('/') > 0)
-                .orElseThrow(() -> new InvalidQueryException("path is required, as <backend>/<path>"));
-        Instant start = instant("from", Optional.ofNullable(from)).orElseThrow(() -> new InvalidQueryException("from is required"));
-        Optional<Instant> end = instant("to", Optional.ofNullable(to));
-        String backend = Identifiers.backendFilter("path", target.substring(0, target.indexOf('/'))).orElseThrow();
-        String within = target.substring(target.indexOf('/') + 1);
+        String[] target = holdingsTarget(path);
+        Instant start = Identifiers.instant("from", from).orElseThrow(() -> new InvalidQueryException("from is required"));
+        Optional<Instant> end = Identifiers.instant("to", to);
+        String backend = target[0];
+        String within = target[1];
         Optional<String> wantedVersion = Identifiers.filter("version", version);
         Optional<String> lease = Identifiers.filter("lease_id", leaseId);
         List<AuditStore.Holding> holdings = Requests.awaited(review.holders(Requests.access(request), backend, within, wantedVersion,
                 lease, start, end));
         return Map.of("holdings", holdings.stream().map(AuditResource::holding).toList());
+    }
+
+    /** The backend and the path within it that {@code ?path=} of the holders query names (RequestRules.HOLDINGS_PATH). */
+    static String[] holdingsTarget(String path) {
+        String target = Identifiers.filter("path", path).filter(p -> p.indexOf('/') > 0)
+                .orElseThrow(() -> new InvalidQueryException("path is required, as <backend>/<path>"));
+        String backend = Identifiers.backendFilter("path", target.substring(0, target.indexOf('/'))).orElseThrow();
+        return new String[] {backend, target.substring(target.indexOf('/') + 1)};
     }
 
     @GET
@@ -138,8 +147,8 @@ public class AuditResource {
     @Operation(summary = "Verify the chain (whole, or the range from_seq..to_seq) against the signed checkpoints")
     public Verification verify(@QueryParam("from_seq") String fromSeq, @QueryParam("to_seq") String toSeq,
                                @Context ContainerRequestContext request) {
-        Optional<Long> startAt = number("from_seq", Optional.ofNullable(fromSeq));
-        Optional<Long> upTo = number("to_seq", Optional.ofNullable(toSeq));
+        Optional<Long> startAt = Identifiers.number("from_seq", fromSeq);
+        Optional<Long> upTo = Identifiers.number("to_seq", toSeq);
         return verification(Requests.awaited(review.verify(Requests.access(request), startAt, upTo)));
     }
 
@@ -164,7 +173,7 @@ public class AuditResource {
     @Operation(summary = "Export and prune every event up to a signed checkpoint",
             description = "The segment is written to the archive directory with its checkpoint; what remains verifies from that checkpoint")
     public Map<String, Object> archive(@QueryParam("up_to_seq") String upToSeq, @Context ContainerRequestContext request) {
-        long upTo = number("up_to_seq", Optional.ofNullable(upToSeq)).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
+        long upTo = Identifiers.number("up_to_seq", upToSeq).orElseThrow(() -> new InvalidQueryException("up_to_seq is required"));
         AuditArchive.Archived done = Requests.awaited(review.archive(Requests.access(request), upTo));
         return Map.of("archived", done.segment().toString(), "checkpoint", done.seal().toString(),
                 "first_seq", done.firstSeq(), "up_to_seq", done.upToSeq(), "pruned", false);
@@ -172,40 +181,15 @@ public class AuditResource {
 
     private AuditQuery query(String from, String to, String subject, String path, String operation, String outcome,
                              String backend, String leaseId, String requestId, String after, String limit) {
-        int size = number("limit", Optional.ofNullable(limit)).map(Long::intValue).orElse(100);
+        long size = Identifiers.number("limit", limit).orElse(DEFAULT_LIMIT);
         if (size < 1 || size > AuditQuery.MAX_LIMIT) {
             throw new InvalidQueryException("limit must be between 1 and " + AuditQuery.MAX_LIMIT);
         }
-        return new AuditQuery(instant("from", Optional.ofNullable(from)), instant("to", Optional.ofNullable(to)),
+        return new AuditQuery(Identifiers.instant("from", from), Identifiers.instant("to", to),
                 Identifiers.filter("subject", subject), Identifiers.filter("path", path),
                 Identifiers.filter("operation", operation), Identifiers.filter("outcome", outcome),
                 Identifiers.backendFilter("backend", backend), Identifiers.filter("lease_id", leaseId).map(review::leaseHmac),
-                Identifiers.filter("request_id", requestId), number("after", Optional.ofNullable(after)), size);
-    }
-
-    /** Instants the database can compare: years 1 to 9999, which covers every event Lanyard can have written. */
-    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
-
-    private static Optional<Instant> instant(String name, Optional<String> text) {
-        Optional<Instant> parsed;
-        try {
-            parsed = text.filter(t -> !t.isEmpty()).map(Instant::parse);
-        } catch (DateTimeParseException e) {
-            throw new InvalidQueryException(name + " must be an ISO-8601 instant such as 2026-11-23T10:00:00Z");
-        }
-        if (parsed.isPresent() && (parsed.get().isBefore(EARLIEST) || parsed.get().isAfter(LATEST))) {
-            throw new InvalidQueryException(name + " must be between the years 1 and 9999");
-        }
-        return parsed;
-    }
-
-    private static Optional<Long> number(String name, Optional<String> text) {
-        try {
-            return text.filter(t -> !t.isEmpty()).map(Long::parseLong);
-        } catch (NumberFormatException e) {
-            throw new InvalidQueryException(name + " must be a whole number");
-        }
+                Identifiers.filter("request_id", requestId), Identifiers.number("after", after), (int) size);
     }
 
     private static void writeLine(BufferedWriter writer, ChainedEvent event) {

@@ -60,7 +60,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RunOnVirtualThread
 public class RotationResource {
 
-    private static final String ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    static final String ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    static final String STRATEGY = "[a-z0-9-]{1,64}";
+    /** Printable ASCII, as every rate and cron expression is; what it says is checked when the schedule is stored. */
+    static final String SCHEDULE = "[\\x20-\\x7e]{1,100}";
+    static final int MAX_SECRET = 600;
+    static final int MAX_PARAMETERS = 32;
+    static final long MAX_SECONDS = 31_536_000;
 
     private final Rotations rotations;
     private final AuditedAccess audited;
@@ -79,11 +85,11 @@ public class RotationResource {
      * @param jitterSeconds  a random delay of up to this much into the window before the run starts
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record ScheduleRequest(@Size(max = 600) String secret, @NotNull @Pattern(regexp = "[a-z0-9-]{1,64}") String strategy,
-                                  @Size(max = 32) Map<String, Object> parameters,
-                                  @NotNull @Size(min = 1, max = 100) String schedule,
-                                  @NotNull @Positive @Max(31_536_000) Long windowSeconds,
-                                  @PositiveOrZero @Max(31_536_000) Long jitterSeconds) {
+    public record ScheduleRequest(@Size(max = MAX_SECRET) String secret, @NotNull @Pattern(regexp = STRATEGY) String strategy,
+                                  @Size(max = MAX_PARAMETERS) Map<String, Object> parameters,
+                                  @NotNull @Pattern(regexp = SCHEDULE) String schedule,
+                                  @NotNull @Positive @Max(MAX_SECONDS) Long windowSeconds,
+                                  @PositiveOrZero @Max(MAX_SECONDS) Long jitterSeconds) {
 
         ScheduleSpec spec() {
             return new ScheduleSpec(strategy, parameters, schedule, Duration.ofSeconds(windowSeconds),
@@ -314,7 +320,8 @@ public class RotationResource {
         return Target.rotation(secret.backend(), secret.path().value(), detail);
     }
 
-    private static SecretRef secret(String text) {
+    /** A secret as a schedule names it, {@code <backend>/<path>} (RequestRules.SECRET_REFERENCE states it). */
+    static SecretRef secret(String text) {
         int slash = text.indexOf('/');
         if (slash <= 0) {
             throw new InvalidQueryException("secret is <backend>/<path>");

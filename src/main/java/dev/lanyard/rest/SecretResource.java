@@ -36,7 +36,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class SecretResource {
 
     /** A field of a secret, as {@code ?property=} names it. */
-    private static final Pattern PROPERTY = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+    static final String PROPERTY_RULE = "[A-Za-z0-9_.-]{1,128}";
+    private static final Pattern PROPERTY = Pattern.compile(PROPERTY_RULE);
 
     private final Broker broker;
     private final InstantSource clock;

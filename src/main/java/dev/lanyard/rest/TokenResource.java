@@ -47,7 +47,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "tokens")
 public class TokenResource {
 
-    private static final String ID = "[0-9a-f]{16}";
+    static final String ID = "[0-9a-f]{16}";
+    static final String NAME = "[A-Za-z0-9_.-]{1,64}";
+    static final long MAX_TTL = 31_536_000;
 
     private final ApiTokenService tokens;
     private final AuditedAccess audited;
@@ -62,8 +64,7 @@ public class TokenResource {
      * @param ttlSeconds lifetime; none means until revoked
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record IssueRequest(@NotNull @Pattern(regexp = "[A-Za-z0-9_.-]{1,64}") String name,
-                               @Positive @Max(31_536_000) Long ttlSeconds) {}
+    public record IssueRequest(@NotNull @Pattern(regexp = NAME) String name, @Positive @Max(MAX_TTL) Long ttlSeconds) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)

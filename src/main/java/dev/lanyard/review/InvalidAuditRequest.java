@@ -3,7 +3,10 @@ package dev.lanyard.review;
 import dev.lanyard.access.Refusable;
 import dev.lanyard.access.Refusal;
 
-/** An auditor's request the log cannot act on (a range it does not hold, archiving not configured): 400. */
+/**
+ * A well-formed auditor's request the log cannot act on as it is now (a range it does not hold, an archive point without
+ * its signed checkpoint, archiving not configured): 409, not a malformed query.
+ */
 final class InvalidAuditRequest extends RuntimeException implements Refusable {
 
     InvalidAuditRequest(String message) {
@@ -12,6 +15,6 @@ final class InvalidAuditRequest extends RuntimeException implements Refusable {
 
     @Override
     public Refusal refusal() {
-        return Refusal.INVALID_QUERY;
+        return Refusal.LOG_STATE;
     }
 }

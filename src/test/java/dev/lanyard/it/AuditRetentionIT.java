@@ -54,12 +54,13 @@ class AuditRetentionIT {
         long sealed = given().header("Authorization", bearer("admin")).post("/v1/audit/checkpoints")
                 .then().statusCode(200).extract().jsonPath().getLong("seq");
 
-        // Only a signed boundary can be cut at; the head itself never (the log would empty and its chain restart).
+        // Only a signed boundary can be cut at; the head itself never (the log would empty and its chain restart). The
+        // request is well-formed: the log's state refuses it (409), not its syntax.
         given().header("Authorization", bearer("admin")).queryParam("up_to_seq", sealed - 1).post("/v1/audit/archive")
-                .then().statusCode(400).body("code", equalTo("INVALID_QUERY"));
+                .then().statusCode(409).body("code", equalTo("LOG_STATE"));
         long head = head();
         given().header("Authorization", bearer("admin")).queryParam("up_to_seq", head).post("/v1/audit/archive")
-                .then().statusCode(400).body("detail", containsString("below the head"));
+                .then().statusCode(409).body("detail", containsString("below the head"));
         // Archiving is an administrative act: auditors may read, not archive.
         given().header("Authorization", bearer("auditor")).queryParam("up_to_seq", sealed).post("/v1/audit/archive")
                 .then().statusCode(403);
@@ -72,7 +73,7 @@ class AuditRetentionIT {
         // Archives are never overwritten.
         String before = Files.readString(segment);
         given().header("Authorization", bearer("admin")).queryParam("up_to_seq", sealed).post("/v1/audit/archive")
-                .then().statusCode(400).body("detail", containsString("never overwritten"));
+                .then().statusCode(409).body("detail", containsString("never overwritten"));
         assertThat(Files.readString(segment)).isEqualTo(before);
 
         Path publicKey = Files.createTempFile("lanyard-public-key", ".b64");

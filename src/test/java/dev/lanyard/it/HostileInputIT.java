@@ -20,9 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -212,6 +215,11 @@ class HostileInputIT {
                 .containsEntry("status", status).containsEntry("error_code", code));
     }
 
+    /** {@code count} distinct, short headers. */
+    private static String[] padding(int count) {
+        return IntStream.range(0, count).mapToObj(i -> "X-Pad-" + i + ": " + i).toArray(String[]::new);
+    }
+
     private RawHttp.Answer rawGet(String target, String requestId, String... headers) {
         String[] all = new String[headers.length + 2];
         all[0] = "Authorization: " + bearer("admin");
@@ -285,6 +293,13 @@ class HostileInputIT {
         requestId = "it-431-" + UUID.randomUUID();
         refusedAndAudited(rawGet("/v1/secrets/openbao/secret/payments/config", requestId, "X-Big: " + "a".repeat(20_000)),
                 requestId, 431, "HEADERS_TOO_LARGE");
+        // The count limit on its own: 100 short headers (about 1.5 KiB, far under the byte limit) are served, a 101st
+        // is refused. rawGet sends Host, Connection, Authorization and X-Request-Id besides these.
+        assertThat(rawGet("/v1/secrets/openbao/secret/payments/config", "it-100-" + UUID.randomUUID(), padding(96)).status())
+                .as("100 headers").isEqualTo(200);
+        requestId = "it-431-count-" + UUID.randomUUID();
+        refusedAndAudited(rawGet("/v1/secrets/openbao/secret/payments/config", requestId, padding(97)),
+                requestId, 431, "HEADERS_TOO_LARGE");
         requestId = "it-413-" + UUID.randomUUID();
         String body = "{\"lease_id\":\"" + "x".repeat(17_000) + "\"}";
         String chunked = Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
@@ -328,9 +343,57 @@ class HostileInputIT {
         String requestId = "it-options-" + UUID.randomUUID();
         given().header("Authorization", bearer("app")).header("X-Request-Id", requestId)
                 .options("/v1/secrets/openbao/secret/payments/config")
-                .then().statusCode(405).contentType("application/problem+json").body("code", equalTo("METHOD_NOT_ALLOWED"));
+                .then().statusCode(405).contentType("application/problem+json").body("code", equalTo("METHOD_NOT_ALLOWED"))
+                .header("Allow", equalTo("GET, HEAD, PUT"));
         assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("status", 405).containsEntry("subject", "token:app"));
+        // A path no route has is not found, whatever the method (the REST layer would answer OPTIONS there itself).
+        requestId = "it-options-" + UUID.randomUUID();
+        given().header("Authorization", bearer("app")).header("X-Request-Id", requestId).options("/v1/rotations/a/b/c/d")
+                .then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row).containsEntry("status", 404));
+    }
+
+    /**
+     * The document is the route table's witness: on every path it declares, every method it does not declare for that
+     * path (TRACE and QUERY included) is answered 405, with an Allow header naming exactly the declared methods (and
+     * HEAD wherever GET is), after authentication, and audited once with the caller who asked.
+     */
+    @Test
+    void everyDocumentedPathAnswersAnUndocumentedMethod405WithAllow() {
+        Map<String, Map<String, Object>> paths = given().get("/q/openapi?format=json").then().statusCode(200)
+                .extract().jsonPath().getMap("paths");
+        assertThat(paths).hasSizeGreaterThan(20);
+        String uuid = UUID.randomUUID().toString();
+        for (Map.Entry<String, Map<String, Object>> path : paths.entrySet()) {
+            String target = path.getKey().replace("{backend}", "openbao").replace("{path}", "secret/payments/config")
+                    .replace("{id}", path.getKey().startsWith("/v1/tokens") ? "0123456789abcdef" : uuid).replace("{run}", uuid);
+            TreeSet<String> declared = new TreeSet<>();
+            path.getValue().keySet().stream().filter(key -> !key.equals("parameters"))
+                    .forEach(method -> declared.add(method.toUpperCase(Locale.ROOT)));
+            if (declared.contains("GET")) {
+                declared.add("HEAD");
+            }
+            for (String method : new String[] {"GET", "PUT", "POST", "DELETE", "PATCH", "TRACE", "OPTIONS", "QUERY"}) {
+                if (declared.contains(method)) {
+                    continue;
+                }
+                String requestId = "it-405-" + UUID.randomUUID();
+                RawHttp.Answer answer = RawHttp.send(root.getPort(), EDGE_CLIENT, RawHttp.request(method + " " + target
+                        + " HTTP/1.1", null, "Authorization: " + bearer("admin"), "X-Request-Id: " + requestId)).orElseThrow();
+                assertThat(answer.status()).as(method + " " + target).isEqualTo(405);
+                assertThat(answer.header("allow")).as(method + " " + target).hasValue(String.join(", ", declared));
+                assertThat(answer.body()).contains("\"code\":\"METHOD_NOT_ALLOWED\"");
+                assertThat(audit.rowsFor(requestId)).as(method + " " + target).singleElement().satisfies(row -> assertThat(row)
+                        .containsEntry("status", 405).containsEntry("subject", "token:admin"));
+            }
+        }
+    }
+
+    @Test
+    void anUndeclaredMethodWithoutATokenIsUnauthenticatedFirst() {
+        assertThat(RawHttp.send(root.getPort(), EDGE_CLIENT, RawHttp.request("TRACE /v1/leases/renew HTTP/1.1", null))
+                .orElseThrow().status()).isEqualTo(401);
     }
 
     @ParameterizedTest
