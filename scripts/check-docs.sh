@@ -6,7 +6,7 @@
 # marked; scripts/doc-tests.py runs them.
 #
 #   scripts/check-docs.sh            # everything: needs the packaged jar and the peers scripts/test.sh installs
-#   scripts/check-docs.sh --static   # links, marks, configuration keys, vocabularies: no peers, seconds
+#   scripts/check-docs.sh --static   # links, security claims, marks, configuration keys, vocabularies: no peers, seconds
 #   scripts/check-docs.sh --only ENV # the static checks and one environment: dev-stack, scratch, moto or kube
 #
 # Exits non-zero if anything failed; the summary lists every block run, skipped (with the reason) or failed, by
@@ -22,6 +22,9 @@ say() { echo "check-docs: $*"; }
 
 python3 scripts/check-links.py --self-test >/dev/null || status=1
 python3 scripts/check-links.py || status=1
+# SECURITY.md: every claim names the test that checks it, and every test it names exists.
+python3 scripts/check-security-claims.py --self-test >/dev/null || status=1
+python3 scripts/check-security-claims.py || status=1
 
 . scripts/java-home.sh
 WORK=$(mktemp -d /tmp/lanyard-check-docs.XXXXXX)
