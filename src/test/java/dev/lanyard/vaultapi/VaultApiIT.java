@@ -3,18 +3,10 @@ package dev.lanyard.vaultapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lanyard.it.AuditRows;
-import dev.lanyard.it.InjectPeer;
 import dev.lanyard.it.RealPeers;
-import dev.lanyard.it.TestCallers;
-import dev.lanyard.it.VaultPeer;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URL;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -24,7 +16,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,30 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @QuarkusTest
 @RealPeers
 @VaultSurface
-class VaultApiIT {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TestHTTPResource("/vault")
-    URL vault;
-
-    @InjectPeer
-    VaultClients clients;
-
-    @InjectPeer
-    TestCallers callers;
-
-    @InjectPeer
-    AuditRows audit;
-
-    @InjectPeer
-    VaultPeer openBao;
-
-    @BeforeEach
-    void peers() {
-        VaultClients.rolesIn(openBao);
-    }
+class VaultApiIT extends VaultClientTest {
 
     /** One request, with an id its audit row can be found by. */
     private record Sent(String requestId, HttpResponse<String> response) {
@@ -113,24 +81,6 @@ class VaultApiIT {
 
     private Map<String, Object> row(Sent sent) {
         return audit.single(sent.requestId());
-    }
-
-    /** Writes through Lanyard's own API, so its cache drops the old value at once. */
-    private void write(String path, Map<String, String> fields) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(vault.toString().replace("/vault", "")
-                            + "/v1/secrets/openbao/" + VaultClients.KV + "/" + path))
-                    .header("Authorization", "Bearer " + clients.token("vault-writer"))
-                    .header("Content-Type", "application/json")
-                    .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("data", fields)))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test
@@ -426,7 +376,7 @@ class VaultApiIT {
     void aCachedReadAnswersTheSameThroughBothSurfaces() throws Exception {
         write("api/same", Map.of("k", "one value"));
         Sent viaVault = get("secret/data/vaultapi/api/same", "vault-api");
-        HttpResponse<String> viaNative = HTTP.send(HttpRequest.newBuilder(URI.create(vault.toString().replace("/vault", "")
+        HttpResponse<String> viaNative = HTTP.send(HttpRequest.newBuilder(URI.create(lanyard()
                         + "/v1/secrets/openbao/" + VaultClients.KV + "/api/same"))
                 .header("Authorization", "Bearer " + clients.token("vault-api")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(JSON.readTree(viaNative.body()).path("data").path("k").asText())
