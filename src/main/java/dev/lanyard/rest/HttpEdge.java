@@ -1,5 +1,6 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AccessContext.Channel;
 import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.access.Refusal;
 import dev.lanyard.audit.AuditOperation;
@@ -195,7 +196,10 @@ class HttpEdge {
 
     private void refuse(RoutingContext context, String requestId, Rejection refusal) {
         String client = Requests.clientAddress(context.request());
-        audited.refuse(requestId, null, client, AuditOperation.REQUEST, refusal.refusal(), refusal.detail())
+        // A request for the Vault-compatible API is recorded as having come that way, whoever refuses it.
+        String path = context.request().path();
+        Channel channel = path != null && path.startsWith(EdgeScreening.VAULT_PREFIX) ? Channel.VAULT : Channel.API;
+        audited.refuse(channel, requestId, null, client, AuditOperation.REQUEST, refusal.refusal(), refusal.detail())
                 .subscribe().with(sent -> send(context, Problem.of(sent, requestId)));
     }
 

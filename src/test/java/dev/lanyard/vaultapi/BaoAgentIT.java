@@ -46,6 +46,7 @@ class BaoAgentIT extends VaultClientTest {
             assertThat(kv).as("the KV template; agent log:\n" + log(work)).isEqualTo("first-render");
             String db = eventually(Duration.ofSeconds(60), () -> read(work.resolve("db.txt")), text -> text.contains(":"));
             assertThat(db).as("the database template; agent log:\n" + log(work)).contains(":");
+            System.out.println("BaoAgentIT: both templates rendered " + java.time.Duration.between(started, Instant.now()) + " after start");
             String[] login = db.split(":", 2);
             assertThat(logsIn(login[0], login[1])).as("the rendered credential logs in").isTrue();
             assertThat(read(work.resolve("token"))).as("the sink holds a Lanyard login token").startsWith("lyl_");
@@ -55,11 +56,13 @@ class BaoAgentIT extends VaultClientTest {
             assertThat(eventually(Duration.ofSeconds(30), () -> read(work.resolve("kv.txt")), "second-render"::equals))
                     .as("re-rendered after a write through Lanyard; agent log:\n" + log(work)).isEqualTo("second-render");
 
+            System.out.println("BaoAgentIT: re-rendered " + java.time.Duration.between(started, Instant.now()) + " after start");
             List<Map<String, Object>> renewals = eventually(Duration.ofSeconds(60), () -> rows(AGENT, "renew", started),
                     found -> !found.isEmpty());
             assertThat(renewals).as("the Agent renewed the database lease; agent log:\n" + log(work)).isNotEmpty()
                     .allSatisfy(row -> assertThat(row).containsEntry("outcome", "success").containsEntry("detail", "via vault-api")
                             .containsEntry("path", "database/creds/" + VaultClients.SHORT_ROLE));
+            System.out.println("BaoAgentIT: lease renewed " + java.time.Duration.between(started, Instant.now()) + " after start");
         } finally {
             agent.destroy();
             if (!agent.waitFor(20, TimeUnit.SECONDS)) {

@@ -328,7 +328,9 @@ class VaultApiIT extends VaultClientTest {
         assertThat(escaped.json().path("data").path("data").path("k").asText()).isEqualTo("escaped");
         assertThat(row(escaped)).containsEntry("path", VaultClients.KV + "/api/app@prod=1");
 
-        assertThat(get("secret/data/vaultapi/api%2Fapp", "vault-api").status()).isEqualTo(400);
+        Sent encodedSlash = get("secret/data/vaultapi/api%2Fapp", "vault-api");
+        assertThat(encodedSlash.status()).isEqualTo(400);
+        assertThat(row(encodedSlash)).containsEntry("error_code", "INVALID_PATH").containsEntry("detail", "via vault-api");
         assertThat(get("secret/data/vaultapi/%2e%2e/payments", "vault-api").status()).isEqualTo(400);
     }
 
