@@ -11,15 +11,18 @@ import dev.lanyard.access.Refused;
 import dev.lanyard.auth.CallerTokens;
 import dev.lanyard.broker.Grant;
 import dev.lanyard.broker.LeaseStatus;
+import dev.lanyard.secret.Lease;
 import dev.lanyard.secret.Secret;
-import dev.lanyard.spi.VersionInfo;
 import dev.lanyard.secret.Stage;
+import dev.lanyard.spi.VersionInfo;
 import dev.lanyard.vaultapi.VaultApiConfig.Type;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Vault's JSON, field for field as OpenBao writes it (the envelope's {@code request_id}, {@code lease_id},
@@ -33,7 +36,7 @@ final class VaultReplies {
     /** What Vault says for every token or policy that does not let a request through; clients match on it. */
     static final String PERMISSION_DENIED = "permission denied";
     static final String CLUSTER_NAME = "lanyard";
-    static final String CLUSTER_ID = java.util.UUID.nameUUIDFromBytes("lanyard-cluster".getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+    static final String CLUSTER_ID = UUID.nameUUIDFromBytes("lanyard-cluster".getBytes(StandardCharsets.UTF_8)).toString();
 
     private VaultReplies() {}
 
@@ -169,7 +172,7 @@ final class VaultReplies {
     }
 
     /** A renewed lease: Vault answers with the lease and its new duration, and no data. */
-    static ObjectNode renewed(String requestId, String leaseId, dev.lanyard.secret.Lease lease) {
+    static ObjectNode renewed(String requestId, String leaseId, Lease lease) {
         return envelope(requestId, lease.id().orElse(leaseId), lease.renewable(), lease.ttl().toSeconds(), null, null, null);
     }
 
