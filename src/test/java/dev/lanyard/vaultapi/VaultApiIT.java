@@ -3,10 +3,14 @@ package dev.lanyard.vaultapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.it.RawHttp;
 import dev.lanyard.it.RealPeers;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -372,6 +376,150 @@ class VaultApiIT extends VaultClientTest {
         assertThat(seal.json().path("sealed").asBoolean()).isFalse();
         assertThat(audit.rowsFor(health.requestId())).isEmpty();
         assertThat(audit.rowsFor(seal.requestId())).isEmpty();
+    }
+
+    /**
+     * A caller whose grant is narrower than the mounts it uses sees those mounts, reads only its own subtree, and learns
+     * nothing of the rest: a secret another caller just put in the cache, an older version, metadata, a path that does
+     * not exist and a sibling whose name starts like its own are all the same 403; it may issue from its one role, but
+     * not renew or revoke (it was not granted those), and another identity's lease is one it has never heard of.
+     */
+    @Test
+    void aNarrowerGrantReadsOnlyWhatItIsGrantedAndLearnsNothingOfTheRest() {
+        write("narrow/mine", Map.of("k", "mine"));
+        write("api/theirs", Map.of("k", "theirs-1"));
+        write("api/theirs", Map.of("k", "theirs-2"));
+        write("narrowly/sibling", Map.of("k", "sibling"));
+        assertThat(get("secret/data/vaultapi/api/theirs", "vault-api").status()).isEqualTo(200); // now in the cache
+
+        Sent mine = get("secret/data/vaultapi/narrow/mine", "vault-narrow");
+        assertThat(mine.status()).as(mine.body()).isEqualTo(200);
+        assertThat(mine.json().path("data").path("data").path("k").asText()).isEqualTo("mine");
+
+        for (String path : List.of("secret/data/vaultapi/api/theirs", "secret/data/vaultapi/api/theirs?version=1",
+                "secret/metadata/vaultapi/api/theirs", "secret/data/vaultapi/api/never-written",
+                "secret/metadata/vaultapi/api/never-written", "secret/data/vaultapi/narrowly/sibling",
+                "database/creds/" + VaultClients.SHORT_ROLE)) {
+            Sent refused = get(path, "vault-narrow");
+            assertThat(refused.status()).as(path).isEqualTo(403);
+            assertThat(refused.body()).as(path).isEqualTo("{\"errors\":[\"permission denied\"]}");
+            assertThat(row(refused)).as(path).containsEntry("subject", "token:vault-narrow").containsEntry("outcome", "denied")
+                    .containsEntry("status", 403).containsEntry("detail", "via vault-api");
+        }
+
+        List<String> listed = new ArrayList<>();
+        get("sys/mounts", "vault-narrow").json().path("data").fieldNames().forEachRemaining(listed::add);
+        assertThat(listed).containsExactly("database/", "secret/");
+        Sent self = get("auth/token/lookup-self", "vault-narrow");
+        List<String> policies = new ArrayList<>();
+        self.json().path("data").path("policies").forEach(policy -> policies.add(policy.asText()));
+        assertThat(policies).containsExactly("vault-narrow");
+
+        Sent issued = call("PUT", "database/creds/" + VaultClients.ROLE, clients.token("vault-narrow"), null);
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        String own = issued.json().path("lease_id").asText();
+        for (String[] ungranted : new String[][] {{"sys/leases/renew", "renew"}, {"sys/leases/revoke", "revoke"},
+                {"sys/leases/lookup", "lease.lookup"}}) {
+            Sent refused = call("PUT", ungranted[0], clients.token("vault-narrow"), "{\"lease_id\":\"" + own + "\"}");
+            assertThat(refused.status()).as(ungranted[0]).isEqualTo(403);
+            assertThat(row(refused)).containsEntry("operation", ungranted[1]).containsEntry("outcome", "denied");
+        }
+
+        String theirs = call("PUT", "database/creds/" + VaultClients.ROLE, clients.token("vault-api"), null).json()
+                .path("lease_id").asText();
+        Sent probed = call("PUT", "sys/leases/lookup", clients.token("vault-narrow"), "{\"lease_id\":\"" + theirs + "\"}");
+        Sent unknown = call("PUT", "sys/leases/lookup", clients.token("vault-narrow"),
+                "{\"lease_id\":\"database/creds/" + VaultClients.ROLE + "/" + UUID.randomUUID() + "\"}");
+        assertThat(probed.status()).isEqualTo(unknown.status()).isEqualTo(400);
+        assertThat(probed.body()).isEqualTo(unknown.body()).isEqualTo("{\"errors\":[\"lease not found\"]}");
+        assertThat(call("PUT", "sys/leases/revoke", clients.token("vault-api"), "{\"lease_id\":\"" + theirs + "\"}").status())
+                .isEqualTo(204);
+        assertThat(call("PUT", "sys/leases/revoke", clients.token("vault-api"), "{\"lease_id\":\"" + own + "\"}").status())
+                .as("another holder's lease stays revocable only by its holder or an admin").isEqualTo(400);
+    }
+
+    /**
+     * A token Vault would know, or one shaped like a Lanyard token that Lanyard never issued, is nobody here: 403
+     * {@code permission denied} on every path, in {@code X-Vault-Token} or as a bearer token, recorded as anonymous and
+     * never passed on. Sent from an address of its own, so the anonymous-refusal budget records every one.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"openbao-root", "hvs.CAESIJlWh1tfT2bPq1Rm-NotARealOne-x0", "s.1ZrT3Lq6n0XqVv7m9mJ6kRn2",
+            "hvb.AAAAAQJvM2RkZkVHRG9rdGVzdA", "lyl_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dmF1bHQtZXNvOngifQ."})
+    void aVaultTokenThatIsNotALanyardTokenIsNobody(String given) throws Exception {
+        String token = given.equals("openbao-root") ? openBao.rootToken() : given;
+        write("api/foreign", Map.of("k", "not for strangers"));
+        try (HttpClient stranger = HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.51")).build()) {
+            for (String[] sent : new String[][] {{"secret/data/vaultapi/api/foreign", "X-Vault-Token"},
+                    {"secret/data/vaultapi/api/foreign", "Authorization"}, {"auth/token/lookup-self", "X-Vault-Token"}}) {
+                String path = sent[0];
+                String header = sent[1];
+                String requestId = "it-vault-stranger-" + UUID.randomUUID();
+                HttpResponse<String> answer = stranger.send(HttpRequest.newBuilder(URI.create(vaultAddress() + "/v1/" + path))
+                        .header("X-Request-Id", requestId)
+                        .header(header, header.equals("Authorization") ? "Bearer " + token : token).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(header + " " + path).isEqualTo(403);
+                assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+                assertThat(answer.body()).isEqualTo("{\"errors\":[\"permission denied\"]}");
+                assertThat(audit.single(requestId)).containsEntry("subject", "anonymous")
+                        .containsEntry("outcome", "unauthenticated").containsEntry("status", 403)
+                        .containsEntry("detail", "via vault-api");
+            }
+        }
+    }
+
+    /**
+     * The Vault-compatible API decodes the escapes hvac sends ({@code %40} for {@code @}) once, before the edge's rules:
+     * every spelling that would reach {@code secret/payments/config} (or the native API) some other way than as itself
+     * — encoded or raw dot segments, encoded slashes and backslashes, a double escape, a matrix parameter, NUL, an
+     * escaped {@code ?} — is refused 400 before anything routes it, in Vault's error shape, and recorded as that
+     * surface's. The control beside them: the same admin token reads the secret when it is spelled plainly.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/vault/v1/secret/data/vaultapi/%2e%2e/payments/config",
+            "/vault/v1/secret/data/vaultapi/%2E%2E/payments/config",
+            "/vault/v1/secret/data/vaultapi/.%2e/payments/config",
+            "/vault/v1/secret/data/vaultapi/../payments/config",
+            "/vault/v1/secret/data/%2e/payments/config",
+            "/vault/v1/secret/data/./payments/config",
+            "/vault/v1/secret/data//payments/config",
+            "/vault/v1/secret/data/payments%2Fconfig",
+            "/vault/v1/secret/data/payments%2fconfig",
+            "/vault/v1/secret%2Fdata%2Fpayments%2Fconfig",
+            "/vault/v1/secret/data/payments/%252e%252e/config",
+            "/vault/v1/secret/data/payments%5Cconfig",
+            "/vault/v1/secret/data/payments/config%00",
+            "/vault/v1/secret/data/payments/config;version=1",
+            "/vault/v1/secret/data/payments/config%3Bversion=1",
+            "/vault/v1/secret/data/payments/config%3F",
+            "/vault/v1/secret/data/payments/conf%C3%AFg",
+            "/vault/v1/%2e%2e/%2e%2e/v1/secrets/openbao/secret/payments/config",
+            "/vault/%2e%2e/v1/secrets/openbao/secret/payments/config",
+            "/vault/../v1/secrets/openbao/secret/payments/config",
+            "/vault/v1/sys/leases/renew/database%2Fcreds%2Fapp%2Fx"})
+    void vaultPathsThatWouldBeReadAnotherWayAreRefusedInVaultsShapeAndRecordedAsItsOwn(String target) {
+        String requestId = "it-vaultpath-" + UUID.randomUUID();
+        RawHttp.Answer answer = rawGet(target, requestId);
+        assertThat(answer.status()).as(target + ": " + answer.body()).isEqualTo(400);
+        assertThat(answer.header("content-type")).hasValue("application/json");
+        assertThat(JsonPath.from(answer.body()).getList("errors")).singleElement().asString().isNotBlank();
+        assertThat(answer.body()).doesNotContain("version\"").doesNotContain("api_key").doesNotContain("Exception");
+        assertThat(audit.rowsFor(requestId)).as(requestId).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("status", 400).containsEntry("error_code", "INVALID_PATH").containsEntry("detail", "via vault-api"));
+
+        String control = "it-vaultpath-control-" + UUID.randomUUID();
+        RawHttp.Answer plain = rawGet("/vault/v1/secret/data/payments/config", control);
+        assertThat(plain.status()).as(plain.body()).isEqualTo(200);
+        assertThat(plain.body()).contains("api_key");
+    }
+
+    /** A request written byte by byte, as admin, from an address of its own (edge refusals count against its budget). */
+    private RawHttp.Answer rawGet(String target, String requestId) {
+        return RawHttp.send(vault.getPort(), "127.0.0.41", RawHttp.request("GET " + target + " HTTP/1.1", null,
+                "Authorization: " + callers.bearer("admin"), "X-Request-Id: " + requestId)).orElseThrow();
     }
 
     @Test

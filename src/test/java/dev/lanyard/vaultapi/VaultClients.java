@@ -32,7 +32,7 @@ public final class VaultClients {
     static final String AGENT_NAMESPACE = "vault-agent";
     static final String ESO_NAMESPACE = "vault-eso";
     static final String[] CALLERS = {"vault-api", "vault-other", "vault-bao", "vault-hvac", "vault-java", "vault-spring",
-            "vault-writer", "vault-capped", "vault-bench"};
+            "vault-writer", "vault-capped", "vault-bench", "vault-narrow"};
 
     private static final AtomicBoolean ROLES_MADE = new AtomicBoolean();
 
@@ -91,6 +91,12 @@ public final class VaultClients {
             config.put("lanyard.policy.vault-writer.subjects", "token:vault-writer");
             config.put("lanyard.policy.vault-writer.rules[0].paths", "openbao/" + KV + "/**");
             config.put("lanyard.policy.vault-writer.rules[0].capabilities", "read,write");
+            // Narrower than the mounts it uses: one subtree of the KV mount, and issuing (not renewing) from one role.
+            config.put("lanyard.policy.vault-narrow.subjects", "token:vault-narrow");
+            config.put("lanyard.policy.vault-narrow.rules[0].paths", "openbao/" + KV + "/narrow/**");
+            config.put("lanyard.policy.vault-narrow.rules[0].capabilities", "read");
+            config.put("lanyard.policy.vault-narrow.rules[1].paths", "openbao/database/creds/" + ROLE);
+            config.put("lanyard.policy.vault-narrow.rules[1].capabilities", "issue");
             config.put("lanyard.policy.vault-capped.subjects", "token:vault-capped");
             config.put("lanyard.policy.vault-capped.rules[0].paths", "openbao/database/creds/*");
             config.put("lanyard.policy.vault-capped.rules[0].capabilities", "issue");
