@@ -123,6 +123,65 @@ class LoginTokenServiceTest {
         assertThatThrownBy(() -> service.revoke(forged, "x").await().indefinitely()).isInstanceOf(AuthenticationException.class);
     }
 
+    /**
+     * As ApiTokenServiceTest measures for API tokens: a wrong secret for a known, cached login token costs what an unknown
+     * id costs, so timing does not tell which ids exist. Interleaved batches timed side by side in this run and the ratio
+     * of their medians, with the same generous bound (half again either way); before the secret was hashed once, first,
+     * a cached token's wrong secret was hashed twice and an unknown id never.
+     */
+    @Test
+    void aWrongSecretForAKnownIdCostsWhatAnUnknownIdCosts() {
+        LoginTokenService.Issued issued = login();
+        ApiTokens.Parsed good = parsed(issued);
+        ApiTokens.Parsed wrongSecret = ApiTokens.parseLogin("lyl_" + issued.token().id() + "_" + "A".repeat(43)).orElseThrow();
+        ApiTokens.Parsed unknownId = ApiTokens.parseLogin(login().secret()).orElseThrow();
+        table.rows.remove(unknownId.id());
+        int batch = 200;
+        int samples = 301;
+        for (int i = 0; i < 50; i++) { // warm-up, so both paths are compiled before anything is timed
+            timeBatch(wrongSecret, good, batch);
+            timeBatch(unknownId, good, batch);
+        }
+        long[] wrong = new long[samples];
+        long[] unknown = new long[samples];
+        for (int i = 0; i < samples; i++) {
+            if (i % 2 == 0) {
+                wrong[i] = timeBatch(wrongSecret, good, batch);
+                unknown[i] = timeBatch(unknownId, good, batch);
+            } else {
+                unknown[i] = timeBatch(unknownId, good, batch);
+                wrong[i] = timeBatch(wrongSecret, good, batch);
+            }
+        }
+        double ratio = (double) median(wrong) / median(unknown);
+        System.out.printf("login token refusal cost: wrong secret %d ns, unknown id %d ns per batch of %d; ratio %.2f%n",
+                median(wrong), median(unknown), batch, ratio);
+        assertThat(ratio).as("median cost of a wrong secret for a known, cached id over that of an unknown id")
+                .isBetween(1 / 1.5, 1.5);
+    }
+
+    /** Times a batch of refusals of {@code probe}, each after {@code good} put the token back in the cache. */
+    private long timeBatch(ApiTokens.Parsed probe, ApiTokens.Parsed good, int size) {
+        long total = 0;
+        for (int i = 0; i < size; i++) {
+            service.verify(good).await().indefinitely();
+            long started = System.nanoTime();
+            try {
+                service.verify(probe).await().indefinitely();
+                throw new AssertionError("verified " + probe);
+            } catch (AuthenticationException expected) {
+                total += System.nanoTime() - started;
+            }
+        }
+        return total;
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
     @Test
     void onlyServiceAccountsLogIn() {
         assertThatThrownBy(() -> service.issue(Caller.apiToken("ci"), "kubernetes", "app", Duration.ofMinutes(1),
