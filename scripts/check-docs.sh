@@ -80,6 +80,8 @@ fi
 . scripts/peers.sh
 lanyard_install_peers >/dev/null || { say "FAIL: OpenBao could not be installed"; exit 1; }
 lanyard_install_moto >/dev/null || { say "FAIL: moto could not be installed"; exit 1; }
+. scripts/vault-clients.sh
+lanyard_install_hvac >/dev/null || { say "FAIL: hvac could not be installed"; exit 1; }
 AWS_CLI_VERSION=1.45.11
 if ! command -v aws >/dev/null; then
   [ -x "$LANYARD_CACHE/venv-awscli/bin/aws" ] || { python3 -m venv "$LANYARD_CACHE/venv-awscli" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Lanyard test against real peers. Installs what it needs first (JDK >= 21 is picked from the
-# machine; OpenBao, moto and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
+# machine; OpenBao, moto, hvac and the live checks' Python clients into .cache/venv; kube-apiserver, etcd,
 # kube-controller-manager and kubectl built once into the per-user cache by kube-peers.sh; promtool from Debian's
 # prometheus package into the same cache by observability-tools.sh; PostgreSQL comes with
 # the Maven build). Extra arguments go to the service's Maven build; the rotation Lambdas (rotation-lambdas/, a
@@ -18,6 +18,10 @@ lanyard_install_moto
 export LANYARD_BAO="$LANYARD_VENV/bin/bao" LANYARD_VENV
 . scripts/kube-peers.sh
 lanyard_install_kube
+# The Vault clients the Vault-compatible API is tested with: hvac into the venv, the ESO check (Go) into the per-user
+# cache, psql; the bao CLI and agent come with OpenBao's wheel.
+. scripts/vault-clients.sh
+lanyard_install_vault_clients
 # The alert rules: syntax and their promtool unit tests (Prometheus from the per-user cache, seconds once cached).
 bash scripts/observability-check.sh
 start=$(date +%s)

@@ -113,6 +113,25 @@ public final class DevStack implements AutoCloseable {
                     .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/secrets/local/demo/hello\n");
         }
+        // The Vault-compatible API: the same secrets, to the clients teams already run (docs/vault-clients.md).
+        config.put("lanyard.vault-api.enabled", "true");
+        config.put("lanyard.vault-api.mounts.\"secret\".type", "kv-v2");
+        if (openBao != null) {
+            config.put("lanyard.vault-api.mounts.\"secret\".backend", "openbao");
+            config.put("lanyard.vault-api.mounts.\"database\".backend", "openbao");
+            config.put("lanyard.vault-api.mounts.\"database\".type", "database");
+        } else {
+            config.put("lanyard.vault-api.mounts.\"secret\".backend", "local");
+            config.put("lanyard.vault-api.mounts.\"secret\".path", "");
+        }
+        greeting.append("\nVault clients, unchanged (docs/vault-clients.md):\n\n");
+        if (bao.isPresent()) {
+            greeting.append("  VAULT_ADDR=").append(base).append("/vault VAULT_TOKEN=$(cat ").append(tokenFile).append(") ")
+                    .append(bao.get()).append(" kv get secret/demo/hello\n");
+        } else {
+            greeting.append("  curl -s -H \"X-Vault-Token: $(cat ").append(tokenFile).append(")\" ").append(base)
+                    .append("/vault/v1/secret/data/demo/hello\n");
+        }
         MotoServer moto = MotoServer.findBinary().map(binary -> MotoServer.start(binary, directory.resolve("moto"))).orElse(null);
         if (moto != null) {
             String roleArn = MotoSeed.seed(moto);
@@ -124,6 +143,8 @@ public final class DevStack implements AutoCloseable {
             config.put("lanyard.aws.aws.credentials.access-key-id", "file:" + writeSecret(directory.resolve("aws-key-id"), "dev-stack"));
             config.put("lanyard.aws.aws.credentials.secret-access-key", "file:" + writeSecret(directory.resolve("aws-secret-key"), "dev-stack"));
             config.put("lanyard.aws.aws.sts.roles." + MotoSeed.ROLE + ".arn", roleArn);
+            config.put("lanyard.vault-api.mounts.\"aws\".backend", "aws");
+            config.put("lanyard.vault-api.mounts.\"aws\".type", "aws");
             greeting.append("Backend: moto (AWS Secrets Manager and STS) at ").append(moto.endpoint()).append("\n\n")
                     .append("  curl -s -H \"Authorization: Bearer $(cat ").append(tokenFile)
                     .append(")\" ").append(base).append("/v1/secrets/aws/").append(MotoSeed.SECRET).append("\n")

@@ -21,11 +21,38 @@ public record AccessContext(Caller caller, String correlationId, String clientAd
         /** Lanyard's own scheduled or start-up work. */
         SYSTEM,
         /** The Kubernetes controller, acting for one resource with the identity it names. */
-        CONTROLLER;
+        CONTROLLER,
+        /**
+         * The Vault-compatible API ({@code /vault/v1/…}): a caller waits for an HTTP answer, in the status vocabulary
+         * Vault's clients expect ({@link #status}); its records say they came this way ({@link #surface()}).
+         */
+        VAULT;
 
         /** Whether an access on this channel is answered with an HTTP status, which its record then carries. */
         public boolean answersOverHttp() {
-            return this == API;
+            return this == API || this == VAULT;
+        }
+
+        /**
+         * The status a refusal is answered with on this channel, and recorded as sent. Vault's clients read a token that
+         * does not identify anyone as 403 (hvac's {@code is_authenticated()} is false only for 403, 400 or 404; Vault
+         * Agent re-authenticates on "permission denied"), and a lease that cannot be renewed or revoked as 400 (Spring
+         * Vault then treats the lease as expired rather than failed). Everything else keeps {@link Refusal#status()}.
+         */
+        public int status(Refusal refusal) {
+            if (this == VAULT) {
+                return switch (refusal) {
+                    case UNAUTHENTICATED -> 403;
+                    case LEASE_NOT_FOUND -> 400;
+                    default -> refusal.status();
+                };
+            }
+            return refusal.status();
+        }
+
+        /** What a record's {@code detail} says about the way the work came in, when it is not the native API; or null. */
+        public String surface() {
+            return this == VAULT ? "via vault-api" : null;
         }
     }
 
@@ -38,6 +65,11 @@ public record AccessContext(Caller caller, String correlationId, String clientAd
     /** A call of the HTTP API. */
     public static AccessContext http(Caller caller, String requestId, String clientAddress) {
         return new AccessContext(caller, requestId, clientAddress, Channel.API);
+    }
+
+    /** A call of the Vault-compatible API. */
+    public static AccessContext vault(Caller caller, String requestId, String clientAddress) {
+        return new AccessContext(caller, requestId, clientAddress, Channel.VAULT);
     }
 
     /** Lanyard's own work, as {@link Caller#system()}. */

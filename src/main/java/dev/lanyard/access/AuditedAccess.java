@@ -1,5 +1,6 @@
 package dev.lanyard.access;
 
+import dev.lanyard.access.AccessContext.Channel;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditLog;
 import dev.lanyard.audit.AuditOperation;
@@ -116,6 +117,19 @@ public class AuditedAccess {
     }
 
     /**
+     * Whether some policy may allow the caller something below {@code prefix}: for showing which mounts it can use,
+     * never for allowing anything (see {@link PolicyEngine#mayUseUnder}).
+     */
+    public boolean mayUseUnder(AccessContext access, String prefix) {
+        return policy.mayUseUnder(access.caller(), prefix);
+    }
+
+    /** The names of the policies that bind the caller: what a description of its token lists. */
+    public List<String> policiesOf(AccessContext access) {
+        return policy.namesFor(access.caller());
+    }
+
+    /**
      * An access guarded by one capability on the target's {@code <backend>/<path>}: authorise, act, record, answer.
      *
      * @param successStatus the status a success is answered with (200, 201, 204 …), recorded as sent
@@ -150,7 +164,7 @@ public class AuditedAccess {
                                 : Uni.createFrom().failure(unrecorded(unrecorded)));
             }
             Refused verdict = classify(failure);
-            Result result = Result.failure(verdict.refusal().outcome(), answered ? verdict.refusal().status() : null,
+            Result result = Result.failure(verdict.refusal().outcome(), answered ? access.channel().status(verdict.refusal()) : null,
                     verdict.refusal().code());
             return log.append(event(access, operation, target, result))
                     .onItemOrFailure().transformToUni((ignored, unrecorded) -> Uni.createFrom().failure(unrecorded == null
@@ -168,20 +182,36 @@ public class AuditedAccess {
      */
     public Uni<Refused> refuse(String requestId, AccessContext access, String clientAddress, AuditOperation operation,
                                Refusal refusal, String detail) {
+        return refuse(Channel.API, requestId, access, clientAddress, operation, refusal, detail);
+    }
+
+    /**
+     * {@link #refuse(String, AccessContext, String, AuditOperation, Refusal, String)} for a request that came through
+     * {@code channel}: when no caller was verified, the channel says in which status vocabulary the refusal is answered
+     * and how its record names the way the request came in.
+     */
+    public Uni<Refused> refuse(Channel channel, String requestId, AccessContext access, String clientAddress,
+                               AuditOperation operation, Refusal refusal, String detail) {
         Refused answer = new Refused(refusal, detail == null ? refusal.detail() : detail, true, null);
         if (access != null) {
-            return record(requestId, access.caller().subject(), access.clientAddress(), operation, answer);
+            return record(access.channel(), requestId, access.caller().subject(), access.clientAddress(), operation, answer);
         }
         return switch (anonymous.admit(clientAddress)) {
-            case RECORD -> record(requestId, ANONYMOUS, clientAddress, operation, answer);
-            case RECORD_LIMIT -> record(requestId, ANONYMOUS, clientAddress, operation, limited());
+            case RECORD -> record(channel, requestId, ANONYMOUS, clientAddress, operation, answer);
+            case RECORD_LIMIT -> record(channel, requestId, ANONYMOUS, clientAddress, operation, limited());
             case LIMITED -> Uni.createFrom().item(limited());
         };
     }
 
     /** A failure nothing anticipated, refused at the edge: recorded as {@link Refusal#INTERNAL_ERROR}. */
     public Uni<Refused> refuseUnexpected(String requestId, AccessContext access, String clientAddress, Throwable failure) {
-        return refuse(requestId, access, clientAddress, AuditOperation.REQUEST, Refusal.INTERNAL_ERROR, null)
+        return refuseUnexpected(Channel.API, requestId, access, clientAddress, failure);
+    }
+
+    /** {@link #refuseUnexpected(String, AccessContext, String, Throwable)} for a request that came through {@code channel}. */
+    public Uni<Refused> refuseUnexpected(Channel channel, String requestId, AccessContext access, String clientAddress,
+                                         Throwable failure) {
+        return refuse(channel, requestId, access, clientAddress, AuditOperation.REQUEST, Refusal.INTERNAL_ERROR, null)
                 .map(refused -> refused.refusal() == Refusal.INTERNAL_ERROR
                         ? new Refused(Refusal.INTERNAL_ERROR, refused.detail(), refused.recorded(), failure) : refused);
     }
@@ -248,10 +278,11 @@ public class AuditedAccess {
         return rows.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(rows).andCollectFailures().replaceWithVoid();
     }
 
-    private Uni<Refused> record(String requestId, String subject, String clientAddress, AuditOperation operation,
-                                Refused answer) {
-        Result result = Result.failure(answer.refusal().outcome(), answer.refusal().status(), answer.refusal().code());
-        return log.append(AuditEvent.request(clock.instant(), requestId, subject, clientAddress, operation, Target.none(), result))
+    private Uni<Refused> record(Channel channel, String requestId, String subject, String clientAddress,
+                                AuditOperation operation, Refused answer) {
+        Result result = Result.failure(answer.refusal().outcome(), channel.status(answer.refusal()), answer.refusal().code());
+        return log.append(AuditEvent.request(clock.instant(), requestId, subject, clientAddress, operation,
+                        surfaced(channel, Target.none()), result))
                 .onItemOrFailure().transform((ignored, unrecorded) -> unrecorded == null ? answer : unrecorded(unrecorded));
     }
 
@@ -269,12 +300,18 @@ public class AuditedAccess {
     /** The event for one access, of the kind its channel calls for. */
     private AuditEvent event(AccessContext access, AuditOperation operation, Target target, Result result) {
         return switch (access.channel()) {
-            case API -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
-                    access.clientAddress(), operation, target, result);
+            case API, VAULT -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
+                    access.clientAddress(), operation, surfaced(access.channel(), target), result);
             case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
                     operation, target, result);
             case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
         };
+    }
+
+    /** The target as recorded for work that came through {@code channel}: naming that way when it is not the native API. */
+    private static Target surfaced(Channel channel, Target target) {
+        String surface = channel.surface();
+        return surface == null ? target : target.via(surface);
     }
 
     /**

@@ -26,6 +26,18 @@ public enum AuditOperation {
     TOKEN_REVOKE("token.revoke"),
     TOKEN_BOOTSTRAP("token.bootstrap"),
     TOKEN_ROTATE("token.rotate"),
+    /** A ServiceAccount token exchanged for a login token ({@code auth/<mount>/login} on the Vault-compatible API). */
+    TOKEN_LOGIN("token.login"),
+    /** A caller asked what its own token is ({@code auth/token/lookup-self}). */
+    TOKEN_LOOKUP("token.lookup"),
+    /** A caller extended its own login token ({@code auth/token/renew-self}). */
+    TOKEN_RENEW("token.renew"),
+    /** A lease's holder asked about it ({@code sys/leases/lookup}): when it was issued and when it expires. */
+    LEASE_LOOKUP("lease.lookup"),
+    /** A static secret's versions and when each was made, never a value (KV v2 {@code metadata/}). */
+    METADATA_READ("metadata.read"),
+    /** The Vault-compatible mounts a caller may use, or one of them ({@code sys/mounts}, {@code sys/internal/ui/mounts}). */
+    MOUNT_READ("mount.read"),
     POLICY_LOAD("policy.load"),
     AUDIT_QUERY("audit.query"),
     AUDIT_EXPORT("audit.export"),

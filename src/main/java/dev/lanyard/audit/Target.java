@@ -61,6 +61,16 @@ public record Target(TargetKind kind, String backend, String path, String detail
         return new Target(TargetKind.KUBERNETES, backend, path, kind + " " + namespace + "/" + name, null, null);
     }
 
+    /** A login token the Vault-compatible API issued, by its public id: {@code lanyard/logins/<id>}. */
+    public static Target login(String id) {
+        return new Target(TargetKind.TOKEN, "lanyard", "logins/" + id, null, null, null);
+    }
+
+    /** The same target, with {@code surface} (how the work came in) leading its detail. */
+    public Target via(String surface) {
+        return new Target(kind, backend, path, detail == null ? surface : surface + "; " + detail, version, leaseHmac);
+    }
+
     /** The same target, about {@code backend/path} (a lease's secret, learned from its record). */
     public Target on(String newBackend, String newPath) {
         return new Target(kind, newBackend, newPath, detail, version, leaseHmac);

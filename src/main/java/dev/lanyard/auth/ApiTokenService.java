@@ -82,6 +82,16 @@ public class ApiTokenService {
         });
     }
 
+    /** The live token this string is, described; {@link AuthenticationException} when it is not one. */
+    Uni<ApiToken> describe(ApiTokens.Parsed token) {
+        return tokens.byId(token.id()).map(row -> {
+            if (row == null || !row.liveAt(clock.instant()) || !ApiTokens.matches(token.secret(), row.secretHash)) {
+                throw new AuthenticationException("unknown, expired or revoked API token");
+            }
+            return row.describe();
+        });
+    }
+
     private static boolean live(Instant expiresAt, Instant now) {
         return expiresAt == null || now.isBefore(expiresAt);
     }

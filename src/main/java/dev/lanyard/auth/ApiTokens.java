@@ -12,11 +12,16 @@ import java.util.regex.Pattern;
 
 /**
  * Lanyard API tokens: {@code lyt_<id>_<secret>}. The id (public, 16 hex chars) finds the stored row; the secret
- * (256 random bits) is stored only as its SHA-256, which is safe for high-entropy tokens and cheap to check.
+ * (256 random bits) is stored only as its SHA-256, which is safe for high-entropy tokens and cheap to check. Login
+ * tokens ({@link LoginTokenService}) have the same shape with their own prefix, {@code lyl_}, so the two are never
+ * looked up in each other's table.
  */
 public final class ApiTokens {
 
+    private static final String API = "lyt_";
+    static final String LOGIN = "lyl_";
     private static final Pattern FORMAT = Pattern.compile("lyt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
+    private static final Pattern LOGIN_FORMAT = Pattern.compile("lyl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
 
     record Parsed(String id, String secret) {
         @Override
@@ -29,15 +34,32 @@ public final class ApiTokens {
 
     /** A new random token string. */
     public static String generate(SecureRandom random) {
+        return generate(API, random);
+    }
+
+    /** A new random login token string. */
+    static String generateLogin(SecureRandom random) {
+        return generate(LOGIN, random);
+    }
+
+    private static String generate(String prefix, SecureRandom random) {
         byte[] id = new byte[8];
         byte[] secret = new byte[32];
         random.nextBytes(id);
         random.nextBytes(secret);
-        return "lyt_" + HexFormat.of().formatHex(id) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        return prefix + HexFormat.of().formatHex(id) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     static Optional<Parsed> parse(String token) {
-        Matcher m = FORMAT.matcher(token);
+        return parse(FORMAT, token);
+    }
+
+    static Optional<Parsed> parseLogin(String token) {
+        return parse(LOGIN_FORMAT, token);
+    }
+
+    private static Optional<Parsed> parse(Pattern format, String token) {
+        Matcher m = format.matcher(token);
         return m.matches() ? Optional.of(new Parsed(m.group(1), m.group(2))) : Optional.empty();
     }
 

@@ -18,13 +18,15 @@ import java.util.Optional;
 public class Authenticator {
 
     private final ApiTokenService apiTokens;
+    private final LoginTokenService loginTokens;
     private final Optional<KubernetesTokenVerifier> kubernetes;
     private final Optional<ClusterSigningKeys> clusterKeys;
     private final AuthConfig config;
 
-    Authenticator(AuthConfig config, InstantSource clock, ApiTokenService apiTokens) {
+    Authenticator(AuthConfig config, InstantSource clock, ApiTokenService apiTokens, LoginTokenService loginTokens) {
         this.config = config;
         this.apiTokens = apiTokens;
+        this.loginTokens = loginTokens;
         if (config.kubernetes().enabled()) {
             this.clusterKeys = Optional.of(KubernetesTokenVerifier.keys(config.kubernetes(), clock));
             this.kubernetes = Optional.of(new KubernetesTokenVerifier(clusterKeys.get(),
@@ -52,13 +54,35 @@ public class Authenticator {
         if (apiToken.isPresent()) {
             return apiTokens.verify(apiToken.get());
         }
-        if (kubernetes.isPresent() && token.chars().filter(c -> c == '.').count() == 2) {
-            KubernetesTokenVerifier verifier = kubernetes.get();
-            // Usually answered from keys in memory; a token with an unseen key id may wait for one bounded JWKS fetch,
-            // so it runs off the event loop.
-            return ContextHop.offload(Uni.createFrom().item(() -> verifier.verify(token)),
-                    Infrastructure.getDefaultWorkerPool());
+        Optional<ApiTokens.Parsed> loginToken = ApiTokens.parseLogin(token);
+        if (loginToken.isPresent()) {
+            return loginTokens.verify(loginToken.get());
+        }
+        if (kubernetes.isPresent() && looksLikeJwt(token)) {
+            return serviceAccountToken(token).map(KubernetesTokenVerifier.Verified::caller);
         }
         return Uni.createFrom().failure(new AuthenticationException("unrecognised token format"));
+    }
+
+    /**
+     * The ServiceAccount a Kubernetes JWT names, checked exactly as a bearer JWT is: for exchanging it for a login token.
+     * {@link AuthenticationException} when it is not one (or ServiceAccount tokens are not accepted at all).
+     */
+    public Uni<Caller> serviceAccount(String jwt) {
+        return serviceAccountToken(jwt).map(KubernetesTokenVerifier.Verified::caller);
+    }
+
+    Uni<KubernetesTokenVerifier.Verified> serviceAccountToken(String jwt) {
+        if (kubernetes.isEmpty() || jwt == null || !looksLikeJwt(jwt)) {
+            return Uni.createFrom().failure(new AuthenticationException("not a ServiceAccount token Lanyard accepts"));
+        }
+        KubernetesTokenVerifier verifier = kubernetes.get();
+        // Usually answered from keys in memory; a token with an unseen key id may wait for one bounded JWKS fetch,
+        // so it runs off the event loop.
+        return ContextHop.offload(Uni.createFrom().item(() -> verifier.verified(jwt)), Infrastructure.getDefaultWorkerPool());
+    }
+
+    private static boolean looksLikeJwt(String token) {
+        return token.chars().filter(c -> c == '.').count() == 2;
     }
 }

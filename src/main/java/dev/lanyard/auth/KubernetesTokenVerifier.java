@@ -5,11 +5,14 @@ import dev.lanyard.support.TlsTrust;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.MalformedClaimException;
+import org.jose4j.jwt.NumericDate;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
@@ -56,13 +59,21 @@ public final class KubernetesTokenVerifier {
         return new ClusterSigningKeys(source, clock, config.jwksRefreshGap());
     }
 
+    /** A verified ServiceAccount token: who it names, and when it was issued and expires (null when it does not say). */
+    record Verified(Caller caller, String namespace, String name, Instant issuedAt, Instant expiresAt) {}
+
     Caller verify(String jwt) {
+        return verified(jwt).caller();
+    }
+
+    Verified verified(String jwt) {
         try {
             JwtClaims claims = consumer.processToClaims(jwt);
             Object kubernetes = claims.getClaimValue("kubernetes.io");
             if (kubernetes instanceof Map<?, ?> k8s && k8s.get("namespace") instanceof String namespace
                     && k8s.get("serviceaccount") instanceof Map<?, ?> sa && sa.get("name") instanceof String name) {
-                return Caller.serviceAccount(namespace, name);
+                return new Verified(Caller.serviceAccount(namespace, name), namespace, name, instant(claims.getIssuedAt()),
+                        instant(claims.getExpirationTime()));
             }
             throw new AuthenticationException("service account token lacks the kubernetes.io claim");
         } catch (InvalidJwtException e) {
@@ -75,6 +86,12 @@ public final class KubernetesTokenVerifier {
             throw new AuthenticationException("service account token rejected: "
                     + (e.hasExpired() ? "expired" : e.getErrorDetails().isEmpty() ? "invalid"
                     : "error code " + e.getErrorDetails().getFirst().getErrorCode()));
+        } catch (MalformedClaimException e) {
+            throw new AuthenticationException("service account token rejected: malformed claims");
         }
+    }
+
+    private static Instant instant(NumericDate date) {
+        return date == null ? null : Instant.ofEpochSecond(date.getValue());
     }
 }

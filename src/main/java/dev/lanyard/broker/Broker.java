@@ -23,6 +23,7 @@ import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
+import dev.lanyard.spi.VersionInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -108,6 +109,11 @@ public class Broker {
                 .description("grants dropped from the cache").register(meters);
     }
 
+    /** Whether a backend of this name is configured: for surfaces that name backends in their own configuration. */
+    public boolean hasBackend(String name) {
+        return backends.find(name).isPresent();
+    }
+
     /** Reads a static secret: the current version, one by id, or the one holding a stage. */
     public Uni<Grant> read(AccessContext access, SecretRef ref, VersionSelector version) {
         return read(access, ref, version, Optional.empty());
@@ -151,7 +157,8 @@ public class Broker {
         Secret secret = grant.secret();
         String value = secret.value().field(property).orElseThrow(() -> new SecretNotFoundException(
                 secret.ref().backend(), "read a property of", secret.ref().path().value()));
-        Secret projected = new Secret(secret.ref(), SecretValue.ofStrings(Map.of(property, value)), secret.version(), secret.lease());
+        Secret projected = new Secret(secret.ref(), SecretValue.ofStrings(Map.of(property, value)), secret.version(), secret.lease(),
+                secret.versionCreatedAt());
         return new Grant(projected, grant.expiresAt(), grant.refreshAfter(), grant.stale());
     }
 
@@ -300,6 +307,37 @@ public class Broker {
                             .invoke(() -> changed(SecretChanged.leaseRevoked(ref, leaseFingerprint, clock.instant())))
                             .map(ignored -> new Performed<Void>(null, Target.lease(leaseFingerprint).on(record.backend(), record.path())));
                 }));
+    }
+
+    /**
+     * What the lease's holder (or an admin of its path) may know of it without renewing it: when it was issued, when it
+     * expires now, and whether its backend renews leases. Needs {@code renew} on its path, like renewing it.
+     */
+    public Uni<LeaseStatus> lookup(AccessContext access, String leaseId) {
+        String leaseFingerprint = fingerprint.of(leaseId);
+        return audited.perform(access, AuditOperation.LEASE_LOOKUP, Target.lease(leaseFingerprint), 200, () -> heldLease(access,
+                        leaseFingerprint, Capability.RENEW)
+                .map(record -> {
+                    boolean renewable = backends.find(record.backend())
+                            .map(backend -> backend.capabilities().contains(BackendCapability.RENEW)).orElse(false);
+                    return new Performed<>(new LeaseStatus(record.issuedAt(), record.expiresAt(), renewable),
+                            Target.lease(leaseFingerprint).on(record.backend(), record.path()));
+                }));
+    }
+
+    /**
+     * The readable versions of a static secret, which holds which stage and when each was made: never a value. Needs
+     * {@code read} on it, and a backend that keeps versions with stages. Not cached: it is asked for rarely (KV v2
+     * {@code metadata/} reads), and must show a write at once.
+     */
+    public Uni<List<VersionInfo>> versions(AccessContext access, SecretRef ref) {
+        Target secret = Target.secret(ref.backend(), ref.path().value());
+        return audited.perform(access, AuditOperation.METADATA_READ, secret, 200, () -> {
+            audited.authorize(access, Capability.READ, ref.toString());
+            SecretBackend backend = backend(ref, BackendCapability.STAGES);
+            return calls.call(backend, "list versions of", ref.path().value(), () -> backend.versions(ref.path()))
+                    .map(versions -> new Performed<>(versions, secret));
+        });
     }
 
     /** Drops expired grants and zeroes the values of those that left the cache; see {@link LeaseCache#sweep()}. */

@@ -45,6 +45,12 @@ public final class PathGlob {
         return first.isEmpty() || first.contains("*") ? null : first;
     }
 
+    /** The glob up to its first wildcard: every path it matches starts with this. */
+    public String literalStart() {
+        int star = glob.indexOf('*');
+        return star < 0 ? glob : glob.substring(0, star);
+    }
+
     public boolean matches(String path) {
         return pattern.matcher(path).matches();
     }

@@ -95,6 +95,38 @@ public class PolicyEngine {
         return allowed;
     }
 
+    /** The names of the policies that bind this caller, sorted: what a description of its token lists. */
+    public List<String> namesFor(Caller caller) {
+        return policies.stream().filter(policy -> binds(policy, caller)).map(CompiledPolicy::name).sorted().toList();
+    }
+
+    /**
+     * Whether some rule may allow the caller something below {@code prefix} ({@code <backend>/<path>}): for showing
+     * which mounts a caller can use, never for allowing anything (each access still asks {@link #allows}). A glob
+     * could match there when its literal start (up to its first wildcard) and the prefix agree as far as both go.
+     */
+    public boolean mayUseUnder(Caller caller, String prefix) {
+        String below = prefix.endsWith("/") ? prefix : prefix + "/";
+        for (CompiledPolicy policy : policies) {
+            if (!binds(policy, caller)) {
+                continue;
+            }
+            for (CompiledRule rule : policy.rules()) {
+                for (PathGlob glob : rule.paths()) {
+                    String literal = glob.literalStart();
+                    if (literal.startsWith(below) || below.startsWith(literal)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean binds(CompiledPolicy policy, Caller caller) {
+        return policy.subjects().stream().anyMatch(s -> s.matches(caller.subject()));
+    }
+
     private boolean decide(Question question) {
         String path = question.path();
         Capability capability = question.capability();

@@ -1,6 +1,7 @@
 package dev.lanyard.rest;
 
 import dev.lanyard.access.Refusal;
+import dev.lanyard.support.PathEscapes;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -22,6 +23,8 @@ final class EdgeScreening {
     static final int MAX_HEADER_BYTES = 16 * 1024;
     static final int MAX_HEADERS = 100;
     static final long MAX_BODY_BYTES = 16 * 1024;
+    /** Where the Vault-compatible API is served (package vaultapi). */
+    static final String VAULT_PREFIX = "/vault/";
 
     /** What a rule refused, with a detail safe to echo; {@code detail} null for the refusal's own. */
     record Rejection(Refusal refusal, String detail) {}
@@ -86,8 +89,19 @@ final class EdgeScreening {
      * Secret paths use only unreserved characters, so a raw path with a percent sign, a backslash, a matrix
      * parameter, an empty segment, a dot segment or anything outside printable ASCII is an attempt to be read two
      * ways (encoded slash, traversal, stripped parameters) and is refused before anything decodes or normalises it.
+     * Under the Vault-compatible API's prefix, escapes of characters a secret path may hold ({@code %40} for
+     * {@code @}, which hvac sends) are decoded once first, and the decoded path meets the same rules; any other escape
+     * ({@code %2F}, {@code %2E%2E}, {@code %25}) is still refused.
      */
     static boolean isCanonical(String rawPath) {
+        if (rawPath != null && rawPath.startsWith(VAULT_PREFIX)) {
+            String decoded = PathEscapes.decodeSecretPathEscapes(rawPath);
+            return decoded != null && isCanonicalAsIs(decoded);
+        }
+        return isCanonicalAsIs(rawPath);
+    }
+
+    private static boolean isCanonicalAsIs(String rawPath) {
         if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/' || rawPath.contains("//")) {
             return false;
         }

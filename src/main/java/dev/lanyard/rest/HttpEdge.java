@@ -1,5 +1,6 @@
 package dev.lanyard.rest;
 
+import dev.lanyard.access.AccessContext.Channel;
 import dev.lanyard.access.AuditedAccess;
 import dev.lanyard.access.Refusal;
 import dev.lanyard.audit.AuditOperation;
@@ -20,6 +21,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -45,6 +48,8 @@ class HttpEdge {
     /** The request-context local Quarkus's HTTP metrics take a request's route label from. */
     static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String BODY_READ = "lanyard.body-read";
+    /** Exactly this, never with a charset: Vault's clients (hvac, the Java driver) compare it as it is. */
+    private static final String VAULT_JSON = "application/json";
     private static final Set<HttpMethod> READ_ONLY = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
     private final AuditedAccess audited;
@@ -195,8 +200,20 @@ class HttpEdge {
 
     private void refuse(RoutingContext context, String requestId, Rejection refusal) {
         String client = Requests.clientAddress(context.request());
-        audited.refuse(requestId, null, client, AuditOperation.REQUEST, refusal.refusal(), refusal.detail())
-                .subscribe().with(sent -> send(context, Problem.of(sent, requestId)));
+        // A request for the Vault-compatible API is recorded as having come that way, whoever refuses it.
+        String path = context.request().path();
+        Channel channel = isVault(path) ? Channel.VAULT : Channel.API;
+        audited.refuse(channel, requestId, null, client, AuditOperation.REQUEST, refusal.refusal(), refusal.detail())
+                .subscribe().with(sent -> {
+                    Problem problem = Problem.of(sent, requestId);
+                    // Answered with the status the row records: the channel's vocabulary.
+                    send(context, new Problem(problem.type(), problem.title(), channel.status(sent.refusal()), problem.code(),
+                            problem.detail(), requestId));
+                });
+    }
+
+    private static boolean isVault(String path) {
+        return path != null && path.startsWith(EdgeScreening.VAULT_PREFIX);
     }
 
     private static Problem problem(Rejection refusal, String requestId) {
@@ -210,11 +227,20 @@ class HttpEdge {
         }
         String body;
         try {
-            body = json.writeValueAsString(problem);
+            if (isVault(context.request().path())) {
+                // A Vault client reads Vault's error shape, in exactly application/json, whoever refused it: the same
+                // status, detail and request id as the problem, in the body and headers the Vault-compatible API sends.
+                body = json.writeValueAsString(Map.of("errors", List.of(problem.detail() == null ? problem.title() : problem.detail())));
+                response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, VAULT_JSON)
+                        .putHeader(Requests.REQUEST_ID_HEADER, problem.requestId())
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+            } else {
+                body = json.writeValueAsString(problem);
+                problem.startOn(response);
+            }
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        problem.startOn(response);
         if (context.request().version() != HttpVersion.HTTP_2) {
             // The body, if any, is not read: close rather than leave it in the connection for the next request.
             response.putHeader(HttpHeaders.CONNECTION, "close");

@@ -236,4 +236,49 @@ class AuditedAccessTest {
             assertThat(refusal.detail()).as(refusal.code()).isNotBlank();
         }
     }
+
+    @Test
+    void onTheVaultChannelABadTokenIsRecordedAsThe403VaultsClientsExpectAndTheRowSaysWhichWayItCame() {
+        Refused refused = await(audited.refuse(AccessContext.Channel.VAULT, "req-v", null, "10.0.0.5", AuditOperation.AUTHENTICATE,
+                Refusal.UNAUTHENTICATED, null));
+
+        assertThat(refused.refusal()).isEqualTo(Refusal.UNAUTHENTICATED);
+        AuditEvent event = log.last();
+        assertThat(event.result().status()).isEqualTo(403);
+        assertThat(event.result().outcome()).isEqualTo(Outcome.UNAUTHENTICATED);
+        assertThat(event.result().errorCode()).isEqualTo("UNAUTHENTICATED");
+        assertThat(event.target().detail()).isEqualTo("via vault-api");
+    }
+
+    @Test
+    void onTheVaultChannelAnAccessIsRecordedWithItsTargetMarkedAndAnUnknownLeaseAsVaultsBadRequest() {
+        AccessContext vault = AccessContext.vault(APP, "req-v2", "10.0.0.5");
+        await(audited.run(vault, Capability.READ, AuditOperation.READ, SECRET, 200, () -> Uni.createFrom().item("v")));
+        assertThat(log.last().target().detail()).isEqualTo("via vault-api");
+        assertThat(log.last().target().path()).isEqualTo("team/db");
+        assertThat(log.last().actorKind()).isEqualTo(ActorKind.CALLER);
+
+        Refused refused = refusedBy(audited.perform(vault, AuditOperation.RENEW, Target.lease("fp"), 200,
+                () -> Uni.createFrom().failure(new Refusable404())));
+        assertThat(refused.refusal()).isEqualTo(Refusal.LEASE_NOT_FOUND);
+        assertThat(log.last().result().status()).isEqualTo(400);
+        assertThat(AccessContext.Channel.API.status(Refusal.LEASE_NOT_FOUND)).isEqualTo(404);
+        assertThat(AccessContext.Channel.API.status(Refusal.UNAUTHENTICATED)).isEqualTo(401);
+    }
+
+    @Test
+    void noChannelAnswersARefusalWith501WhichHvacReadsAsNotInitialised() {
+        for (AccessContext.Channel channel : AccessContext.Channel.values()) {
+            for (Refusal refusal : Refusal.values()) {
+                assertThat(channel.status(refusal)).as(channel + " " + refusal).isNotEqualTo(501).isBetween(400, 599);
+            }
+        }
+    }
+
+    private static final class Refusable404 extends RuntimeException implements Refusable {
+        @Override
+        public Refusal refusal() {
+            return Refusal.LEASE_NOT_FOUND;
+        }
+    }
 }

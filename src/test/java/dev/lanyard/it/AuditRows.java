@@ -22,12 +22,12 @@ public final class AuditRows {
         this.database = database;
     }
 
-    List<Map<String, Object>> rowsFor(String requestId) {
+    public List<Map<String, Object>> rowsFor(String requestId) {
         return query("select * from audit_event where request_id = ? order by seq", requestId);
     }
 
     /** The one row a request wrote; fails the test if there is none or more than one. */
-    Map<String, Object> single(String requestId) {
+    public Map<String, Object> single(String requestId) {
         List<Map<String, Object>> rows = rowsFor(requestId);
         assertThat(rows).as("audit rows for " + requestId).hasSize(1);
         return rows.getFirst();
@@ -37,7 +37,7 @@ public final class AuditRows {
         return query("select * from audit_event order by seq");
     }
 
-    List<Map<String, Object>> query(String sql, Object... params) {
+    public List<Map<String, Object>> query(String sql, Object... params) {
         try (Connection c = database.superuser(EmbeddedDatabase.DATABASE);
              PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {

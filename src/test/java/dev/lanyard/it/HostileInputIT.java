@@ -49,6 +49,8 @@ class HostileInputIT {
 
     /** Edge refusals happen before authentication, so they count against this address's budget, not 127.0.0.1's. */
     private static final String EDGE_CLIENT = "127.0.0.8";
+    /** Paths that become the Vault-compatible API's only once decoded: refusals with a budget of their own. */
+    private static final String VAULT_EDGE_CLIENT = "127.0.0.42";
 
     @TestHTTPResource("/")
     URL root;
@@ -221,11 +223,15 @@ class HostileInputIT {
     }
 
     private RawHttp.Answer rawGet(String target, String requestId, String... headers) {
+        return rawGetFrom(EDGE_CLIENT, target, requestId, headers);
+    }
+
+    private RawHttp.Answer rawGetFrom(String address, String target, String requestId, String... headers) {
         String[] all = new String[headers.length + 2];
         all[0] = "Authorization: " + bearer("admin");
         all[1] = "X-Request-Id: " + requestId;
         System.arraycopy(headers, 0, all, 2, headers.length);
-        return RawHttp.send(root.getPort(), EDGE_CLIENT, RawHttp.request("GET " + target + " HTTP/1.1", null, all)).orElseThrow();
+        return RawHttp.send(root.getPort(), address, RawHttp.request("GET " + target + " HTTP/1.1", null, all)).orElseThrow();
     }
 
     /**
@@ -241,6 +247,18 @@ class HostileInputIT {
         RawHttp.Answer answer = rawGet(target, requestId);
         refusedAndAudited(answer, requestId, 400, "INVALID_PATH");
         assertThat(answer.body()).doesNotContain("payments").doesNotContain("backend");
+    }
+
+    /** A path that only becomes the Vault API's once something decodes or normalises it is the native API's, and refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/%76ault/v1/secret/data/payments/config", "/v1/%2e%2e/vault/v1/secret/data/payments/config",
+            "/v1/../vault/v1/secret/data/payments/config", "/q/../vault/v1/secret/data/payments/config"})
+    void pathsThatBecomeTheVaultApiOnlyOnceDecodedAreRefusedAtTheEdge(String target) {
+        String requestId = "it-vaultpath-native-" + UUID.randomUUID();
+        RawHttp.Answer answer = rawGetFrom(VAULT_EDGE_CLIENT, target, requestId);
+        refusedAndAudited(answer, requestId, 400, "INVALID_PATH");
+        assertThat(answer.body()).doesNotContain("api_key");
+        assertThat(audit.rowsFor(requestId)).singleElement().satisfies(row -> assertThat(row.get("detail")).isNotEqualTo("via vault-api"));
     }
 
     @ParameterizedTest

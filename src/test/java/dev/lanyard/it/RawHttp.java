@@ -18,17 +18,17 @@ import java.util.Optional;
  * Requests written byte by byte on a socket, so nothing on the client normalises, encodes or refuses them, and
  * optionally sent from another loopback address (127.0.0.x) to stand for another client.
  */
-final class RawHttp {
+public final class RawHttp {
 
-    record Answer(int status, Map<String, String> headers, String body) {
-        Optional<String> header(String name) {
+    public record Answer(int status, Map<String, String> headers, String body) {
+        public Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
     }
 
     private RawHttp() {}
 
-    static Optional<Answer> send(int port, String from, byte[] request) {
+    public static Optional<Answer> send(int port, String from, byte[] request) {
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress(from, 0));
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
@@ -41,12 +41,12 @@ final class RawHttp {
         }
     }
 
-    static Optional<Answer> send(int port, byte[] request) {
+    public static Optional<Answer> send(int port, byte[] request) {
         return send(port, "127.0.0.1", request);
     }
 
     /** A request with the given head lines (each without CRLF) and body; Host and Connection: close are added. */
-    static byte[] request(String requestLine, String body, String... headers) {
+    public static byte[] request(String requestLine, String body, String... headers) {
         StringBuilder head = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         for (String header : headers) {
             head.append(header).append("\r\n");

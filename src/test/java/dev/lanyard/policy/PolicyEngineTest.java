@@ -177,4 +177,22 @@ class PolicyEngineTest {
         assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/a/x")).isFalse();
         assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/b/x")).isTrue();
     }
+
+    @Test
+    void aCallerMayUseAMountWhenSomeRuleCouldAllowItSomethingBelowIt() {
+        assertThat(engine.mayUseUnder(API, "vault/secret")).isTrue();
+        assertThat(engine.mayUseUnder(API, "vault/database")).isTrue();
+        assertThat(engine.mayUseUnder(API, "vault/kv")).isFalse();
+        assertThat(engine.mayUseUnder(BILLING, "vault/secret")).isFalse();
+        PolicyEngine broad = Policies.builder().policy("ops", List.of("token:ops"), rule(List.of("**"), "read")).engine();
+        assertThat(broad.mayUseUnder(Caller.apiToken("ops"), "vault/secret")).isTrue();
+        PolicyEngine sibling = Policies.builder().policy("x", List.of("token:x"), rule(List.of("vault/secrets/**"), "read")).engine();
+        assertThat(sibling.mayUseUnder(Caller.apiToken("x"), "vault/secret")).as("a longer name is another mount").isFalse();
+    }
+
+    @Test
+    void theNamesOfThePoliciesThatBindACallerAreListedSorted() {
+        assertThat(engine.namesFor(API)).containsExactly("payments");
+        assertThat(engine.namesFor(BILLING)).isEmpty();
+    }
 }

@@ -72,4 +72,34 @@ class EdgeScreeningTest {
     void noQueryIsFine() {
         assertThat(EdgeScreening.isPrintableQuery(null)).isTrue();
     }
+
+    /** hvac escapes {@code @ : = +} in every path segment: under the Vault-compatible API they are decoded once. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/vault/v1/secret/data/app%40prod",
+            "/vault/v1/secret/data/k%3Dv/a%2Bb/c%3Ad",
+            "/vault/v1/secret/data/plain",
+            "/vault/v1/sys/leases/renew/database/creds/app/AbC",
+    })
+    void vaultPathsMayEscapeWhatASecretPathMayHold(String path) {
+        assertThat(EdgeScreening.isCanonical(path)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/vault/v1/secret/data/a%2Fb",       // an encoded slash is still two paths
+            "/vault/v1/secret/data/%2e%2e/x",    // an encoded dot segment is still a dot segment once decoded
+            "/vault/v1/secret/data/%2E",
+            "/vault/v1/secret/data/%252e",       // a percent sign is not a path character
+            "/vault/v1/secret/data/a%20b",
+            "/vault/v1/secret/data/a%",
+            "/vault/v1/secret/data/a%4",
+            "/vault/v1/secret/data/a%zz",
+            "/vault/v1/secret/data/../x",
+            "/vault/v1/secret//data/x",
+            "/v1/secrets/vault/app%40prod",      // the native API decodes nothing
+    })
+    void vaultPathsStillMeetTheNativeRulesOnceDecoded(String path) {
+        assertThat(EdgeScreening.isCanonical(path)).isFalse();
+    }
 }

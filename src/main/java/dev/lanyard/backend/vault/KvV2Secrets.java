@@ -53,7 +53,7 @@ import java.util.TreeMap;
 final class KvV2Secrets {
 
     /** One version as KV v2 answered it; {@code fields} is null when it was deleted or destroyed. */
-    private record Answer(int version, JsonNode fields, Map<String, String> custom) {
+    private record Answer(int version, JsonNode fields, Map<String, String> custom, Optional<Instant> createdAt) {
         boolean readable() {
             return fields != null;
         }
@@ -99,7 +99,7 @@ final class KvV2Secrets {
         }
         // Static values carry no lease; the broker decides how long to cache them.
         return new Secret(new SecretRef(backend, path), VaultResponses.fields(answer.fields()), Optional.of(String.valueOf(answer.version())),
-                Lease.ofStaticValue(clock.instant()));
+                Lease.ofStaticValue(clock.instant()), answer.createdAt());
     }
 
     /** @param fields the new version's fields, copied from the caller's value */
@@ -181,13 +181,14 @@ final class KvV2Secrets {
         if (status == 404) {
             // A deleted version is a 404 that still carries its metadata, custom metadata included.
             return metadata.has("version")
-                    ? Optional.of(new Answer(metadata.path("version").asInt(), null, custom(metadata)))
+                    ? Optional.of(new Answer(metadata.path("version").asInt(), null, custom(metadata), Optional.empty()))
                     : Optional.empty();
         }
         failures.checkStatus(response, operation, path.value());
         boolean gone = body.path("data").isNull() || !metadata.path("deletion_time").asText("").isEmpty()
                 || metadata.path("destroyed").asBoolean();
-        return Optional.of(new Answer(metadata.path("version").asInt(), gone ? null : body.path("data"), custom(metadata)));
+        return Optional.of(new Answer(metadata.path("version").asInt(), gone ? null : body.path("data"), custom(metadata),
+                instant(metadata.path("created_time").asText(""))));
     }
 
     private Optional<Metadata> metadata(SecretPath path, String operation) throws VaultException, IOException {
