@@ -1,7 +1,6 @@
 package dev.lanyard;
 
 import dev.lanyard.audit.store.AuditPrune;
-import dev.lanyard.database.Retention;
 import dev.lanyard.database.SchemaMigration;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;

@@ -8,7 +8,7 @@ import java.time.Instant;
 
 /**
  * Lease retention, the owner's half: deletes the rows of leases that have been dead — expired, or revoked — since
- * before a cut-off. Run by the schema owner's {@code retention} job ({@code database/Retention}), never by the
+ * before a cut-off. Run by the schema owner's {@code retention} job ({@code dev.lanyard.Retention}), never by the
  * service, whose role may not delete from {@code lease}. A dead lease is read by nothing: renewing or revoking it
  * answers "unknown lease" whether its row is there or not, the cap counts only live ones, and the audit log keeps its
  * history.

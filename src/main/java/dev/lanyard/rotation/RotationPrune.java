@@ -14,7 +14,7 @@ import java.util.List;
  * Rotation history retention, the owner's half: deletes rotation runs that finished (succeeded or failed) before a
  * cut-off, with their step records, but never a schedule's last run, so every schedule still shows how its last run
  * went. Runs that are running or stuck stay whatever their age. Run by the schema owner's {@code retention} job
- * ({@code database/Retention}), never by the service, whose role may not delete runs or steps; the audit log keeps
+ * ({@code dev.lanyard.Retention}), never by the service, whose role may not delete runs or steps; the audit log keeps
  * every run's record.
  *
  * <p>In batches, each its own transaction, found through the index on {@code finished_at} (migration V11).

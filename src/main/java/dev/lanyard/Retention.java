@@ -1,11 +1,10 @@
-package dev.lanyard.database;
+package dev.lanyard;
 
 import dev.lanyard.broker.LeasePrune;
+import dev.lanyard.database.PostgresTls;
 import dev.lanyard.rotation.RotationPrune;
-import dev.lanyard.support.SecretReference;
 import io.quarkus.runtime.configuration.DurationConverter;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,11 +12,15 @@ import org.eclipse.microprofile.config.Config;
 
 /**
  * Retention of the tables that would otherwise only grow: {@code java -jar quarkus-run.jar retention}, run as the
- * schema owner ({@code lanyard.owner.*}) on a schedule of its own (the CronJob {@code lanyard-retention}), never by the
+ * schema owner ({@code lanyard.owner.*}, with the TLS every connection to Lanyard's database has: {@link PostgresTls})
+ * on a schedule of its own (the CronJob {@code lanyard-retention}), never by the
  * service, whose role may not delete these rows. It deletes leases dead (expired or revoked) for longer than
  * {@code lanyard.retention.lease-age} ({@value #LEASE_AGE}), and rotation runs, with their step records, finished
  * longer than {@code lanyard.retention.rotation-run-age} ({@value #RUN_AGE}) ago, except each schedule's last run.
  * The audit log keeps the history of both; its own retention is {@code audit-prune}.
+ *
+ * <p>Beside {@link LanyardMain}, above the packages whose tables it prunes ({@code broker}, {@code rotation}): those
+ * depend on {@code database}, so the job that drives both cannot live there.
  */
 public final class Retention {
 
@@ -36,10 +39,7 @@ public final class Retention {
                 config.getOptionalValue("lanyard.retention.lease-age", String.class).orElse(LEASE_AGE));
         Duration runAge = age("lanyard.retention.rotation-run-age",
                 config.getOptionalValue("lanyard.retention.rotation-run-age", String.class).orElse(RUN_AGE));
-        String url = config.getValue("lanyard.owner.jdbc-url", String.class);
-        String user = config.getValue("lanyard.owner.username", String.class);
-        String password = SecretReference.parse(config.getValue("lanyard.owner.password", String.class)).resolve();
-        try (Connection owner = DriverManager.getConnection(url, user, password)) {
+        try (Connection owner = PostgresTls.from(config).ownerJdbc(config, "lanyard-retention").getConnection()) {
             return prune(owner, now.minus(leaseAge), now.minus(runAge));
         }
     }
