@@ -1,30 +1,36 @@
 package dev.lanyard.rotation;
 
-import dev.lanyard.support.ListeningConnection;
-import io.quarkus.runtime.ShutdownEvent;
+import dev.lanyard.broker.ChangeRelay;
+import dev.lanyard.secret.ChangesMissed;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.pubsub.PgSubscriber;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
  * Which schedules changed since the worker last looked, as PostgreSQL announces them: a trigger (migration V11)
- * notifies {@value #CHANNEL} with a schedule's id when it is created or deleted, or its expression or last success
- * changes, whichever replica (or operator) made the change. The worker's poll then reads only those rows to move the
- * per-schedule gauges, instead of every schedule every second.
+ * notifies {@value #CHANNEL} with a schedule's id when it is created or deleted, or its expression, secret or last
+ * success changes, whichever replica (or operator) made the change. The worker's poll then reads only those rows to
+ * move the per-schedule gauges, instead of every schedule every second.
  *
- * <p>Everything counts as changed at start-up and whenever the listening connection comes back, since what was
- * announced while it was away is lost; so does a backlog larger than {@value #MOST_PENDING} ids (a replica that does
- * not poll, {@code poll-interval=off}, keeps no more than that).
+ * <p>The announcements arrive over the one listening connection each replica holds, the broker's change relay
+ * ({@link ChangeRelay#listenAlso}). Everything counts as changed at start-up and whenever that connection comes back
+ * ({@link ChangesMissed}), since what was announced while it was away is lost; so does a backlog larger than
+ * {@value #MOST_PENDING} ids (a replica that does not poll, {@code poll-interval=off}, keeps no more than that). With the
+ * relay off ({@code lanyard.broker.relay=false}) nothing is heard, and the poll reads every schedule once every
+ * {@link #UNHEARD} instead.
  */
 @Singleton
 class ScheduleChanges {
@@ -33,23 +39,26 @@ class ScheduleChanges {
     /** Most schedules one poll reads after announcements; the rest wait for the next poll. */
     static final int PER_POLL = 500;
     static final int MOST_PENDING = 10_000;
+    /** How often everything is read when no announcement can be heard. */
+    static final Duration UNHEARD = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(ScheduleChanges.class);
 
-    private final Vertx vertx;
-    private final String url;
-    private final Optional<String> user;
-    private final Optional<String> password;
+    /** Asks for a channel to be listened on; answers whether anything will be heard ({@link ChangeRelay#listenAlso}). */
+    private final Predicate<String> listen;
+    private final InstantSource clock;
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean everything = new AtomicBoolean(true);
-    private PgSubscriber subscriber;
+    private volatile boolean heard;
+    private volatile Instant lastEverything = Instant.MIN;
 
-    ScheduleChanges(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                    @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
-                    @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
-        this.vertx = vertx;
-        this.url = url;
-        this.user = user;
-        this.password = password;
+    @Inject
+    ScheduleChanges(ChangeRelay relay, InstantSource clock) {
+        this(relay::listenAlso, clock);
+    }
+
+    ScheduleChanges(Predicate<String> listen, InstantSource clock) {
+        this.listen = listen;
+        this.clock = clock;
     }
 
     /** The schedules whose gauges to refresh: all of them, or those announced since the last call. */
@@ -58,20 +67,28 @@ class ScheduleChanges {
         static final Pending EVERYTHING = new Pending(true, Set.of());
     }
 
-    void start(@Observes StartupEvent started) {
-        subscriber = ListeningConnection.subscriber(vertx, url, user, password);
-        subscriber.channel(CHANNEL)
-                .handler(this::announced)
-                .subscribeHandler(ignored -> everything.set(true));
-        subscriber.closeHandler(ignored -> LOG.warn("schedule change listener connection closed; reconnecting"));
-        subscriber.connect().onFailure(failure -> LOG.warnf("schedule change listener could not connect (%s); retrying",
-                failure.getClass().getSimpleName()));
+    /** Before the relay connects at start-up (a later call would still be heard, from the connection after). */
+    void start(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent started) {
+        listen();
     }
 
-    void stop(@Observes ShutdownEvent stopping) {
-        if (subscriber != null) {
-            subscriber.close();
+    void listen() {
+        heard = listen.test(CHANNEL);
+        if (!heard) {
+            LOG.infof("lanyard.broker.relay is off: schedule changes are not announced here, so the per-schedule gauges"
+                    + " are read from every schedule every %d s", UNHEARD.toSeconds());
         }
+    }
+
+    void announced(@Observes ChangeRelay.Announcement announcement) {
+        if (CHANNEL.equals(announcement.channel())) {
+            announced(announcement.payload());
+        }
+    }
+
+    /** The listening connection came back: what was announced meanwhile is lost. */
+    void missed(@Observes ChangesMissed missed) {
+        everything.set(true);
     }
 
     void announced(String scheduleId) {
@@ -85,9 +102,12 @@ class ScheduleChanges {
 
     /** Takes what to read now. Ids announced meanwhile stay for the next call. */
     Pending take() {
-        if (everything.getAndSet(false)) {
+        Instant now = clock.instant();
+        boolean unheardTooLong = !heard && !now.isBefore(lastEverything.plus(UNHEARD));
+        if (everything.getAndSet(false) || unheardTooLong) {
             // Whatever was announced before is covered by reading everything, which happens after this.
             announced.clear();
+            lastEverything = now;
             return Pending.EVERYTHING;
         }
         Set<String> ids = new HashSet<>();
