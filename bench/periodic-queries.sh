@@ -11,7 +11,9 @@
 # The shapes follow the schema the build migrated to: before V11 the worker read every schedule each poll (and
 # the retention job did not exist); from V11 it reads only the schedules PostgreSQL announced as changed. The output
 # also goes to bench/results/periodic-queries-<schema version>.txt. Knobs: SCHEDULES (10000), LEASES (10000000),
-# RUNS_PER_SCHEDULE (50), IDLE (60 s of idle measured), SETTLE (30 s after loading before measuring).
+# RUNS_PER_SCHEDULE (50), IDLE (60 s of idle measured), SETTLE (30 s after loading before measuring),
+# RETENTION_TIMEOUT (how long the retention job may run before it is cut off; none by default: a job cut off keeps
+# the batches it committed, which the row counts after it show).
 #
 # It writes into the dev stack's throwaway database as its superuser: never point it at a real one. Loading takes
 # a few minutes on two cores; the database grows by about 3 GB.
@@ -23,6 +25,7 @@ LEASES=${LEASES:-10000000}
 RUNS_PER_SCHEDULE=${RUNS_PER_SCHEDULE:-50}
 IDLE=${IDLE:-60}
 SETTLE=${SETTLE:-30}
+RETENTION_TIMEOUT=${RETENTION_TIMEOUT:-0}
 export READY_TIMEOUT=${READY_TIMEOUT:-300}
 . scripts/java-home.sh
 for tool in psql jq bc; do
@@ -176,9 +179,9 @@ if [ "$VERSION" -ge 11 ]; then
   echo
   echo "=== the schema owner's retention job on these tables (defaults: leases dead 7 days, runs finished 90 days)"
   start=$SECONDS
-  "$JAVA_HOME/bin/java" -Dlanyard.owner.jdbc-url="jdbc:postgresql://127.0.0.1:$PGPORT/lanyard" \
+  timeout "$RETENTION_TIMEOUT" "$JAVA_HOME/bin/java" -Dlanyard.owner.jdbc-url="jdbc:postgresql://127.0.0.1:$PGPORT/lanyard" \
     -Dlanyard.owner.username=lanyard_owner -Dlanyard.owner.password="file:$DEV_STACK_DIR/owner-password" \
-    -jar "$JAR" retention
+    -jar "$JAR" retention || echo "  the job was cut off after ${RETENTION_TIMEOUT} s (RETENTION_TIMEOUT), or failed"
   echo "  took $((SECONDS - start)) s; left:"
   for table in rotation_run rotation_step lease; do
     printf '    %-18s %10s rows\n' "$table" "$(sql "select count(*) from $table")"
