@@ -8,8 +8,8 @@
 #   bench/periodic-queries.sh                                  # this checkout's build
 #   LANYARD_APP_JAR=/elsewhere/quarkus-run.jar bench/periodic-queries.sh   # another build, e.g. the one before
 #
-# The shapes follow the schema the build migrated to: before V11 the worker read every schedule each poll (and
-# the retention job did not exist); from V11 it reads only the schedules PostgreSQL announced as changed. The output
+# The shapes follow the schema the build migrated to: before V12 the worker read every schedule each poll (and
+# the retention job did not exist); from V12 it reads only the schedules PostgreSQL announced as changed. The output
 # also goes to bench/results/periodic-queries-<schema version>.txt. Knobs: SCHEDULES (10000), LEASES (10000000),
 # RUNS_PER_SCHEDULE (50), IDLE (60 s of idle measured), SETTLE (30 s after loading before measuring),
 # RETENTION_TIMEOUT (how long the retention job may run before it is cut off; none by default: a job cut off keeps
@@ -158,7 +158,7 @@ and (claimed_by is null or claim_expires_at < timestamptz '$NOW') order by not_b
 returning *"
 explain "rotation worker, every poll: count stuck runs (RotationStore.countStuck)" \
   "select count(*) as n from rotation_run where state = 'stuck'"
-if [ "$VERSION" -lt 11 ]; then
+if [ "$VERSION" -lt 12 ]; then
   explain "rotation worker, every poll: every schedule for the per-schedule gauges (RotationStore.schedules)" \
     "select * from rotation_schedule order by backend, path"
 else
@@ -175,7 +175,7 @@ explain "per issue, for comparison: the cap check's count of one identity's live
 and l1_0.expires_at > timestamptz '$NOW'"
 
 # --- retention -------------------------------------------------------------------------------------------------------
-if [ "$VERSION" -ge 11 ]; then
+if [ "$VERSION" -ge 12 ]; then
   echo
   echo "=== the schema owner's retention job on these tables (defaults: leases dead 7 days, runs finished 90 days)"
   start=$SECONDS

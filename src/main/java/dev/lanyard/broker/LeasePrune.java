@@ -14,7 +14,7 @@ import java.time.Instant;
  * history.
  *
  * <p>A revoked lease counts as dead from its revocation (a lease is revoked while it is live). In batches, each its own
- * transaction, found through the indexes {@code lease_live_by_expiry} and {@code lease_revoked_at} (migration V11): the
+ * transaction, found through the indexes {@code lease_live_by_expiry} and {@code lease_revoked_at} (migration V12): the
  * service's statements never wait long on the job, and a job cut off keeps what it did.
  */
 public final class LeasePrune {

@@ -17,7 +17,7 @@ import java.util.List;
  * ({@code dev.lanyard.Retention}), never by the service, whose role may not delete runs or steps; the audit log keeps
  * every run's record.
  *
- * <p>In batches, each its own transaction, found through the index on {@code finished_at} (migration V11).
+ * <p>In batches, each its own transaction, found through the index on {@code finished_at} (migration V12).
  */
 public final class RotationPrune {
 

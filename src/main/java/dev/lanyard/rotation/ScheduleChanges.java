@@ -20,7 +20,7 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * Which schedules changed since the worker last looked, as PostgreSQL announces them: a trigger (migration V11)
+ * Which schedules changed since the worker last looked, as PostgreSQL announces them: a trigger (migration V12)
  * notifies {@value #CHANNEL} with a schedule's id when it is created or deleted, or its expression, secret or last
  * success changes, whichever replica (or operator) made the change. The worker's poll then reads only those rows to
  * move the per-schedule gauges, instead of every schedule every second.
