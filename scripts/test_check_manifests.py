@@ -41,6 +41,11 @@ def job_container(documents):
     return job["spec"]["template"]["spec"]["containers"][0]
 
 
+def cronjob_container(documents):
+    cronjob = next(d for d in documents if d["kind"] == "CronJob")
+    return cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+
+
 def unset_run_as_non_root(documents):
     pod_spec(documents)["securityContext"].pop("runAsNonRoot")
     container(documents)["securityContext"].pop("runAsNonRoot")
@@ -104,6 +109,8 @@ MUTATIONS = {
         lambda docs: container(docs)["securityContext"].pop("readOnlyRootFilesystem"),
         # The migration Job is held to the list too (all but probes).
         lambda docs: job_container(docs)["securityContext"].pop("readOnlyRootFilesystem"),
+        # So is the retention CronJob.
+        lambda docs: cronjob_container(docs)["securityContext"].pop("readOnlyRootFilesystem"),
     ],
     "resources": [
         lambda docs: container(docs)["resources"]["limits"].pop("memory"),
@@ -139,6 +146,8 @@ MUTATIONS = {
         lambda docs: drop_database_ca_mount([container(docs)]),
         # The migration Job connects as the schema owner: held to the same TLS.
         lambda docs: drop_database_ca_mount([job_container(docs)]),
+        # So does the retention CronJob.
+        lambda docs: drop_database_ca_mount([cronjob_container(docs)]),
     ],
 }
 

@@ -7,14 +7,15 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Set;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * Entry point: {@code java -jar quarkus-run.jar} serves; {@code migrate} and {@code audit-prune} are the schema owner's
- * jobs, run as separate steps so that the serving process never holds the owner's credentials. The jar holds nothing
+ * Entry point: {@code java -jar quarkus-run.jar} serves; {@code migrate}, {@code retention} and {@code audit-prune} are
+ * the schema owner's jobs, run as separate steps so that the serving process never holds the owner's credentials. The jar holds nothing
  * else: the one-command demo (embedded PostgreSQL, OpenBao, a demo token) is a launcher outside it
  * ({@code scripts/run.sh}), so no setting can switch it on in production.
  */
@@ -22,7 +23,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class LanyardMain {
 
     /** Jobs run with the schema owner's credentials as a separate step, never inside the serving process. */
-    private static final Set<String> OWNER_JOBS = Set.of("migrate", "audit-prune");
+    private static final Set<String> OWNER_JOBS = Set.of("migrate", "retention", "audit-prune");
 
     LanyardMain() {}
 
@@ -39,6 +40,13 @@ public final class LanyardMain {
                 MigrateResult result = SchemaMigration.migrate(ConfigProvider.getConfig());
                 System.out.println("schema migrated to version " + result.targetSchemaVersion + " ("
                         + result.migrationsExecuted + " migrations applied)");
+                return 0;
+            }
+            if (args[0].equals("retention")) {
+                Retention.Pruned pruned = Retention.run(ConfigProvider.getConfig(), Instant.now());
+                System.out.println("removed " + pruned.leases() + " leases dead since before " + pruned.leasesDeadBefore()
+                        + ", and " + pruned.runs() + " rotation runs (" + pruned.steps() + " step records) finished before "
+                        + pruned.runsFinishedBefore() + "; each schedule keeps its last run");
                 return 0;
             }
             if (args.length != 3) {

@@ -17,6 +17,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -26,7 +27,9 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.eclipse.microprofile.config.Config;
@@ -43,6 +46,10 @@ import org.jboss.logging.Logger;
  * half a second to half a minute (with jitter); {@link #status()} says meanwhile why it is down, and readiness reports it.
  * Notifications sent while it was down are lost, so every cached value is dropped ({@link Broker#changesMissed}) each
  * time it listens again.
+ *
+ * <p>The same connection listens on the channels other parts of the service ask for ({@link #listenAlso}: the rotation
+ * schedules' change announcements), so each replica holds one listening connection, with one TLS, retry and readiness
+ * story; their notifications are fired as {@link Announcement} events, and a lost connection as {@link ChangesMissed}.
  */
 @Singleton
 public class ChangeRelay {
@@ -100,6 +107,9 @@ public class ChangeRelay {
     /** Tells this process's own notifications apart from the other replicas'. */
     private final String replica = UUID.randomUUID().toString();
     private final AtomicBoolean listenedBefore = new AtomicBoolean();
+    /** The channels listened on for others, besides {@value #CHANNEL}. */
+    private final Set<String> alsoListening = ConcurrentHashMap.newKeySet();
+    private final Event<Announcement> announcements;
     private Timer delay;
     private Counter connectFailures;
     private PgConnectOptions options;
@@ -113,12 +123,13 @@ public class ChangeRelay {
 
     @Inject
     ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, RandomGenerator random, BrokerConfig brokerConfig,
-                Config config, MeterRegistry meters, PostgresTls tls) {
-        this(vertx, pool, broker, clock, random, brokerConfig, config, meters, tls, FIRST_RETRY, LONGEST_RETRY);
+                Config config, MeterRegistry meters, PostgresTls tls, Event<Announcement> announcements) {
+        this(vertx, pool, broker, clock, random, brokerConfig, config, meters, tls, announcements, FIRST_RETRY, LONGEST_RETRY);
     }
 
     ChangeRelay(Vertx vertx, Pool pool, Broker broker, InstantSource clock, RandomGenerator random, BrokerConfig brokerConfig,
-                Config config, MeterRegistry meters, PostgresTls tls, Duration firstRetry, Duration longestRetry) {
+                Config config, MeterRegistry meters, PostgresTls tls, Event<Announcement> announcements, Duration firstRetry,
+                Duration longestRetry) {
         if (config.getConfigValue(RENAMED).getRawValue() != null) {
             throw new IllegalStateException(RENAMED + " was renamed lanyard.broker.relay (the relay is the broker's cache"
                     + " coherence across replicas): set that instead");
@@ -131,6 +142,7 @@ public class ChangeRelay {
         this.enabled = brokerConfig.relay();
         this.config = config;
         this.tls = tls;
+        this.announcements = announcements;
         this.firstRetry = firstRetry;
         this.longestRetry = longestRetry;
         this.status = new Status(enabled ? Status.State.CONNECTING : Status.State.OFF, false, Optional.empty(),
@@ -147,6 +159,34 @@ public class ChangeRelay {
             Gauge.builder("lanyard.relay.tls", this, relay -> relay.status.state() == Status.State.LISTENING && relay.status.tls() ? 1 : 0)
                     .description("1 while the relay's listening connection runs TLS").register(meters);
         }
+    }
+
+    /** A notification on a channel asked for with {@link #listenAlso}. */
+    public record Announcement(String channel, String payload) {}
+
+    /**
+     * Listens on {@code channel} too, from now on and after every reconnection, firing each notification on it as an
+     * {@link Announcement}. Whoever asks must assume that what was announced while the connection was down is lost: a
+     * {@link ChangesMissed} event follows each reconnection.
+     *
+     * @return whether anything will be heard: {@code false} when the relay is off ({@code lanyard.broker.relay=false}),
+     *         and this replica holds no listening connection
+     */
+    public boolean listenAlso(String channel) {
+        if (!channel.matches("[a-z_]{1,63}") || channel.equals(CHANNEL)) {
+            throw new IllegalArgumentException("not a channel to listen on: " + channel);
+        }
+        if (!enabled) {
+            return false;
+        }
+        if (alsoListening.add(channel)) {
+            PgConnection listening = connection;
+            if (listening != null) {
+                // Asked for after the connection was made: listen on it now (a later reconnection listens anyway).
+                listening.query("LISTEN " + channel).execute().onFailure(failure -> listening.close());
+            }
+        }
+        return true;
     }
 
     /** Where the relay stands now. */
@@ -180,30 +220,37 @@ public class ChangeRelay {
         if (stopped) {
             return;
         }
+        Set<String> asked = Set.copyOf(alsoListening);
         PgConnection.connect(vertx, options).compose(opened -> {
             opened.notificationHandler(notification -> {
                 if (CHANNEL.equals(notification.getChannel())) {
                     received(notification.getPayload());
+                } else if (alsoListening.contains(notification.getChannel())) {
+                    announcements.fire(new Announcement(notification.getChannel(), notification.getPayload()));
                 }
             });
             opened.closeHandler(ignored -> lost(opened));
-            return opened.query("LISTEN " + CHANNEL).execute().map(ignored -> opened)
+            StringBuilder listen = new StringBuilder("LISTEN " + CHANNEL);
+            asked.forEach(channel -> listen.append("; LISTEN ").append(channel));
+            return opened.query(listen.toString()).execute().map(ignored -> opened)
                     .onFailure(failure -> opened.close());
         }).onComplete(result -> {
             if (result.succeeded()) {
-                listening(result.result());
+                listening(result.result(), asked);
             } else {
                 failed(result.cause());
             }
         });
     }
 
-    private void listening(PgConnection opened) {
+    private void listening(PgConnection opened, Set<String> asked) {
         if (stopped) {
             opened.close();
             return;
         }
         connection = opened;
+        alsoListening.stream().filter(channel -> !asked.contains(channel))
+                .forEach(late -> opened.query("LISTEN " + late).execute().onFailure(failure -> opened.close()));
         failures = 0;
         boolean encrypted = opened.isSSL();
         boolean again = listenedBefore.getAndSet(true);

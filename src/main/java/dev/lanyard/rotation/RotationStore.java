@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,6 +106,14 @@ class RotationStore {
         await(pool.query("select * from rotation_schedule order by backend, path").execute())
                 .forEach(row -> all.add(schedule(row)));
         return all;
+    }
+
+    /** The schedules of these ids that exist (by primary key: as many rows as ids, whatever the table holds). */
+    List<RotationSchedule> schedules(Collection<String> ids) {
+        List<RotationSchedule> found = new ArrayList<>();
+        await(pool.preparedQuery("select * from rotation_schedule where id = any($1)")
+                .execute(Tuple.of(ids.toArray(String[]::new)))).forEach(row -> found.add(schedule(row)));
+        return found;
     }
 
     /**

@@ -16,6 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * Each replica's rotation loop: mark runs stuck that sat in one step too long, start the runs of due schedules, then
  * claim and execute runs that are due (new, waiting out a backoff, or abandoned by a replica whose claim expired).
+ * Every query of a poll reads what is due, live or changed, through an index, never the whole history
+ * (bench/periodic-queries.sh).
  */
 @Singleton
 public class RotationWorker {
@@ -30,17 +32,19 @@ public class RotationWorker {
     private final RotationConfig config;
     private final InstantSource clock;
     private final RotationMetrics metrics;
+    private final ScheduleChanges changes;
     private final AuditedAccess audited;
     private final String replica;
 
     RotationWorker(RotationStore store, RotationEngine engine, Windows windows, RotationConfig config, InstantSource clock,
-                   RotationMetrics metrics, AuditedAccess audited, Replica replica) {
+                   RotationMetrics metrics, ScheduleChanges changes, AuditedAccess audited, Replica replica) {
         this.store = store;
         this.engine = engine;
         this.windows = windows;
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        this.changes = changes;
         this.audited = audited;
         this.replica = replica.name();
     }
@@ -79,11 +83,25 @@ public class RotationWorker {
             engine.execute(claimed.get());
         }
         metrics.stuckNow(store.countStuck());
-        store.schedules().forEach(schedule -> {
-            schedule.lastSuccessAt().ifPresent(at -> metrics.lastSuccess(schedule.secret().toString(), at));
-            metrics.interval(schedule.secret().toString(),
-                    ScheduleExpression.parse(schedule.expression()).shortestInterval(clock.instant()));
-        });
+        followScheduleChanges();
         return executed;
+    }
+
+    /**
+     * Moves the per-schedule gauges of the schedules PostgreSQL announced as changed since the last poll (usually none:
+     * no query at all); all of them once at start-up, and again only when announcements may have been missed.
+     */
+    private void followScheduleChanges() {
+        ScheduleChanges.Pending pending = changes.take();
+        try {
+            if (pending.everything()) {
+                metrics.schedulesNow(store.schedules(), clock.instant());
+            } else if (!pending.ids().isEmpty()) {
+                metrics.schedulesChanged(pending.ids(), store.schedules(pending.ids()), clock.instant());
+            }
+        } catch (RuntimeException e) {
+            changes.readFailed();
+            throw e;
+        }
     }
 }

@@ -33,7 +33,7 @@ class ChangeRelayTest {
                                      Duration firstRetry, Duration longestRetry) {
         BrokerTest.Config config = BrokerTest.Config.defaults().relaying(enabled);
         return new ChangeRelay(vertx, null, null, new TickingClock(), new SplittableRandom(7), config, all, meters,
-                PostgresTls.from(all), firstRetry, longestRetry);
+                PostgresTls.from(all), null, firstRetry, longestRetry);
     }
 
     @Test

@@ -37,6 +37,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,6 +49,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoublePredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
@@ -545,6 +548,67 @@ class RotationIT {
         JsonPath schedule = schedule(id);
         assertThat(schedule.getString("last_outcome")).isEqualTo("succeeded");
         assertThat(run(id, schedule.getString("last_run_id")).getString("triggered_by")).isEqualTo("schedule");
+    }
+
+    // --- per-schedule gauges -----------------------------------------------------------------------------------
+
+    @Test
+    void theScheduleGaugesFollowEachChangeFromAnyReplicaWithoutAPollReadingEverySchedule() throws Exception {
+        String path = "rotated/gauged-" + UUID.randomUUID();
+        seedLocal(path, Map.of("password", "initial"));
+        String id = schedule("store/" + path, "random", Map.of());
+        String interval = "lanyard_rotation_interval_seconds{secret=\"store/" + path + "\"";
+        String age = "lanyard_rotation_last_success_age_seconds{secret=\"store/" + path + "\"";
+        double month = Duration.ofDays(30).toSeconds();
+        double week = Duration.ofDays(7).toSeconds();
+        double threeDays = Duration.ofDays(3).toSeconds();
+        assertThat(pollUntil(interval, value -> value == month)).as("created").isEqualTo(month);
+        assertThat(metric(age)).as("never rotated yet").isNaN();
+
+        // Another replica (here: SQL as the superuser) changes the schedule; the change is announced and followed here.
+        lanyardSql("update rotation_schedule set expression = 'rate(7 days)', last_success_at = ? where id = ?",
+                OffsetDateTime.ofInstant(MovableClock.now().minus(Duration.ofDays(3)), ZoneOffset.UTC), id);
+        assertThat(pollUntil(interval, value -> value == week)).isEqualTo(week);
+        assertThat(pollUntil(age, value -> value >= threeDays)).isBetween(threeDays, threeDays + 600);
+
+        // A change nobody announces (triggers off for that session) goes unseen: no poll reads every schedule.
+        try (Connection c = database.superuser(EmbeddedDatabase.DATABASE); Statement s = c.createStatement()) {
+            s.execute("set session_replication_role = replica");
+            assertThat(s.executeUpdate("update rotation_schedule set expression = 'rate(1 day)' where id = '" + id + "'"))
+                    .isEqualTo(1);
+        }
+        for (int i = 0; i < 3; i++) {
+            worker.poll();
+            Thread.sleep(200);
+        }
+        assertThat(metric(interval)).isEqualTo(week);
+
+        // A run that succeeds here moves the age; deleting the schedule (its runs and step records go with it, although
+        // the service's role may not delete those itself) takes its gauges away.
+        String runId = trigger(id);
+        worker.poll();
+        assertThat(run(id, runId).getString("state")).isEqualTo("succeeded");
+        assertThat(pollUntil(age, value -> value < 3600)).isLessThan(3600);
+        given().header("Authorization", "Bearer " + ROTATOR_TOKEN).delete("/v1/rotations/" + id).then().statusCode(204);
+        assertThat(pollUntil(interval, Double::isNaN)).isNaN();
+        assertThat(metric(age)).isNaN();
+        assertThat(audit.query("select count(*) as n from rotation_step where run_id = ?", runId).getFirst().get("n")).isEqualTo(0L);
+        assertThat(audit.query("select count(*) as n from rotation_run where id = ?", runId).getFirst().get("n")).isEqualTo(0L);
+    }
+
+    /** Polls until the series' value satisfies {@code done} (NaN: the series is gone), for ten seconds at most. */
+    private double pollUntil(String series, DoublePredicate done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        double value;
+        do {
+            worker.poll();
+            value = metric(series);
+            if (done.test(value)) {
+                return value;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return value;
     }
 
     // --- cross-replica invalidation ----------------------------------------------------------------------------
