@@ -47,7 +47,7 @@ class AuditCrashProcessIT {
 
     // Each test starts its own PostgreSQL, OpenBao and Lanyard processes on free loopback ports.
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path work;
 
     private EmbeddedDatabase database;
@@ -91,7 +91,10 @@ class AuditCrashProcessIT {
         config.put("lanyard.auth.bootstrap-tokens.load", "file:" + secret("token", token));
         config.put("lanyard.policy.load.subjects", "token:load");
         config.put("lanyard.policy.load.rules[0].paths", "**");
-        config.put("lanyard.policy.load.rules[0].capabilities", "read,issue,audit:read");
+        config.put("lanyard.policy.load.rules[0].capabilities", "read,issue");
+        // audit:read applies only under audit/, in a rule that names it (policy/PolicyEngine refuses it on **).
+        config.put("lanyard.policy.load.rules[1].paths", "audit/**");
+        config.put("lanyard.policy.load.rules[1].capabilities", "audit:read");
     }
 
     /** How many times the process is killed in one run; {@code -Dlanyard.crash.rounds=N} for more. */

@@ -87,7 +87,10 @@ class GracefulShutdownProcessIT {
         config.put("lanyard.auth.bootstrap-tokens.load", "file:" + secret("token", token));
         config.put("lanyard.policy.load.subjects", "token:load");
         config.put("lanyard.policy.load.rules[0].paths", "**");
-        config.put("lanyard.policy.load.rules[0].capabilities", "read,issue,renew,revoke,audit:read");
+        config.put("lanyard.policy.load.rules[0].capabilities", "read,issue,renew,revoke");
+        // audit:read applies only under audit/, in a rule that names it (policy/PolicyEngine refuses it on **).
+        config.put("lanyard.policy.load.rules[1].paths", "audit/**");
+        config.put("lanyard.policy.load.rules[1].capabilities", "audit:read");
     }
 
     @AfterEach
