@@ -21,6 +21,7 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,8 +88,9 @@ class ExternalSecretController {
         ExternalSecretReconciler[] self = new ExternalSecretReconciler[1];
         RolloutRestarts restarts = new RolloutRestarts(client, timer, config.restartQuietPeriod(),
                 workload -> self[0].restartedBy(workload), (resource, message) -> self[0].restartFailed(resource, message));
-        reconciler = new ExternalSecretReconciler(new BackendValues(broker, new ReadPacer(config.readsPerSecondPerBackend())),
-                new TargetSecrets(client), restarts, events, metrics, hmac, config, clock, random);
+        RemovalGuard guard = new RemovalGuard(config.backendWideRemoval().orElse(Set.of()), clock);
+        reconciler = new ExternalSecretReconciler(new BackendValues(broker, new ReadPacer(config.readsPerSecondPerBackend()), guard),
+                guard, new TargetSecrets(client), restarts, events, metrics, hmac, config, clock, random);
         self[0] = reconciler;
 
         Operator created = new Operator(overrider -> {

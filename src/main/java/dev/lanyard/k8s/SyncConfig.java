@@ -61,6 +61,16 @@ public interface SyncConfig {
     @WithDefault("10s")
     Duration notFoundRecheck();
 
+    /**
+     * Backends on which a confirmed "not found" removes values from the Secrets of resources whose
+     * {@code notFoundPolicy} is Merge or Delete without evidence that the backend still serves other secrets. Elsewhere
+     * (by default, everywhere) nothing is removed until the same backend has served another secret since this one went
+     * missing, so a misrouted backend that answers "not found" for everything cannot empty every Secret it feeds in
+     * one wave. List a backend here only when all its secrets may legitimately go at once (one holding a single
+     * secret, say).
+     */
+    Optional<Set<String>> backendWideRemoval();
+
     /** First wait after a failed sync; doubled per consecutive failure, with jitter, up to {@link #backoffMax()}. */
     @WithDefault("2s")
     Duration backoffMin();

@@ -124,6 +124,11 @@ final class TargetSecrets {
         return applied;
     }
 
+    /** Deletes the Secret, which must be one this resource owns (notFoundPolicy Delete, creationPolicy Owner). */
+    void delete(ExternalSecret resource) {
+        client.secrets().inNamespace(resource.getMetadata().getNamespace()).withName(resource.secretName()).delete();
+    }
+
     private Secret removeKeys(Secret secret, Set<String> keys) {
         StringBuilder patch = new StringBuilder("{\"data\":{");
         String separator = "";
