@@ -53,6 +53,7 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
     private static final String RESTARTS = "restart-targets";
     private static final double PERIODIC_JITTER = 0.1;
 
+    private final LeaderTerm term;
     private final BackendValues values;
     private final RemovalGuard guard;
     private final TargetSecrets secrets;
@@ -69,9 +70,14 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
     private final Map<String, Instant> changedAt = new ConcurrentHashMap<>();
     private volatile IndexerResourceCache<ExternalSecret> primaries;
 
+    /**
+     * @param term the leader term this reconciler works in: once it ends, reconciles still running write nothing more
+     *             (the Secret writes, Events and restarts ask it too) and no status is patched
+     */
     ExternalSecretReconciler(BackendValues values, RemovalGuard guard, TargetSecrets secrets, RolloutRestarts restarts,
                              SyncEvents events, SyncMetrics metrics, DataHmac hmac, SyncConfig config, InstantSource clock,
-                             RandomGenerator random) {
+                             RandomGenerator random, LeaderTerm term) {
+        this.term = term;
         this.values = values;
         this.guard = guard;
         this.secrets = secrets;
@@ -161,6 +167,9 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
 
     @Override
     public UpdateControl<ExternalSecret> reconcile(ExternalSecret resource, Context<ExternalSecret> context) {
+        if (!term.holds()) {
+            return UpdateControl.noUpdate();
+        }
         long started = System.nanoTime();
         Outcome outcome;
         try {
@@ -168,6 +177,9 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
             if (!outcome.retrying()) {
                 failures.remove(resource.key());
             }
+        } catch (LeaderTerm.Deposed deposed) {
+            LOG.debugf("reconcile of ExternalSecret %s stopped: %s", resource.key(), deposed.getMessage());
+            return UpdateControl.noUpdate();
         } catch (SyncFailure failure) {
             outcome = failed(resource, failure.reason(), failure.getMessage());
         } catch (KubernetesClientException e) {
@@ -191,6 +203,9 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         patch.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
                 .withNamespace(resource.getMetadata().getNamespace()).build());
         patch.setStatus(outcome.status());
+        if (!term.holds()) {
+            return UpdateControl.noUpdate();
+        }
         UpdateControl<ExternalSecret> control = UpdateControl.patchStatus(patch);
         return outcome.next() == null ? control : control.rescheduleAfter(outcome.next());
     }
@@ -265,7 +280,7 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
                     reason = Reason.DriftReverted;
                     message = "Secret " + resource.secretName() + " was changed by hand; Lanyard's values were written back";
                 }
-                secrets.apply(resource, fetched.data(), desired);
+                secrets.apply(resource, existing, fetched.data(), desired);
                 propagated(fetched, before, desired);
             }
         }

@@ -85,7 +85,11 @@ public interface SyncConfig {
     @WithDefault("150ms")
     Duration restartQuietPeriod();
 
-    /** Leader election through a coordination Lease: one replica reconciles at a time. */
+    /**
+     * Leader election through a coordination Lease: one replica reconciles at a time. A leader that cannot renew
+     * within the renew deadline stops reconciling and campaigns again in the same process; the secrets API never
+     * stops for it (see {@link ControllerLeadership}).
+     */
     LeaderElection leaderElection();
 
     interface LeaderElection {
@@ -105,6 +109,11 @@ public interface SyncConfig {
         @WithDefault("15s")
         Duration leaseDuration();
 
+        /**
+         * How long a leader goes on without a successful renewal (counted from when the last one started) before it
+         * stops reconciling. Shorter than {@link #leaseDuration()}, so that it has stopped before another replica may
+         * take the Lease over; the difference is the margin for clock skew and writes already on their way.
+         */
         @WithDefault("10s")
         Duration renewDeadline();
 
