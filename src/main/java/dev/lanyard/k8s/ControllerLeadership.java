@@ -62,8 +62,11 @@ final class ControllerLeadership implements AutoCloseable {
     private int elections;
     private LeaderElector elector;
     private CompletableFuture<?> running;
-    /** When the last renewal of the current campaign that succeeded started. */
+    /** When the last renewal of the current campaign that succeeded started, if {@link #renewedInCampaign}. */
     private long renewedAt;
+    private boolean renewedInCampaign;
+    /** fabric8 said this replica leads before any renewal of this campaign succeeded: the term starts with the first. */
+    private boolean electionPending;
     private LeaderTerm term;
     private boolean closed;
 
@@ -95,6 +98,8 @@ final class ControllerLeadership implements AutoCloseable {
         if (closed) {
             return;
         }
+        renewedInCampaign = false;
+        electionPending = false;
         Lock lease = new RenewalTimes(new LeaseLock(namespace, config.leaseName(), identity), campaign);
         elector = new LeaderElectorBuilder(client, electors).withConfig(new LeaderElectionConfig(lease,
                 config.leaseDuration(), config.renewDeadline(), config.retryPeriod(),
@@ -106,11 +111,24 @@ final class ControllerLeadership implements AutoCloseable {
         started.whenComplete((done, failure) -> ended(campaign));
     }
 
-    /** On the elector's thread, inside its renewal: only records the term and hands it on. */
+    /**
+     * On the elector's thread, inside its renewal: only records the term and hands it on. fabric8 also says so when it
+     * merely reads the Lease and finds this replica's name on it (campaigning again after a term ended), before it has
+     * renewed anything: then the term starts with the first renewal that succeeds, never on a stale one.
+     */
     private synchronized void elected(int campaign) {
         if (closed || campaign != campaigns || term != null) {
             return;
         }
+        if (!renewedInCampaign) {
+            electionPending = true;
+            return;
+        }
+        startTerm();
+    }
+
+    private synchronized void startTerm() {
+        electionPending = false;
         LeaderTerm elected = new LeaderTerm(++elections, nanos, renewedAt, config.renewDeadline().toNanos());
         term = elected;
         LOG.infof("%s leads the ExternalSecret controller (%s)", identity, elected);
@@ -122,8 +140,11 @@ final class ControllerLeadership implements AutoCloseable {
             return;
         }
         renewedAt = startedAt;
+        renewedInCampaign = true;
         if (term != null) {
             term.renewed(startedAt);
+        } else if (electionPending && !closed) {
+            startTerm();
         }
     }
 
@@ -135,6 +156,9 @@ final class ControllerLeadership implements AutoCloseable {
     }
 
     private synchronized void depose(int campaign, String why) {
+        if (campaign == campaigns) {
+            electionPending = false;
+        }
         if (campaign == campaigns && term != null) {
             depose(term, why);
         }

@@ -62,12 +62,17 @@ class ControllerLeadershipIT {
     /** What a listener was told, in order. */
     private static final class Terms implements ControllerLeadership.Listener {
         final List<String> told = new CopyOnWriteArrayList<>();
+        /** Terms that did not hold when the listener was told they had started. */
+        final List<String> staleElections = new CopyOnWriteArrayList<>();
         volatile LeaderTerm current;
         volatile long electedAt;
         volatile long deposedAt;
 
         @Override
         public void elected(LeaderTerm term) {
+            if (!term.holds()) {
+                staleElections.add("term " + term.number());
+            }
             current = term;
             electedAt = System.nanoTime();
             told.add("elected " + term.number());
@@ -130,6 +135,42 @@ class ControllerLeadershipIT {
                 first.close();
                 second.close();
             }
+        }
+    }
+
+    /**
+     * The one replica, cut off and back: nobody took the Lease, which still names it. fabric8 says "leading" as soon as
+     * it reads its own name there, before renewing; the new term must start only with a renewal that succeeded, so that
+     * it holds when it starts and is not deposed again at once.
+     */
+    @Test
+    void aLoneLeaderCutOffLeadsAgainInOneNewTermOnceItRenews() throws Exception {
+        URIParts api = URIParts.of(kube.url());
+        Terms a = new Terms();
+        try (PausableProxy proxy = new PausableProxy(api.host(), api.port());
+             KubernetesClient throughProxy = new KubernetesClientBuilder().withConfig(new ConfigBuilder(kube.adminConfig())
+                     .withMasterUrl("https://127.0.0.1:" + proxy.port()).build()).build();
+             ControllerLeadership alone = new ControllerLeadership(throughProxy, new Election("leadership-alone"), NAMESPACE,
+                     "replica-alone", a, System::nanoTime)) {
+            alone.start();
+            await(() -> a.current != null);
+            LeaderTerm cutOff = a.current;
+            proxy.pause();
+            await(() -> a.current == null);
+            Thread.sleep(LEASE.toMillis());
+            assertThat(kube.adminClient().leases().inNamespace(NAMESPACE).withName("leadership-alone").get().getSpec()
+                    .getHolderIdentity()).as("nobody took the Lease").isEqualTo("replica-alone");
+
+            proxy.resume();
+            long resumed = System.nanoTime();
+            await(() -> a.current != null);
+            Thread.sleep(RETRY.multipliedBy(3).toMillis());
+            System.out.printf("a lone leader cut off for %d ms leads again %d ms after its traffic returned%n",
+                    LEASE.toMillis(), Duration.ofNanos(a.electedAt - resumed).toMillis());
+            assertThat(cutOff.holds()).isFalse();
+            assertThat(a.staleElections).as("terms that did not hold when they started").isEmpty();
+            assertThat(a.told).containsExactly("elected 1", "deposed 1", "elected 2");
+            assertThat(a.current.holds()).isTrue();
         }
     }
 
