@@ -377,6 +377,14 @@ class ExternalSecretSyncIT {
         assertThat(admin.secrets().inNamespace(NAMESPACE).withName(deleted).get()).isNull();
     }
 
+    /** {@code lanyard_sync_resources{reason=...}} as this Lanyard exports it, 0 when absent. */
+    private static double syncResources(String reason) {
+        return given().when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(line -> line.startsWith("lanyard_sync_resources{") && line.contains("reason=\"" + reason + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+
     /**
      * Issue 21 item 8, tried from outside: {@code bao secrets disable} on the mount behind synced resources. No
      * resource loses a key however many refreshes pass (the mount is missing: unavailable, not "not found"), and
@@ -415,6 +423,8 @@ class ExternalSecretSyncIT {
                 .as(name).containsExactly(Map.entry("k", name)));
         given().when().get("/q/health/ready").then().statusCode(503)
                 .body(org.hamcrest.Matchers.containsString("DOWN: mount '" + mount + "' is missing"));
+        // ...and the metric the alerts read counts them as unavailable (published on the controller's 10 s timer)
+        await(() -> syncResources("BackendUnavailable") >= paths.size());
 
         openBao.cli("secrets", "enable", "-path=" + mount, "kv-v2");
         paths.values().forEach(path -> broker.changed(SecretChanged.written(SecretRef.of("blast", path), "3", Clock.systemUTC().instant())));
