@@ -17,6 +17,7 @@ import dev.lanyard.secret.SecretRef;
 import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.Stage;
 import dev.lanyard.secret.VersionSelector;
+import dev.lanyard.spi.BackendUnavailableException;
 import io.smallrye.mutiny.TimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,17 +47,35 @@ final class BackendValues {
     private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     /**
-     * The Secret data the spec asks for, the version of each secret in it, and the keys whose source answered "not
-     * found" (absent from {@code data}).
+     * The Secret data the spec asks for, the version of each secret in it, the keys whose source answered "not found"
+     * (absent from {@code data}), every secret read, and those of them that answered "not found".
      */
-    record Fetched(Map<String, byte[]> data, List<SyncedVersion> versions, Set<String> missingKeys, Set<SecretRef> refs) {}
+    record Fetched(Map<String, byte[]> data, List<SyncedVersion> versions, Set<String> missingKeys, Set<SecretRef> refs,
+                   Set<SecretRef> missingRefs) {}
 
     private final Broker broker;
     private final ReadPacer pacer;
+    private final RemovalGuard guard;
 
-    BackendValues(Broker broker, ReadPacer pacer) {
+    /** @param guard told every answer, found or not found, so that it can judge removals */
+    BackendValues(Broker broker, ReadPacer pacer, RemovalGuard guard) {
         this.broker = broker;
         this.pacer = pacer;
+        this.guard = guard;
+    }
+
+    /** Every secret a spec reads that names a valid reference. */
+    static Set<SecretRef> secrets(ExternalSecretSpec spec) {
+        Set<SecretRef> refs = new LinkedHashSet<>();
+        for (String reference : references(spec)) {
+            int slash = reference.indexOf('/');
+            try {
+                refs.add(SecretRef.of(reference.substring(0, slash), reference.substring(slash + 1)));
+            } catch (IllegalArgumentException invalid) {
+                // reported as InvalidSpec when that resource reconciles
+            }
+        }
+        return refs;
     }
 
     /** Every secret a spec reads, as the broker names them: what a change to one of them must refresh. */
@@ -120,7 +139,13 @@ final class BackendValues {
         if (extractMissing) {
             missing.add("*");
         }
-        return new Fetched(render(spec.template(), data), versions, missing, refs);
+        Set<SecretRef> missingRefs = new LinkedHashSet<>();
+        read.forEach((source, fields) -> {
+            if (fields.isEmpty()) {
+                missingRefs.add(source.ref());
+            }
+        });
+        return new Fetched(render(spec.template(), data), versions, missing, refs, missingRefs);
     }
 
     private Optional<Map<String, String>> readOne(AccessContext access, ExternalSecret resource, Source source,
@@ -132,11 +157,15 @@ final class BackendValues {
                     resource.getMetadata().getNamespace(), resource.getMetadata().getName()).await().atMost(READ_TIMEOUT);
         } catch (Refused refused) {
             if (refused.refusal() == Refusal.SECRET_NOT_FOUND) {
+                guard.notFound(source.ref());
                 return Optional.empty();
             }
             throw classify(refused, access.caller(), source);
         } catch (TimeoutException timeout) {
             throw new SyncFailure(Reason.BackendUnavailable, "the read of " + source.ref() + " timed out");
+        }
+        if (!grant.stale()) {
+            guard.found(source.ref(), grant.secret().lease().issuedAt());
         }
         // The value belongs to the broker's cache: copy the fields out, never close it.
         SecretValue value = grant.secret().value();
@@ -151,8 +180,10 @@ final class BackendValues {
             case ACCESS_DENIED -> new SyncFailure(Reason.Denied, "no Lanyard policy lets " + caller.subject() + " read " + what);
             case BACKEND_NOT_FOUND -> new SyncFailure(Reason.InvalidSpec, "no Lanyard backend is named " + source.ref().backend());
             case OPERATION_NOT_SUPPORTED -> new SyncFailure(Reason.InvalidSpec, what + " is not a static secret that can be read");
-            case BACKEND_UNAVAILABLE -> new SyncFailure(Reason.BackendUnavailable,
-                    "backend " + source.ref().backend() + " did not answer for " + what);
+            case BACKEND_UNAVAILABLE -> new SyncFailure(Reason.BackendUnavailable, refused.getCause() instanceof BackendUnavailableException why
+                    // the backend's own reason is safe by construction (SPI failures name operation, backend and path only)
+                    ? "backend " + source.ref().backend() + " is unavailable for " + what + ": " + why.explanation()
+                    : "backend " + source.ref().backend() + " did not answer for " + what);
             case AUDIT_UNAVAILABLE -> new SyncFailure(Reason.BackendUnavailable,
                     "the audit log cannot record reads right now, so nothing was read");
             case BACKEND_REJECTED, WRITE_CONFLICT -> new SyncFailure(Reason.SyncFailed,

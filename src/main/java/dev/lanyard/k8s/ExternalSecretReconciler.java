@@ -2,8 +2,10 @@ package dev.lanyard.k8s;
 
 import dev.lanyard.k8s.BackendValues.Fetched;
 import dev.lanyard.k8s.ExternalSecretSpec.CreationPolicy;
+import dev.lanyard.k8s.ExternalSecretSpec.NotFoundPolicy;
 import dev.lanyard.k8s.ExternalSecretSpec.RefreshPolicy;
 import dev.lanyard.k8s.ExternalSecretStatus.Condition;
+import dev.lanyard.secret.SecretRef;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -23,6 +25,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +53,9 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
     private static final String RESTARTS = "restart-targets";
     private static final double PERIODIC_JITTER = 0.1;
 
+    private final LeaderTerm term;
     private final BackendValues values;
+    private final RemovalGuard guard;
     private final TargetSecrets secrets;
     private final RolloutRestarts restarts;
     private final SyncEvents events;
@@ -64,9 +70,16 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
     private final Map<String, Instant> changedAt = new ConcurrentHashMap<>();
     private volatile IndexerResourceCache<ExternalSecret> primaries;
 
-    ExternalSecretReconciler(BackendValues values, TargetSecrets secrets, RolloutRestarts restarts, SyncEvents events,
-                             SyncMetrics metrics, DataHmac hmac, SyncConfig config, InstantSource clock, RandomGenerator random) {
+    /**
+     * @param term the leader term this reconciler works in: once it ends, reconciles still running write nothing more
+     *             (the Secret writes, Events and restarts ask it too) and no status is patched
+     */
+    ExternalSecretReconciler(BackendValues values, RemovalGuard guard, TargetSecrets secrets, RolloutRestarts restarts,
+                             SyncEvents events, SyncMetrics metrics, DataHmac hmac, SyncConfig config, InstantSource clock,
+                             RandomGenerator random, LeaderTerm term) {
+        this.term = term;
         this.values = values;
+        this.guard = guard;
         this.secrets = secrets;
         this.restarts = restarts;
         this.events = events;
@@ -139,16 +152,34 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         return all.size();
     }
 
-    /** The outcome of one reconcile: the status to write, and when to come back. */
-    private record Outcome(Reason reason, String message, ExternalSecretStatus status, Duration next) {}
+    /**
+     * The outcome of one reconcile: the status to write, and when to come back.
+     *
+     * @param retrying {@code next} is a backoff that grows while the outcome repeats
+     * @param acted    something was done worth an Event even when the reason is unchanged (values removed)
+     */
+    private record Outcome(Reason reason, String message, ExternalSecretStatus status, Duration next, boolean retrying,
+                           boolean acted) {
+        Outcome(Reason reason, String message, ExternalSecretStatus status, Duration next) {
+            this(reason, message, status, next, false, false);
+        }
+    }
 
     @Override
     public UpdateControl<ExternalSecret> reconcile(ExternalSecret resource, Context<ExternalSecret> context) {
+        if (!term.holds()) {
+            return UpdateControl.noUpdate();
+        }
         long started = System.nanoTime();
         Outcome outcome;
         try {
             outcome = sync(resource, context.getSecondaryResource(Secret.class));
-            failures.remove(resource.key());
+            if (!outcome.retrying()) {
+                failures.remove(resource.key());
+            }
+        } catch (LeaderTerm.Deposed deposed) {
+            LOG.debugf("reconcile of ExternalSecret %s stopped: %s", resource.key(), deposed.getMessage());
+            return UpdateControl.noUpdate();
         } catch (SyncFailure failure) {
             outcome = failed(resource, failure.reason(), failure.getMessage());
         } catch (KubernetesClientException e) {
@@ -163,7 +194,7 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         // An Event when something happened: a new reason (but not a first, uneventful sync), a drift undone, data removed.
         boolean firstSync = (previous == null || previous.reason() == null) && outcome.reason() == Reason.Synced;
         if (!firstSync && (previous == null || !Objects.equals(previous.reason(), outcome.reason().name())
-                || outcome.reason() == Reason.DriftReverted || outcome.reason() == Reason.NotFoundConfirmed)) {
+                || outcome.reason() == Reason.DriftReverted || outcome.acted())) {
             events.record(resource, outcome.reason(), outcome.message());
         }
         metrics.state(resource.key(), outcome.reason(),
@@ -172,6 +203,9 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         patch.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
                 .withNamespace(resource.getMetadata().getNamespace()).build());
         patch.setStatus(outcome.status());
+        if (!term.holds()) {
+            return UpdateControl.noUpdate();
+        }
         UpdateControl<ExternalSecret> control = UpdateControl.patchStatus(patch);
         return outcome.next() == null ? control : control.rescheduleAfter(outcome.next());
     }
@@ -212,9 +246,27 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
                         previous == null ? null : previous.syncedAt(), notFound);
                 return new Outcome(Reason.NotFoundPending, pending, status, config.notFoundRecheck());
             }
+            String confirmed = "a backend answered not found on " + notFound + " consecutive refreshes";
+            if (spec.notFound() == NotFoundPolicy.Retain) {
+                String kept = confirmed + "; Secret " + resource.secretName() + " keeps all its data (notFoundPolicy Retain)";
+                return unchanged(resource, previous, Reason.NotFoundRetained, kept, notFound);
+            }
+            RemovalGuard.Decision decision = guard.mayRemove(fetched.missingRefs(), knownSecrets());
+            if (!decision.allowed()) {
+                requestEvidence(resource, fetched.missingRefs());
+                return unchanged(resource, previous, Reason.RemovalRefused, confirmed + ", but " + decision.message(), notFound);
+            }
             reason = Reason.NotFoundConfirmed;
-            message = "a backend answered not found on " + notFound + " consecutive refreshes; those values were removed from Secret "
-                    + resource.secretName();
+            if (spec.notFound() == NotFoundPolicy.Delete && policy == CreationPolicy.Owner
+                    && fetched.missingRefs().containsAll(fetched.refs())) {
+                message = confirmed + " for every secret it reads; Secret " + resource.secretName() + " was deleted (notFoundPolicy Delete)";
+                if (existing != null) {
+                    secrets.delete(resource);
+                }
+                ExternalSecretStatus status = status(resource, previous, reason, message, null, List.of(), null, notFound);
+                return new Outcome(reason, message, status, periodic(spec), false, existing != null);
+            }
+            message = confirmed + "; those values were removed from Secret " + resource.secretName();
         }
 
         String desired = hmac.of(fetched.data());
@@ -228,7 +280,7 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
                     reason = Reason.DriftReverted;
                     message = "Secret " + resource.secretName() + " was changed by hand; Lanyard's values were written back";
                 }
-                secrets.apply(resource, fetched.data(), desired);
+                secrets.apply(resource, existing, fetched.data(), desired);
                 propagated(fetched, before, desired);
             }
         }
@@ -237,7 +289,43 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         }
         String syncedAt = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
         ExternalSecretStatus status = status(resource, previous, reason, message, desired, fetched.versions(), syncedAt, notFound);
-        return new Outcome(reason, message, status, periodic(spec));
+        boolean removed = reason == Reason.NotFoundConfirmed && !desired.equals(before);
+        return new Outcome(reason, message, status, periodic(spec), false, removed);
+    }
+
+    /** Nothing written: the Secret keeps what it holds, the status says why, and the resource comes back with backoff. */
+    private Outcome unchanged(ExternalSecret resource, ExternalSecretStatus previous, Reason reason, String message, int notFound) {
+        ExternalSecretStatus status = status(resource, previous, reason, message,
+                previous == null ? null : previous.dataHmac(), previous == null ? null : previous.syncedVersions(),
+                previous == null ? null : previous.syncedAt(), notFound);
+        return new Outcome(reason, message, status, backoff(resource), true, false);
+    }
+
+    /** Every secret the resources this controller sees read. */
+    private Set<SecretRef> knownSecrets() {
+        IndexerResourceCache<ExternalSecret> cache = primaries;
+        return cache == null ? Set.of() : cache.list().filter(resource -> resource.getSpec() != null)
+                .flatMap(resource -> BackendValues.secrets(resource.getSpec()).stream()).collect(Collectors.toSet());
+    }
+
+    /**
+     * A removal waits for evidence that the backend still serves other secrets: refresh a few other resources that read
+     * from it. Their reads come from the broker's cache while it is fresh, so the evidence comes at the latest once the
+     * cache window ({@code lanyard.broker.static-ttl}) has passed.
+     */
+    private void requestEvidence(ExternalSecret resource, Set<SecretRef> missing) {
+        IndexerResourceCache<ExternalSecret> cache = primaries;
+        if (cache == null || !refreshes.isRunning()) {
+            return;
+        }
+        Set<String> backends = missing.stream().map(SecretRef::backend).collect(Collectors.toSet());
+        List<ExternalSecret> others = new ArrayList<>(cache.list()
+                .filter(other -> !other.key().equals(resource.key()) && other.getSpec() != null)
+                .filter(other -> BackendValues.secrets(other.getSpec()).stream()
+                        .anyMatch(ref -> backends.contains(ref.backend()) && !missing.contains(ref)))
+                .toList());
+        Collections.shuffle(others, random);
+        others.stream().limit(RemovalGuard.EVIDENCE_REFRESHES).forEach(other -> refreshes.propagateEvent(ResourceID.fromResource(other)));
     }
 
     /** The Secret now holds data that a change through Lanyard made: record how long that took. */
@@ -270,11 +358,16 @@ final class ExternalSecretReconciler implements Reconciler<ExternalSecret> {
         return Duration.ofMillis((long) (interval.toMillis() * (1 - PERIODIC_JITTER * random.nextDouble())));
     }
 
-    private Outcome failed(ExternalSecret resource, Reason reason, String message) {
+    /** The next attempt after another consecutive failure: doubled each time up to the maximum, half of it at random. */
+    private Duration backoff(ExternalSecret resource) {
         int attempt = failures.merge(resource.key(), 1, Integer::sum);
         long ceiling = Math.min(config.backoffMax().toMillis(), config.backoffMin().toMillis() << Math.min(attempt - 1, 20));
         // half fixed, half random: retries of many resources failing together spread out
-        Duration next = Duration.ofMillis(ceiling / 2 + (long) (random.nextDouble() * ceiling / 2));
+        return Duration.ofMillis(ceiling / 2 + (long) (random.nextDouble() * ceiling / 2));
+    }
+
+    private Outcome failed(ExternalSecret resource, Reason reason, String message) {
+        Duration next = backoff(resource);
         ExternalSecretStatus previous = resource.getStatus();
         ExternalSecretStatus status = status(resource, previous, reason, message,
                 previous == null ? null : previous.dataHmac(), previous == null ? null : previous.syncedVersions(),

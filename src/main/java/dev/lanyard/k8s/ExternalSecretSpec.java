@@ -26,6 +26,9 @@ public record ExternalSecretSpec(
 
     public enum DeletionPolicy { Delete, Retain }
 
+    /** What a confirmed "not found" does to the Secret (ESO's {@code deletionPolicy}); see the CRD. */
+    public enum NotFoundPolicy { Retain, Merge, Delete }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DataEntry(String secretKey, RemoteRef remoteRef) {}
 
@@ -41,7 +44,7 @@ public record ExternalSecretSpec(
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SecretTarget(String name, CreationPolicy creationPolicy, DeletionPolicy deletionPolicy,
-                               Boolean immutable, Template template) {}
+                               NotFoundPolicy notFoundPolicy, Boolean immutable, Template template) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Template(String type, TemplateMetadata metadata, Map<String, String> data) {}
@@ -62,6 +65,10 @@ public record ExternalSecretSpec(
 
     DeletionPolicy deletion() {
         return target == null || target.deletionPolicy() == null ? DeletionPolicy.Retain : target.deletionPolicy();
+    }
+
+    NotFoundPolicy notFound() {
+        return target == null || target.notFoundPolicy() == null ? NotFoundPolicy.Retain : target.notFoundPolicy();
     }
 
     boolean immutable() {

@@ -14,7 +14,12 @@ enum Reason {
     NotOwned(false),
     TargetNotFound(false),
     NotFoundPending(false),
+    /** Confirmed not found; the Secret keeps its data (notFoundPolicy Retain). */
+    NotFoundRetained(false),
+    /** Confirmed not found; the missing values were removed (notFoundPolicy Merge or Delete). */
     NotFoundConfirmed(false),
+    /** Confirmed not found, but the backend served no other secret since: nothing removed (see {@link RemovalGuard}). */
+    RemovalRefused(false),
     InvalidSpec(false),
     RolloutRestartFailed(true);
 

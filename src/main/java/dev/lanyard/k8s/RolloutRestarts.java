@@ -56,6 +56,8 @@ final class RolloutRestarts {
     private final KubernetesClient client;
     private final ScheduledExecutorService timer;
     private final Duration quiet;
+    /** Restarts are patched only while it holds: those still gathered when it ends are dropped. */
+    private final LeaderTerm term;
     private final BiConsumer<String, String> onFailure;
     private final Function<Workload, List<String>> restartedBy;
     private final Map<Workload, Pending> pending = new ConcurrentHashMap<>();
@@ -66,11 +68,12 @@ final class RolloutRestarts {
      * @param restartedBy the resources (keys) that name the workload as a restart target
      * @param onFailure   told the resource key and a safe message when a restart it asked for failed
      */
-    RolloutRestarts(KubernetesClient client, ScheduledExecutorService timer, Duration quiet,
+    RolloutRestarts(KubernetesClient client, ScheduledExecutorService timer, Duration quiet, LeaderTerm term,
                     Function<Workload, List<String>> restartedBy, BiConsumer<String, String> onFailure) {
         this.client = client;
         this.timer = timer;
         this.quiet = quiet;
+        this.term = term;
         this.restartedBy = restartedBy;
         this.onFailure = onFailure;
     }
@@ -118,7 +121,7 @@ final class RolloutRestarts {
             return;
         }
         Pending gathered = pending.remove(workload);
-        if (gathered == null) {
+        if (gathered == null || !term.holds()) {
             return;
         }
         String digest = digest(gathered.changes);
@@ -140,8 +143,11 @@ final class RolloutRestarts {
             if (annotations != null && digest.equals(annotations.get(ANNOTATION))) {
                 return;
             }
+            term.check();
             handle.patch(PatchContext.of(PatchType.JSON_MERGE),
                     "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"" + ANNOTATION + "\":\"" + digest + "\"}}}}}");
+        } catch (LeaderTerm.Deposed deposed) {
+            LOG.debugf("restart of %s %s/%s dropped: %s", workload.kind(), workload.namespace(), workload.name(), deposed.getMessage());
         } catch (KubernetesClientException e) {
             fail(gathered, workload, "the API server answered " + e.getCode() + " to the restart of " + workload.kind() + " " + workload.name());
         } catch (RuntimeException e) {

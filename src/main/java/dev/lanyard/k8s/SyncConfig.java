@@ -61,6 +61,16 @@ public interface SyncConfig {
     @WithDefault("10s")
     Duration notFoundRecheck();
 
+    /**
+     * Backends on which a confirmed "not found" removes values from the Secrets of resources whose
+     * {@code notFoundPolicy} is Merge or Delete without evidence that the backend still serves other secrets. Elsewhere
+     * (by default, everywhere) nothing is removed until the same backend has served another secret since this one went
+     * missing, so a misrouted backend that answers "not found" for everything cannot empty every Secret it feeds in
+     * one wave. List a backend here only when all its secrets may legitimately go at once (one holding a single
+     * secret, say).
+     */
+    Optional<Set<String>> backendWideRemoval();
+
     /** First wait after a failed sync; doubled per consecutive failure, with jitter, up to {@link #backoffMax()}. */
     @WithDefault("2s")
     Duration backoffMin();
@@ -75,7 +85,11 @@ public interface SyncConfig {
     @WithDefault("150ms")
     Duration restartQuietPeriod();
 
-    /** Leader election through a coordination Lease: one replica reconciles at a time. */
+    /**
+     * Leader election through a coordination Lease: one replica reconciles at a time. A leader that cannot renew
+     * within the renew deadline stops reconciling and campaigns again in the same process; the secrets API never
+     * stops for it (see {@link ControllerLeadership}).
+     */
     LeaderElection leaderElection();
 
     interface LeaderElection {
@@ -95,6 +109,11 @@ public interface SyncConfig {
         @WithDefault("15s")
         Duration leaseDuration();
 
+        /**
+         * How long a leader goes on without a successful renewal (counted from when the last one started) before it
+         * stops reconciling. Shorter than {@link #leaseDuration()}, so that it has stopped before another replica may
+         * take the Lease over; the difference is the margin for clock skew and writes already on their way.
+         */
         @WithDefault("10s")
         Duration renewDeadline();
 

@@ -22,14 +22,20 @@ final class SyncEvents {
     private final KubernetesClient client;
     private final InstantSource clock;
     private final String instance;
+    private final LeaderTerm term;
 
-    SyncEvents(KubernetesClient client, InstantSource clock, String instance) {
+    /** @param term the leader term the Events are written in: none once it ends */
+    SyncEvents(KubernetesClient client, InstantSource clock, String instance, LeaderTerm term) {
         this.client = client;
         this.clock = clock;
         this.instance = instance;
+        this.term = term;
     }
 
     void record(ExternalSecret resource, Reason reason, String message) {
+        if (!term.holds()) {
+            return;
+        }
         String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
         try {
             client.v1().events().inNamespace(resource.getMetadata().getNamespace()).resource(new EventBuilder()

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +35,12 @@ final class TargetSecrets {
     static final String DATA_HMAC = "lanyard.dev/data-hmac";
 
     private final KubernetesClient client;
+    private final LeaderTerm term;
 
-    TargetSecrets(KubernetesClient client) {
+    /** @param term asked before every write: a term that ended writes nothing */
+    TargetSecrets(KubernetesClient client, LeaderTerm term) {
         this.client = client;
+        this.term = term;
     }
 
     Secret current(ExternalSecret resource) {
@@ -73,12 +77,33 @@ final class TargetSecrets {
     /**
      * Applies the data. For Owner the Secret then holds exactly these keys: keys someone added by hand are removed
      * too, since a Secret Lanyard owns is Lanyard's alone.
+     *
+     * <p>An update carries the resource version of the Secret the reconcile read ({@code existing}): the API server
+     * refuses it if anyone wrote the Secret since. That is the fence for a write already on its way when this
+     * replica's term ended (a request held up by the network lands later, after the next leader wrote): it is refused
+     * rather than applied over newer data. The leader that wrote last refreshes anyway; a replica whose term still
+     * holds reads the Secret again and applies once more.
+     *
+     * @param existing the Secret as this reconcile saw it, or {@code null} when it did not exist
      */
-    Secret apply(ExternalSecret resource, Map<String, byte[]> data, String dataHmac) {
+    Secret apply(ExternalSecret resource, Secret existing, Map<String, byte[]> data, String dataHmac) {
+        try {
+            return apply(resource, existing == null ? null : existing.getMetadata().getResourceVersion(), data, dataHmac);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 || existing == null) {
+                throw e;
+            }
+            Secret current = current(resource);
+            return apply(resource, current == null ? null : current.getMetadata().getResourceVersion(), data, dataHmac);
+        }
+    }
+
+    private Secret apply(ExternalSecret resource, String resourceVersion, Map<String, byte[]> data, String dataHmac) {
         ExternalSecretSpec spec = resource.getSpec();
         CreationPolicy policy = spec.creation();
         SecretBuilder desired = new SecretBuilder().withNewMetadata()
-                .withName(resource.secretName()).withNamespace(resource.getMetadata().getNamespace()).endMetadata();
+                .withName(resource.secretName()).withNamespace(resource.getMetadata().getNamespace())
+                .withResourceVersion(resourceVersion).endMetadata();
         Map<String, String> encoded = new LinkedHashMap<>();
         data.forEach((key, value) -> encoded.put(key, Base64.getEncoder().encodeToString(value)));
         desired.withData(encoded);
@@ -114,6 +139,7 @@ final class TargetSecrets {
                 desired.withType(template.type());
             }
         }
+        term.check();
         Secret applied = client.secrets().inNamespace(resource.getMetadata().getNamespace()).resource(desired.build())
                 .fieldManager(fieldManager(resource)).forceConflicts().serverSideApply();
         if (policy == CreationPolicy.Owner && applied.getData() != null && !data.keySet().containsAll(applied.getData().keySet())) {
@@ -122,6 +148,12 @@ final class TargetSecrets {
             applied = removeKeys(applied, strays);
         }
         return applied;
+    }
+
+    /** Deletes the Secret, which must be one this resource owns (notFoundPolicy Delete, creationPolicy Owner). */
+    void delete(ExternalSecret resource) {
+        term.check();
+        client.secrets().inNamespace(resource.getMetadata().getNamespace()).withName(resource.secretName()).delete();
     }
 
     private Secret removeKeys(Secret secret, Set<String> keys) {
@@ -133,6 +165,7 @@ final class TargetSecrets {
             separator = ",";
         }
         patch.append("}}");
+        term.check();
         return client.secrets().inNamespace(secret.getMetadata().getNamespace()).withName(secret.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }

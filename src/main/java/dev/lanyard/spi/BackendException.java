@@ -11,12 +11,19 @@ public abstract sealed class BackendException extends RuntimeException
     private final String backend;
     private final String operation;
     private final String path;
+    private final String explanation;
 
     protected BackendException(String backend, String operation, String path, String message, Throwable cause) {
         super(operation + " " + backend + "/" + path + ": " + message, cause, false, false);
         this.backend = backend;
         this.operation = operation;
         this.path = path;
+        this.explanation = message;
+    }
+
+    /** What went wrong, without the operation and path: as safe as the whole message. */
+    public String explanation() {
+        return explanation;
     }
 
     public String backend() {

@@ -15,9 +15,10 @@ import java.util.Map;
 /**
  * Lanyard with its ExternalSecret controller on, against a real kube-apiserver ({@link KubeApiServerResource}: the CRD
  * and RBAC from k8s-external-secrets/, the controller as its own ServiceAccount), with fresh peers of its own since its
- * tests stop a backend. Policies: {@code sa:<NAMESPACE>/app} and {@code sa:<SCALE_NAMESPACE>/app} may read what the
- * tests write under {@code secret/written/k8s/} and the doomed backend's {@code secret/}; nothing lets the locked
- * namespace's identity read anything.
+ * tests stop a backend. A third Vault backend, {@code blast}, is the same OpenBao's KV v2 mount {@code blast}, which
+ * tests enable, disable and re-create. Policies: {@code sa:<NAMESPACE>/app} and {@code sa:<SCALE_NAMESPACE>/app} may
+ * read what the tests write under {@code secret/written/k8s/}, the doomed backend's {@code secret/} and the blast
+ * backend's {@code blast/}; nothing lets the locked namespace's identity read anything.
  */
 public final class ExternalSecretProfile implements QuarkusTestProfile {
 
@@ -25,6 +26,8 @@ public final class ExternalSecretProfile implements QuarkusTestProfile {
     static final String SCALE_NAMESPACE = "scale";
     static final String LOCKED_NAMESPACE = "locked";
     static final int NOT_FOUND_CONFIRMATIONS = 3;
+    /** The mount behind the {@code blast} backend; the tests enable it. */
+    static final String BLAST_MOUNT = "blast";
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -40,7 +43,10 @@ public final class ExternalSecretProfile implements QuarkusTestProfile {
         // backend read per secret instead of reading again once the default 60 s window's refresh point passes.
         config.put("lanyard.broker.static-ttl", "10m");
         config.put("lanyard.policy.k8s-apps.subjects", "sa:" + NAMESPACE + "/app,sa:" + SCALE_NAMESPACE + "/app");
-        config.put("lanyard.policy.k8s-apps.rules[0].paths", "openbao/secret/written/k8s/**,doomed/secret/**");
+        config.put("lanyard.vault.blast.address", "${lanyard.vault.openbao.address}");
+        config.put("lanyard.vault.blast.auth.token", "${lanyard.vault.openbao.auth.token}");
+        config.put("lanyard.vault.blast.kv-v2-mounts", BLAST_MOUNT);
+        config.put("lanyard.policy.k8s-apps.rules[0].paths", "openbao/secret/written/k8s/**,doomed/secret/**,blast/" + BLAST_MOUNT + "/**");
         config.put("lanyard.policy.k8s-apps.rules[0].capabilities", "read");
         // The writer (TestCallers) may also rotate what it writes for these tests: a real rotation reaches the Secret.
         config.put("lanyard.policy.k8s-rotator.subjects", "token:writer");

@@ -134,7 +134,8 @@ class ExternalSecretCrdIT {
                 """);
         Map<String, Object> spec = stored.get("spec");
         assertThat(spec).containsEntry("refreshPolicy", "Periodic");
-        assertThat(spec.get("target")).isEqualTo(Map.of("creationPolicy", "Owner", "deletionPolicy", "Retain", "immutable", false));
+        assertThat(spec.get("target")).isEqualTo(Map.of("creationPolicy", "Owner", "deletionPolicy", "Retain",
+                "notFoundPolicy", "Retain", "immutable", false));
     }
 
     static Stream<Arguments> invalidResources() {
@@ -267,6 +268,18 @@ class ExternalSecretCrdIT {
                         target: {creationPolicy: Orphan, deletionPolicy: Delete}
                         data: [{secretKey: k, remoteRef: {backend: openbao, path: secret/app/db}}]
                         """, "deletionPolicy Delete needs creationPolicy Owner"),
+                invalid("delete a merged secret when its source is gone", """
+                        serviceAccountName: app
+                        refreshInterval: 1h
+                        target: {creationPolicy: Merge, notFoundPolicy: Delete}
+                        data: [{secretKey: k, remoteRef: {backend: openbao, path: secret/app/db}}]
+                        """, "spec.target.notFoundPolicy: Forbidden: notFoundPolicy Delete needs creationPolicy Owner"),
+                invalid("unknown not-found policy", """
+                        serviceAccountName: app
+                        refreshInterval: 1h
+                        target: {notFoundPolicy: Remove}
+                        data: [{secretKey: k, remoteRef: {backend: openbao, path: secret/app/db}}]
+                        """, "spec.target.notFoundPolicy: Unsupported value: \"Remove\""),
                 invalid("merge with a type", """
                         serviceAccountName: app
                         refreshInterval: 1h

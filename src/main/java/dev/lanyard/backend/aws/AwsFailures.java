@@ -17,6 +17,10 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 /**
  * Turns the SDK's failures into typed ones. Only AWS's error code and status, and the kind of a client failure, are
  * used; AWS's messages (which may quote a client request token) are never passed on, and no cause is kept.
+ *
+ * <p>"Not found" is {@code ResourceNotFoundException} alone. A client pointed at the wrong region or account gets
+ * exactly that for every secret, as it would for deleted ones: nothing in the answer tells them apart, so that case is
+ * left to the callers that remove data on "not found" (the Kubernetes sync's removal guard).
  */
 final class AwsFailures {
 
@@ -45,8 +49,14 @@ final class AwsFailures {
     private BackendException translate(AwsServiceException failure, String operation, String path) {
         String code = errorCode(failure);
         int status = failure.statusCode();
-        if (code.equals("ResourceNotFoundException") || status == 404) {
+        if (code.equals("ResourceNotFoundException")) {
             return new SecretNotFoundException(backend, operation, path);
+        }
+        if (status == 404) {
+            // Secrets Manager says "no such secret" only with ResourceNotFoundException (a 400); a bare 404 comes from
+            // something else at the endpoint (a proxy, another service), and says nothing about the secret.
+            return new BackendUnavailableException(backend, operation, path,
+                    "the endpoint answered 404 without Secrets Manager's ResourceNotFoundException; check the endpoint", null);
         }
         if (code.equals("InvalidRequestException") && markedForDeletion(failure)) {
             // A secret scheduled for deletion serves nothing until it is restored: to a reader it is gone.

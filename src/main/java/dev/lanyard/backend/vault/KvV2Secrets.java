@@ -176,6 +176,7 @@ final class KvV2Secrets {
         String apiPath = dataPath(path) + (version.isPresent() ? "?version=" + version.getAsInt() : "");
         LogicalResponse response = session.client().logical().read(apiPath);
         int status = response.getRestResponse().getStatus();
+        failures.mountAnswered(response, operation, path);
         JsonNode body = VaultResponses.parse(response).path("data");
         JsonNode metadata = body.path("metadata");
         if (status == 404) {
@@ -184,7 +185,7 @@ final class KvV2Secrets {
                     ? Optional.of(new Answer(metadata.path("version").asInt(), null, custom(metadata), Optional.empty()))
                     : Optional.empty();
         }
-        failures.checkStatus(response, operation, path.value());
+        failures.checkStatus(response, operation, path);
         boolean gone = body.path("data").isNull() || !metadata.path("deletion_time").asText("").isEmpty()
                 || metadata.path("destroyed").asBoolean();
         return Optional.of(new Answer(metadata.path("version").asInt(), gone ? null : body.path("data"), custom(metadata),
@@ -193,10 +194,11 @@ final class KvV2Secrets {
 
     private Optional<Metadata> metadata(SecretPath path, String operation) throws VaultException, IOException {
         LogicalResponse response = session.client().logical().read(metadataPath(path));
+        failures.mountAnswered(response, operation, path);
         if (response.getRestResponse().getStatus() == 404) {
             return Optional.empty();
         }
-        failures.checkStatus(response, operation, path.value());
+        failures.checkStatus(response, operation, path);
         JsonNode data = VaultResponses.parse(response).path("data");
         TreeMap<Integer, Optional<Instant>> readable = new TreeMap<>();
         data.path("versions").properties().forEach(entry -> {
@@ -234,14 +236,14 @@ final class KvV2Secrets {
         if (isCheckAndSetFailure(response)) {
             throw new WriteConflictException(backend, operation, path.value(), WriteConflictException.Reason.CONCURRENT_WRITE);
         }
-        failures.checkStatus(response, operation, path.value());
+        failures.checkStatus(response, operation, path);
     }
 
     private void checkWrite(LogicalResponse response, SecretPath path) {
         if (isCheckAndSetFailure(response)) {
             throw new WriteConflictException(backend, "put", path.value(), WriteConflictException.Reason.CONCURRENT_WRITE);
         }
-        failures.checkStatus(response, "put", path.value());
+        failures.checkStatus(response, "put", path);
     }
 
     /** KV v2 refuses a stale {@code cas} or {@code metadata_cas} with a 400 naming check-and-set. */

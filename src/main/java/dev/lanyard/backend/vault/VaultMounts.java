@@ -73,6 +73,11 @@ final class VaultMounts {
         }
     }
 
+    /** The mounts Lanyard reads static secrets from (KV v2, KV v1, read-only). */
+    Set<String> readableMounts() {
+        return readable.keySet();
+    }
+
     /** How a read of {@code path} is served; {@link Read#REFUSED} for anything not declared readable. */
     Read read(SecretPath path) {
         if (RESERVED.contains(path.mount()) || path.withinMount().isEmpty()) {

@@ -58,6 +58,7 @@ final class VaultSecretBackend implements SecretBackend {
     private final VaultFailures failures;
     private final KvV2Secrets kv;
     private final InstantSource clock;
+    private final MissingMounts missingMounts = new MissingMounts();
     private final BlockingCalls calls = new BlockingCalls("vault-call-");
     private final ScheduledExecutorService tokenMaintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("vault-token-").factory());
@@ -70,7 +71,7 @@ final class VaultSecretBackend implements SecretBackend {
         this.session = session;
         this.issuing = issuing;
         this.issuingConfig = config.issuing();
-        this.failures = new VaultFailures(name);
+        this.failures = new VaultFailures(name, missingMounts, clock);
         this.kv = new KvV2Secrets(name, session, failures, clock);
         this.clock = clock;
         long interval = config.auth().checkInterval().toMillis();
@@ -123,7 +124,7 @@ final class VaultSecretBackend implements SecretBackend {
         }
         return blocking("read", path.value(), () -> {
             LogicalResponse response = session.client().logical().read(path.value());
-            failures.checkStatus(response, "read", path.value());
+            failures.checkStatus(response, "read", path);
             if (response.getLeaseId() != null && !response.getLeaseId().isEmpty()) {
                 // A read-only mount that answered with a lease minted something: give it back and serve nothing.
                 revokeQuietly(response.getLeaseId());
@@ -205,7 +206,7 @@ final class VaultSecretBackend implements SecretBackend {
                 if (attempt == 1 && response.getRestResponse().getStatus() == 403 && issuing.recoverFromRejection(issuer)) {
                     continue;
                 }
-                failures.checkStatus(response, "issue", rolePath.value());
+                failures.checkStatus(response, "issue", rolePath);
                 if (response.getLeaseId() == null || response.getLeaseId().isEmpty()) {
                     throw new BackendRejectedException(name, "issue", rolePath.value(), response.getRestResponse().getStatus());
                 }
@@ -267,8 +268,9 @@ final class VaultSecretBackend implements SecretBackend {
     }
 
     /**
-     * Down when Vault is unreachable or sealed, or Lanyard's token is dead and could not be replaced; up otherwise,
-     * with a note when a token was replaced between renewals, an issuing token was revoked, or issuing is refused.
+     * Down when Vault is unreachable or sealed, Lanyard's token is dead and could not be replaced, or every mount Lanyard
+     * reads from is missing; up otherwise, with a note when some mount is missing, a token was replaced between
+     * renewals, an issuing token was revoked, or issuing is refused.
      * Asking Vault about Lanyard's token here means a token revoked while no request comes in is replaced at the next
      * probe.
      */
@@ -290,7 +292,13 @@ final class VaultSecretBackend implements SecretBackend {
                     return BackendHealth.unhealthy("Lanyard's Vault token has expired");
                 }
                 issuing.verify();
+                Optional<String> missing = missingMounts();
+                if (missing.isPresent() && !mounts.readableMounts().isEmpty()
+                        && missingMounts.mounts().containsAll(mounts.readableMounts())) {
+                    return BackendHealth.unhealthy(missing.get());
+                }
                 List<String> notes = new ArrayList<>();
+                missing.ifPresent(notes::add);
                 issuing.problem().ifPresent(why -> notes.add("issuing refused: " + why));
                 session.lastReplacement().ifPresent(notes::add);
                 issuing.lastRevoked().ifPresent(notes::add);
@@ -301,6 +309,20 @@ final class VaultSecretBackend implements SecretBackend {
                 return BackendHealth.unhealthy("health check failed: " + e.getClass().getSimpleName());
             }
         }).runSubscriptionOn(calls.executor());
+    }
+
+    /**
+     * The mounts reads found missing, asked again: {@code sys/internal/ui/mounts/<mount>} answers any token with a
+     * policy on the mount, and mints or reveals nothing. A mount that is back is cleared at once, so a backend marked
+     * down for it comes back without waiting for a read.
+     */
+    private Optional<String> missingMounts() throws VaultException {
+        for (String mount : missingMounts.mounts()) {
+            if (session.client().logical().read("sys/internal/ui/mounts/" + mount).getRestResponse().getStatus() == 200) {
+                missingMounts.answered(mount);
+            }
+        }
+        return missingMounts.describe();
     }
 
     @Override

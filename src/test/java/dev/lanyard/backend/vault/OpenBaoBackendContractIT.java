@@ -10,9 +10,12 @@ import dev.lanyard.secret.SecretValue;
 import dev.lanyard.secret.Stage;
 import dev.lanyard.secret.VersionSelector;
 import dev.lanyard.spi.BackendCapability;
+import dev.lanyard.spi.BackendHealth;
+import dev.lanyard.spi.BackendUnavailableException;
 import dev.lanyard.spi.NewVersion;
 import dev.lanyard.spi.SecretBackend;
 import dev.lanyard.spi.SecretBackendContract;
+import dev.lanyard.spi.SecretNotFoundException;
 import dev.lanyard.spi.StageMove;
 import dev.lanyard.spi.UnsupportedBackendOperationException;
 import dev.lanyard.spi.VersionInfo;
@@ -237,6 +240,43 @@ class OpenBaoBackendContractIT extends SecretBackendContract {
         String operators = seed(path, List.of(Map.of("password", "three"))).getFirst();
 
         assertThat(await(backend.read(path, VersionSelector.current())).version()).contains(operators);
+    }
+
+    /**
+     * {@code bao secrets disable secret}: every path under it answers 404 "no handler for route", which says the mount
+     * is gone, not the secret. Reads fail as unavailable (so nothing above concludes the secret was deleted) and health
+     * names the mount, until it is back; a re-created, empty mount answers a plain "not found" again.
+     */
+    @Test
+    void aDisabledMountIsUnavailableNeverNotFoundAndHealthNamesIt() throws Exception {
+        try (OpenBaoDevServer own = OpenBaoDevServer.start(OpenBaoDevServer.findBinary().orElseThrow(), work.resolve("vanishing"))) {
+            own.cli("policy", "write", "lanyard-vanishing",
+                    Files.writeString(work.resolve("lanyard-vanishing.hcl"), READER_POLICY).toString());
+            String token = JsonPath.from(own.cli("token", "create", "-policy=lanyard-vanishing", "-ttl=1h", "-format=json"))
+                    .getString("auth.client_token");
+            try (SecretBackend vanishing = backend("vanishing", own.address(), tokenFile("vanishing", token),
+                    TestVaultConfig.Issuing.underLoginToken())) {
+                SecretPath path = SecretPath.of("secret/payments/db");
+                own.cli("kv", "put", path.value(), "password=kept");
+                assertThat(await(vanishing.read(path, VersionSelector.current())).value().field("password")).contains("kept");
+
+                own.cli("secrets", "disable", "secret");
+                for (SecretPath read : List.of(path, SecretPath.of("secret/never/written"))) {
+                    Throwable failure = failure(vanishing.read(read, VersionSelector.current()));
+                    assertThat(failure).as(read.value()).isInstanceOf(BackendUnavailableException.class)
+                            .hasMessageContaining("mount 'secret' is missing");
+                    assertSafe(failure);
+                }
+                BackendHealth down = await(vanishing.health());
+                assertThat(down.up()).isFalse();
+                assertThat(down.reason()).contains("mount 'secret' is missing");
+
+                own.cli("secrets", "enable", "-path=secret", "kv-v2");
+                assertThat(await(vanishing.health())).as("the mount asked again, before any read").isEqualTo(BackendHealth.healthy());
+                // A re-created mount is empty: its secrets are really not found, which the backend cannot tell from deleted.
+                assertThat(failure(vanishing.read(path, VersionSelector.current()))).isInstanceOf(SecretNotFoundException.class);
+            }
+        }
     }
 
     @Test
