@@ -44,9 +44,12 @@ final class RequestRules {
     static final String ROTATION_ID = "^" + RotationResource.ID + "$";
     static final String FILTER = "^" + Identifiers.FILTER_RULE + "$";
     static final String BACKEND_FILTER = "^(?:" + Identifiers.BACKEND_RULE + ")?$";
-    /** {@code <backend>/<path>} as the holders query names it: printable ASCII, a backend name before the first slash. */
-    static final String HOLDINGS_PATH = "^(?=.{1," + Identifiers.MAX_FILTER_LENGTH + "}$)" + Identifiers.BACKEND_RULE
-            + "/[\\x20-\\x7e]*$";
+    /**
+     * {@code <backend>/<path>} as the holders query names it: printable ASCII, a backend name before the first slash; at
+     * most {@link Identifiers#MAX_FILTER_LENGTH} characters, stated as the schema's {@code maxLength} rather than a
+     * lookahead, which generators such as Schemathesis's cannot build examples from.
+     */
+    static final String HOLDINGS_PATH = "^" + Identifiers.BACKEND_RULE + "/[\\x20-\\x7e]*$";
     /** {@code <backend>/<path>} as a schedule names its secret: a backend name, then a secret path of segments. */
     static final String SECRET_REFERENCE = "^" + Identifiers.BACKEND_RULE + "/(?=.{1,512}$)(?!\\.\\.?(?:/|$))[A-Za-z0-9_.@:=+-]+"
             + "(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9_.@:=+-]+)*$";
@@ -135,7 +138,7 @@ final class RequestRules {
             case "path" -> {
                 if (path.equals("/v1/audit/holders")) {
                     parameter.required(true);
-                    yield text(HOLDINGS_PATH, "<backend>/<path> of the secret or role");
+                    yield text(HOLDINGS_PATH, "<backend>/<path> of the secret or role").maxLength(Identifiers.MAX_FILTER_LENGTH);
                 }
                 yield text(FILTER, "Only events whose path matches this glob (* within a segment, ** across); empty means any");
             }
