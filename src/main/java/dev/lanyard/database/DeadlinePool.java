@@ -18,7 +18,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Vert.x's idle timeout bounds the login (it closes a connection with no traffic for the connect timeout); once
  * the connection is open, the idle check is swapped for the response deadline, which never closes a connection that
- * is merely idle in the pool.
+ * is merely idle in the pool. Each new connection also asks the server to roll back a transaction left idle for the
+ * response timeout: the server's side of a lost path.
  */
 @Singleton
 class DeadlinePool implements PgPoolCreator {
@@ -48,22 +49,29 @@ class DeadlinePool implements PgPoolCreator {
                 .setConnectionTimeout(Math.toIntExact(Math.max(1, config.acquireTimeout().toMillis())))
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
         PgPool pool = PgPool.pool(input.vertx(), servers, pooling);
+        // The server's side of the same deadline: a transaction whose client went silent (its connection closed into a
+        // black hole) is rolled back and its locks released (the lease cap's per-owner lock, the audit chain's) rather
+        // than held for the other replicas until TCP notices. Lanyard's transactions never idle between statements.
+        String serverSide = "set idle_in_transaction_session_timeout = " + config.responseTimeout().toMillis();
         pool.connectHandler(connection -> {
-            try {
-                DatabaseConnections.channel(connection).ifPresentOrElse(channel -> {
-                    if (channel.pipeline().get(VERTX_IDLE_HANDLER) != null) {
-                        channel.pipeline().remove(VERTX_IDLE_HANDLER);
-                    }
-                    channel.pipeline().addFirst(ResponseDeadline.NAME, new ResponseDeadline(config.responseTimeout()));
-                }, () -> {
-                    if (unreachableReported.compareAndSet(false, true)) {
-                        LOG.error("cannot reach the database connection's socket: lanyard.database.response-timeout is not"
-                                + " enforced (a changed Vert.x SQL client?)");
-                    }
-                });
-            } finally {
+            DatabaseConnections.channel(connection).ifPresentOrElse(channel -> {
+                if (channel.pipeline().get(VERTX_IDLE_HANDLER) != null) {
+                    channel.pipeline().remove(VERTX_IDLE_HANDLER);
+                }
+                channel.pipeline().addFirst(ResponseDeadline.NAME, new ResponseDeadline(config.responseTimeout()));
+            }, () -> {
+                if (unreachableReported.compareAndSet(false, true)) {
+                    LOG.error("cannot reach the database connection's socket: lanyard.database.response-timeout is not"
+                            + " enforced (a changed Vert.x SQL client?)");
+                }
+            });
+            connection.query(serverSide).execute().onComplete(set -> {
+                if (set.failed()) {
+                    LOG.warnf("could not set idle_in_transaction_session_timeout on a new database connection: %s",
+                            set.cause().getMessage());
+                }
                 connection.close(); // into the pool
-            }
+            });
         });
         return pool;
     }
