@@ -127,6 +127,8 @@ public class AuditChainWriter implements AuditLog {
     /**
      * One commit's hold on its connection, so that its deadline can close it, and the link its batch ends at once the
      * insert was acknowledged (from then on only the COMMIT is outstanding, and the batch may land without an answer).
+     * A deadline that passes in the instant between the pool taking the connection back and the commit's answer
+     * arriving here closes a connection another operation may already hold: that operation fails once, cleanly.
      */
     private static final class Attempt {
         private SqlConnection connection;
