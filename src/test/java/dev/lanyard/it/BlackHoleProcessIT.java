@@ -121,7 +121,9 @@ class BlackHoleProcessIT {
         config.put("lanyard.auth.token-cache-ttl", "2s");
         config.put("lanyard.policy.load.subjects", "token:load");
         config.put("lanyard.policy.load.rules[0].paths", "**");
-        config.put("lanyard.policy.load.rules[0].capabilities", "read,audit:read");
+        config.put("lanyard.policy.load.rules[0].capabilities", "read");
+        config.put("lanyard.policy.load.rules[1].paths", "audit/**");
+        config.put("lanyard.policy.load.rules[1].capabilities", "audit:read");
         config.put("lanyard.database.connect-timeout", "2s");
         config.put("lanyard.database.acquire-timeout", ACQUIRE.toSeconds() + "s");
         config.put("lanyard.database.response-timeout", RESPONSE.toSeconds() + "s");
