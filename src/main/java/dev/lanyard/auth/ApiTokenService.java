@@ -68,7 +68,11 @@ public class ApiTokenService {
                 && MessageDigest.isEqual(presented, cached.secretHash()) && live(cached.expiresAt(), now)) {
             return Uni.createFrom().item(Caller.apiToken(cached.name()));
         }
-        return tokens.byId(token.id()).map(row -> {
+        // A store that cannot answer (down, or a connection closed at its response deadline) says nothing about the
+        // caller: 503, never 401, and never the store's own exception as a 500.
+        return tokens.byId(token.id())
+                .onFailure().transform(failure -> new AuthenticationUnavailableException("the API token store cannot be reached"))
+                .map(row -> {
             if (row == null || !row.liveAt(clock.instant())) {
                 known.remove(token.id());
                 throw new AuthenticationException("unknown, expired or revoked API token");

@@ -21,9 +21,10 @@ import java.util.function.Supplier;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 /**
- * Every call from the broker to a backend goes through here: one circuit breaker per backend (so a dead Vault
- * is failed fast instead of waited on, its state a gauge), a latency timer per backend, operation and outcome, and a hop back to
- * the caller's Vert.x context ({@link ContextHop}) (backends complete on their own threads; Hibernate Reactive must not).
+ * Every call from the broker to a backend goes through here: a deadline over the whole call ({@code backend-timeout}),
+ * one circuit breaker per backend (so a dead Vault is failed fast instead of waited on, its state a gauge), a latency
+ * timer per backend, operation and outcome, and a hop back to the caller's Vert.x context ({@link ContextHop}) (backends
+ * complete on their own threads; Hibernate Reactive must not).
  */
 final class BackendCalls {
 
@@ -56,7 +57,11 @@ final class BackendCalls {
             // The guard may subscribe to the call on another thread: the call still runs in this span, so the backend's
             // client sends this span's context on.
             Context span = Context.current();
-            Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) Spans.resumedIn(span, call), UNI);
+            // The deadline is inside the breaker, so a backend that stops answering opens it like one that refuses.
+            Uni<T> guarded = (Uni<T>) guard.get(() -> (Uni<Object>) Spans.resumedIn(span, call)
+                    .ifNoItem().after(config.backendTimeout()).failWith(() -> new BackendUnavailableException(backend.name(),
+                            operation, path, "no answer within lanyard.broker.backend-timeout (" + config.backendTimeout() + ")",
+                            null)), UNI);
             // Timed before the open circuit is translated, so a failed-fast call is counted as circuit_open, not as a
             // call the backend refused.
             return guarded

@@ -39,6 +39,15 @@ public interface BrokerConfig {
     @WithDefault("1h")
     Duration defaultRenewIncrement();
 
+    /**
+     * Longest one backend call may take, every request it makes to the backend included (a Vault call that logs in again
+     * and retries, an issue that first makes an issuing token). Past it the call fails as {@code BACKEND_UNAVAILABLE}
+     * (503) and counts towards the circuit breaker. Keep it above the backends' own per-request timeouts (Vault's
+     * {@code read-timeout}, AWS's {@code call-timeout}), which close their connections: this is the bound over all of them.
+     */
+    @WithDefault("10s")
+    Duration backendTimeout();
+
     /** Circuit breaker per backend: consecutive-window failure ratio that opens it. */
     @WithDefault("0.5")
     double breakerFailureRatio();

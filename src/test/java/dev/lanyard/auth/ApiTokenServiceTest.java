@@ -128,6 +128,23 @@ class ApiTokenServiceTest {
     }
 
     @Test
+    void aTokenStoreThatCannotAnswerMakesCallersUnverifiableNotUnknown() {
+        ApiTokenRepository unreachable = new ApiTokenRepository() {
+            @Override
+            Uni<ApiTokenEntity> byId(String id) {
+                // What a lookup fails with when its connection is closed at lanyard.database.response-timeout.
+                return Uni.createFrom().failure(new io.vertx.core.VertxException("Connection closed", true));
+            }
+        };
+        ApiTokenService cut = new ApiTokenService(unreachable, config(Duration.ofSeconds(10)), clock);
+        ApiTokens.Parsed token = ApiTokens.parse(ApiTokens.generate(new SecureRandom())).orElseThrow();
+
+        assertThatThrownBy(() -> cut.verify(token).await().indefinitely())
+                .isInstanceOf(AuthenticationUnavailableException.class)
+                .hasMessageNotContaining(token.secret());
+    }
+
+    @Test
     void issuedTokensAndParsedTokensNeverPrintTheirSecret() {
         ApiTokenService.Issued issued = service.issue("ci", Optional.empty(), "token:admin").await().indefinitely();
         String secret = issued.secret().substring(issued.secret().lastIndexOf('_') + 1);

@@ -56,20 +56,22 @@ class BrokerTest {
     record Config(Duration staticTtl, double refreshAt, double refreshJitter, int maxLeasesPerIdentity,
                   Duration defaultRenewIncrement, double breakerFailureRatio, int breakerVolume,
                   Duration breakerDelay, Duration issueHold, boolean relay, Duration staleIfError,
-                  Duration staleRetryAfter) implements BrokerConfig {
+                  Duration staleRetryAfter, Duration backendTimeout) implements BrokerConfig {
         static Config defaults() {
             return new Config(Duration.ofSeconds(60), 0.66, 0.1, 3, Duration.ofHours(1), 0.5, 10, Duration.ofSeconds(5),
-                    Duration.ofMinutes(1), false, Duration.ZERO, Duration.ofSeconds(5));
+                    Duration.ofMinutes(1), false, Duration.ZERO, Duration.ofSeconds(5), Duration.ofSeconds(10));
         }
 
         Config relaying(boolean on) {
             return new Config(staticTtl, refreshAt, refreshJitter, maxLeasesPerIdentity, defaultRenewIncrement,
-                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, on, staleIfError, staleRetryAfter);
+                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, on, staleIfError, staleRetryAfter,
+                    backendTimeout);
         }
 
-                Config staleFor(Duration maxAge) {
+        Config staleFor(Duration maxAge) {
             return new Config(staticTtl, refreshAt, refreshJitter, maxLeasesPerIdentity, defaultRenewIncrement,
-                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, relay, maxAge, staleRetryAfter);
+                    breakerFailureRatio, breakerVolume, breakerDelay, issueHold, relay, maxAge, staleRetryAfter,
+                    backendTimeout);
         }
     }
 

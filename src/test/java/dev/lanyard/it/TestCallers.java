@@ -122,6 +122,7 @@ public final class TestCallers {
         // Room for AuditWriterIT to hold the chain lock while a batch forms, and still a bound on every wait.
         config.put("lanyard.audit.lock-timeout", "10s");
         config.put("lanyard.audit.append-timeout", "12s");
+        config.put("lanyard.audit.commit-timeout", "12s");
         for (String name : new String[] {"app", "flight", "capped", "nobody", "admin", "auditor", "revocable", "rotating", "writer", "traced",
                 "ops", "minter"}) {
             String token = ApiTokens.generate(new SecureRandom());

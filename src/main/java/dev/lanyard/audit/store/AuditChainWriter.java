@@ -9,7 +9,7 @@ import dev.lanyard.audit.chain.CanonicalForm;
 import dev.lanyard.audit.chain.ChainedEvent;
 import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.audit.chain.CheckpointSigner;
-
+import dev.lanyard.database.DatabaseConnections;
 import dev.lanyard.support.ContextHop;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +57,15 @@ import org.jboss.logging.Logger;
  * malformed row, or a table emptied behind the log's back with no signed checkpoint to continue from) — it then
  * fails every append with {@link AuditUnavailableException} and says why in {@link #problem()}; let one event that
  * PostgreSQL refuses fail the others in its batch — the batch is retried one event at a time; wait without bound —
- * every transaction has lock and statement timeouts, every append a deadline, and the queue a size limit.
+ * every transaction has lock and statement timeouts, every commit and every append a deadline, and the queue a size
+ * limit.
+ *
+ * <p>A commit past its deadline ({@code commit-timeout}) has its connection closed, so nothing more of it is sent and
+ * the pool never hands that connection out again; its events fail (503 {@code AUDIT_UNAVAILABLE}), although the batch
+ * may have landed if its COMMIT reached the server before the path went dark. That is the safe side of an unknown
+ * outcome: no access is answered without its row, some rows may record an answer that was replaced by 503. The next
+ * commit re-reads the head under the chain lock, as every commit does, so a batch that did land is chained after,
+ * never written again; the writer logs which it was.
  */
 @ApplicationScoped
 public class AuditChainWriter implements AuditLog {
@@ -73,6 +81,7 @@ public class AuditChainWriter implements AuditLog {
             + "(select max(seq) from audit_event) - 1 order by seq";
     private static final String NEWEST_CHECKPOINT =
             "select seq, hash, signed_at, key_id, signature from audit_checkpoint order by seq desc limit 1";
+    private static final String HASH_AT = "select hash from audit_event where seq = $1";
     private static final String CHECKPOINT_AT =
             "select seq, hash, signed_at, key_id, signature from audit_checkpoint where seq = $1";
     private static final String INSERT = """
@@ -115,6 +124,37 @@ public class AuditChainWriter implements AuditLog {
         }
     }
 
+    /**
+     * One commit's hold on its connection, so that its deadline can close it, and the link its batch ends at once the
+     * insert was acknowledged (from then on only the COMMIT is outstanding, and the batch may land without an answer).
+     * A deadline that passes in the instant between the pool taking the connection back and the commit's answer
+     * arriving here closes a connection another operation may already hold: that operation fails once, cleanly.
+     */
+    private static final class Attempt {
+        private SqlConnection connection;
+        private boolean abandoned;
+        private Link inserted;
+
+        /** Called with the transaction's connection; false when the deadline passed while it was being acquired. */
+        synchronized boolean started(SqlConnection connection) {
+            this.connection = connection;
+            return !abandoned;
+        }
+
+        synchronized void inserted(Link link) {
+            this.inserted = link;
+        }
+
+        /** Gives up on the commit: closes its connection; the link the batch would end at if it still landed, or null. */
+        synchronized Link abandon() {
+            abandoned = true;
+            if (connection != null) {
+                DatabaseConnections.abort(connection);
+            }
+            return inserted;
+        }
+    }
+
     /** The head cannot be chained onto; carries the operator-facing reason. */
     static final class UnverifiableHeadException extends RuntimeException {
         UnverifiableHeadException(String reason) {
@@ -135,6 +175,8 @@ public class AuditChainWriter implements AuditLog {
     private final String lockedHead;
     /** The head this writer itself committed last: when it is still the head, it needs no verification. */
     private volatile Link lastCommitted;
+    /** Where a batch abandoned after its insert would end, until a later head tells whether it landed. */
+    private volatile Link unsettled;
     /** Why the writer cannot append right now, or null. */
     private volatile String problem;
     /** The newest queued event's outcome: batches commit in queue order, so once it settles all before it have. */
@@ -147,8 +189,12 @@ public class AuditChainWriter implements AuditLog {
         this.config = config;
         this.metrics = metrics;
         this.publicKey = signer.publicKey();
+        // The last one is for the server's side of a lost path: a transaction whose client went silent (its commit
+        // abandoned, its connection closed into a black hole) is rolled back, and the chain lock released for the other
+        // replicas, within the commit deadline, rather than whenever TCP notices.
         this.timeouts = "set local lock_timeout = " + config.lockTimeout().toMillis()
-                + "; set local statement_timeout = " + config.statementTimeout().toMillis();
+                + "; set local statement_timeout = " + config.statementTimeout().toMillis()
+                + "; set local idle_in_transaction_session_timeout = " + config.commitTimeout().toMillis();
         this.lockedHead = timeouts + "; select pg_advisory_xact_lock(" + CHAIN_LOCK + "); " + HEAD;
         Gauge.builder("lanyard.audit.queue.depth", queued, AtomicInteger::get)
                 .description("audit events waiting for a commit").register(meters);
@@ -211,9 +257,7 @@ public class AuditChainWriter implements AuditLog {
     private Uni<Void> queued(AuditEvent event) {
         return Uni.createFrom().deferred(() -> {
             if (config.mode() == AuditConfig.Mode.PER_REQUEST) {
-                return commit(List.of(event), commitSpan(List.of(Context.current()))).replaceWithVoid()
-                        .ifNoItem().after(config.appendTimeout()).failWith(() -> unavailable(AuditMetrics.Failure.TIMEOUT,
-                                "the audit commit timed out"));
+                return commit(List.of(event), commitSpan(List.of(Context.current()))).replaceWithVoid();
             }
             if (queued.incrementAndGet() > config.maxQueue()) {
                 queued.decrementAndGet();
@@ -223,7 +267,9 @@ public class AuditChainWriter implements AuditLog {
             newest = pending.committed;
             queue.add(pending);
             drain();
-            return Uni.createFrom().completionStage(pending.committed)
+            // A copy: Mutiny cancels the stage it waits on when the append deadline passes, and the event's own outcome
+            // must not be cancelled with it (it would answer 503 for an event its commit is about to write).
+            return Uni.createFrom().completionStage(pending.committed.copy())
                     .ifNoItem().after(config.appendTimeout()).recoverWithUni(() -> {
                         if (pending.cancel()) {
                             // Never written: it is skipped when its turn comes.
@@ -233,8 +279,8 @@ public class AuditChainWriter implements AuditLog {
                             pending.committed.completeExceptionally(late);
                             return Uni.createFrom().failure(late);
                         }
-                        // Already in a commit, which its transaction's timeouts bound: its outcome is the answer.
-                        return Uni.createFrom().completionStage(pending.committed);
+                        // Already in a commit, which commit-timeout bounds: its outcome is the answer.
+                        return Uni.createFrom().completionStage(pending.committed.copy());
                     });
         });
     }
@@ -333,13 +379,22 @@ public class AuditChainWriter implements AuditLog {
                 && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
     }
 
-    /** One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert. */
+    /**
+     * One transaction: time limits, the chain lock, a verified head, the events chained in memory, one insert; all of it,
+     * waiting for a connection included, within {@code commit-timeout}.
+     */
     private Uni<Link> commit(List<AuditEvent> events, SpanBuilder span) {
         long started = System.nanoTime();
+        Attempt attempt = new Attempt();
         // Three round trips after BEGIN (the locked head, the insert, COMMIT): every event in the batch waits for all three.
-        return Spans.around(span, () -> pool.withTransaction(connection -> connection.query(lockedHead).execute()
-                        .chain(results -> verifiedHead(connection, lastResult(results)))
-                        .chain(head -> insert(connection, head, events))), (s, link) -> { })
+        return Spans.around(span, () -> pool.withTransaction(connection -> attempt.started(connection)
+                        ? connection.query(lockedHead).execute()
+                                .chain(results -> verifiedHead(connection, lastResult(results)))
+                                .call(head -> settle(connection, head))
+                                .chain(head -> insert(connection, head, events)).invoke(attempt::inserted)
+                        : Uni.createFrom().failure(new IllegalStateException("abandoned before it began")))
+                        .ifNoItem().after(config.commitTimeout()).failWith(() -> abandoned(attempt, events.size())),
+                        (s, link) -> { })
                 .invoke(link -> {
                     lastCommitted = link;
                     problem = null;
@@ -351,6 +406,48 @@ public class AuditChainWriter implements AuditLog {
                     }
                     problem = failure.getMessage();
                 });
+    }
+
+    /** The commit deadline passed: close the connection, fail the batch, remember where it would end if it landed. */
+    private Throwable abandoned(Attempt attempt, int events) {
+        Link wouldEnd = attempt.abandon();
+        if (wouldEnd != null) {
+            unsettled = wouldEnd;
+        }
+        LOG.errorf("an audit commit of %d events did not finish within %s (lanyard.audit.commit-timeout): its connection "
+                + "was closed and its requests refused; %s", events, config.commitTimeout(), wouldEnd == null
+                ? "its insert had not been acknowledged, so no COMMIT was sent and nothing of it was written"
+                : "its insert had been acknowledged, so its COMMIT may have landed at seq " + wouldEnd.seq()
+                        + " (the next commit tells)");
+        return new IllegalStateException("the audit commit did not finish within lanyard.audit.commit-timeout");
+    }
+
+    /**
+     * After a commit abandoned once its insert was acknowledged, looks (under the chain lock, so that transaction has
+     * ended either way) whether its last row is in the log, and says so: an operator can then tell which refused
+     * requests have rows. One extra round trip, only after such a commit.
+     */
+    private Uni<Void> settle(SqlConnection connection, Link head) {
+        Link pending = unsettled;
+        if (pending == null) {
+            return Uni.createFrom().voidItem();
+        }
+        if (head.seq() < pending.seq()) {
+            unsettled = null;
+            LOG.infof("the audit commit abandoned at its deadline did not land: nothing of it was written");
+            return Uni.createFrom().voidItem();
+        }
+        return connection.preparedQuery(HASH_AT).execute(Tuple.of(pending.seq())).invoke(rows -> {
+            unsettled = null;
+            Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
+            if (row != null && MessageDigest.isEqual(row.getBuffer("hash").getBytes(), pending.hash())) {
+                LOG.warnf("the audit commit abandoned at its deadline did land (its last row is seq %d): its events are in the "
+                        + "log although their requests were answered 503 AUDIT_UNAVAILABLE; the chain continues after them",
+                        pending.seq());
+            } else {
+                LOG.infof("the audit commit abandoned at its deadline did not land: nothing of it was written");
+            }
+        }).replaceWithVoid();
     }
 
     /** A multi-statement query answers with one result per statement; the last one is the query's. */

@@ -36,10 +36,21 @@ public interface AuditConfig {
     /**
      * How long an access waits for its event to be taken into a commit; then it is answered 503
      * {@code AUDIT_UNAVAILABLE} and the event is never written. An event already in a commit waits for that
-     * commit, which {@link #lockTimeout()} and {@link #statementTimeout()} bound.
+     * commit, which {@link #commitTimeout()} bounds: an access waits at most the sum of the two.
      */
     @WithDefault("5s")
     Duration appendTimeout();
+
+    /**
+     * Longest one commit may take, from asking the pool for a connection to PostgreSQL's answer to COMMIT, the chain
+     * lock included. Past it the commit is abandoned: its connection is closed (never reused), every event in it is
+     * answered 503 {@code AUDIT_UNAVAILABLE}, and the next commit re-reads the head. If its COMMIT had already reached
+     * the server the batch may still have landed (the writer logs whether it did). Also the server-side
+     * {@code idle_in_transaction_session_timeout} of audit transactions, so a transaction whose client vanished releases
+     * the chain lock for the other replicas within it.
+     */
+    @WithDefault("5s")
+    Duration commitTimeout();
 
     /** Longest wait for the chain lock (held by another replica's commit) or a table lock in an audit transaction. */
     @WithDefault("2s")

@@ -57,7 +57,10 @@ final class AwsClients implements AutoCloseable {
                 .build();
         AwsCredentialsProvider signIn = signIn(settings.credentials());
         if (settings.credentials().assumeRoleArn().isPresent()) {
-            var stsBuilder = StsClient.builder().region(region).httpClient(credentialsHttp).credentialsProvider(signIn);
+            // The same deadlines as every other call: a refresh that finds the cached role expired blocks its caller.
+            var stsBuilder = StsClient.builder().region(region).httpClient(credentialsHttp).credentialsProvider(signIn)
+                    .overrideConfiguration(o -> o.apiCallAttemptTimeout(settings.attemptTimeout())
+                            .apiCallTimeout(settings.callTimeout()));
             settings.sts().endpointOverride().ifPresent(stsBuilder::endpointOverride);
             this.baseRoleSts = stsBuilder.build();
             this.credentials = StsAssumeRoleCredentialsProvider.builder()
