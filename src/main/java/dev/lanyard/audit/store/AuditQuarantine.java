@@ -5,11 +5,10 @@ import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.audit.chain.CheckpointSigner;
 import dev.lanyard.audit.chain.OfflineVerifier;
 import dev.lanyard.audit.chain.Seal;
-import dev.lanyard.support.SecretReference;
+import dev.lanyard.database.PostgresTls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +18,8 @@ import org.eclipse.microprofile.config.Config;
 /**
  * The way out of a log Lanyard refuses to append to because rows no writer sealed sit at its head (someone with the
  * database password inserted them): {@code java -jar quarkus-run.jar audit-quarantine [--dry-run] <seq>
- * <public-key-file> <reason>}, run with the schema owner's connection ({@code lanyard.owner.*}), never by the service.
+ * <public-key-file> <reason>}, run with the schema owner's connection ({@code lanyard.owner.*}, over the one TLS setting of
+ * {@link PostgresTls}), never by the service.
  *
  * <p>It finds, from the head down, the newest row a Lanyard writer provably made — a valid seal over its hash under the
  * public key, or a row of the old unsealed format, which the database accepts only below sealed rows — and requires
@@ -44,10 +44,7 @@ public final class AuditQuarantine {
 
     public static Quarantined run(Config config, long seq, Path publicKeyFile, String reason, boolean dryRun)
             throws IOException, SQLException {
-        String url = config.getValue("lanyard.owner.jdbc-url", String.class);
-        String user = config.getValue("lanyard.owner.username", String.class);
-        String password = SecretReference.parse(config.getValue("lanyard.owner.password", String.class)).resolve();
-        try (Connection owner = DriverManager.getConnection(url, user, password)) {
+        try (Connection owner = PostgresTls.from(config).ownerJdbc(config, "lanyard-audit-quarantine").getConnection()) {
             return quarantine(owner, seq, OfflineVerifier.readPublicKey(publicKeyFile), reason, dryRun);
         }
     }
