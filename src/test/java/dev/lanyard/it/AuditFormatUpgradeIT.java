@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Upgrading a database whose audit log was written before writer seals (V11 to V13 on a log of format 2 rows): the old
+ * Upgrading a database whose audit log was written before writer seals (V13 to V15 on a log of format 2 rows): the old
  * rows stay as they are and still verify, chained but not sealed; sealed format 3 rows chain onto them; and from then on
  * the old, unsealed format is refused, so it cannot be used to get around the seals.
  */
@@ -43,9 +43,9 @@ class AuditFormatUpgradeIT {
             String url = database.ownerConfig("unused").get("lanyard.owner.jdbc-url");
             Flyway.configure().dataSource(url, EmbeddedDatabase.OWNER, database.ownerPassword())
                     .locations("classpath:db/migration").placeholders(Map.of("app_role", EmbeddedDatabase.APP))
-                    .target("10").load().migrate();
+                    .target("12").load().migrate();
 
-            // As the app role wrote them until V11: format 2, chained, no credential id, no seal.
+            // As the app role wrote them until V13: format 2, chained, no credential id, no seal.
             byte[] head = CanonicalForm.GENESIS;
             try (Connection app = database.app()) {
                 for (long seq = 1; seq <= 3; seq++) {
@@ -89,7 +89,7 @@ class AuditFormatUpgradeIT {
     }
 
     private static void insert(Connection c, ChainedEvent... batch) throws SQLException {
-        // Format 2 rows are written with the columns of before V11, which had no credential id and no seal.
+        // Format 2 rows are written with the columns of before V13, which had no credential id and no seal.
         boolean sealed = batch[0].format() == CanonicalForm.FORMAT;
         StringBuilder sql = new StringBuilder("insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind,"
                 + " subject, operation, target_kind, backend, path, version, outcome, status, client_address"

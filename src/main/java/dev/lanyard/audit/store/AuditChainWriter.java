@@ -542,7 +542,7 @@ public class AuditChainWriter implements AuditLog {
     /**
      * The head as a link to chain onto, if a Lanyard writer made it: its batch's seal verifies. A head in the old,
      * unsealed format is accepted only where it can be old: the database refuses format 2 rows after format 3 ones
-     * (V11), and so does this check.
+     * (V13), and so does this check.
      */
     private Link authenticated(ChainedEvent head, ChainedEvent before, Link link) {
         if (head.format() == CanonicalForm.LEGACY_FORMAT) {

@@ -41,7 +41,7 @@ import org.jboss.logging.Logger;
  * a checkpoint vouches for what Lanyard's writers wrote, never for a row slipped in behind them. The long walk holds no
  * lock, so writers never wait for it; the last step — reading what was appended meanwhile, verifying it, signing the
  * head and recording it — runs under the chain lock in one short transaction, so that the checkpoint is always of the
- * current head, which is all the database accepts (V13). What the database holds is not trusted: a checkpoint row only
+ * current head, which is all the database accepts (V15). What the database holds is not trusted: a checkpoint row only
  * counts when its signature verifies, and this replica's own checkpoint is published even when someone else's row
  * already occupies that seq. Publishing runs on a virtual thread, never on the event loop.
  */
