@@ -185,9 +185,9 @@ class PolicyEngineTest {
         assertThat(engine.mayUseUnder(API, "vault/kv")).isFalse();
         assertThat(engine.mayUseUnder(BILLING, "vault/secret")).isFalse();
         PolicyEngine broad = Policies.builder().policy("ops", List.of("token:ops"), rule(List.of("**"), "read")).engine();
-        assertThat(broad.mayUseUnder(Caller.apiToken("ops"), "vault/secret")).isTrue();
+        assertThat(broad.mayUseUnder(Caller.apiToken("00000000000000aa", "ops"), "vault/secret")).isTrue();
         PolicyEngine sibling = Policies.builder().policy("x", List.of("token:x"), rule(List.of("vault/secrets/**"), "read")).engine();
-        assertThat(sibling.mayUseUnder(Caller.apiToken("x"), "vault/secret")).as("a longer name is another mount").isFalse();
+        assertThat(sibling.mayUseUnder(Caller.apiToken("00000000000000aa", "x"), "vault/secret")).as("a longer name is another mount").isFalse();
     }
 
     @Test
