@@ -32,7 +32,7 @@ PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d lanyard -v ON_ERROR_STOP=1 
 echo "Loading $ROWS chained audit events ..."
 start=$(date +%s)
 "$JAVA_HOME/bin/java" -cp "target/classes:$(cat target/dev-classpath.txt)" bench/AuditLoad.java \
-  "jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard" postgres "$PG_PASSWORD_FILE" "$ROWS"
+  "jdbc:postgresql://127.0.0.1:$PG_PORT/lanyard" postgres "$PG_PASSWORD_FILE" "$ROWS" .cache/dev/audit-signing.key
 echo "loaded in $(( $(date +%s) - start ))s; audit_event $("${PSQL[@]}" -c "select pg_size_pretty(pg_total_relation_size('audit_event'))"), audit_path_prefix $("${PSQL[@]}" -c "select pg_size_pretty(pg_total_relation_size('audit_path_prefix'))")"
 
 SAMPLE_LEASE=$("${PSQL[@]}" -c "select lease_hmac from audit_event where lease_hmac is not null and seq > 1005000000 limit 1")

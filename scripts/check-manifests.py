@@ -21,8 +21,14 @@ template; a Rollout with a workloadRef is checked through the Deployment it refe
   database-tls    (every workload whose mounted configuration names Lanyard's database) reach it with verified
                   TLS: quarkus.datasource.reactive.postgresql.ssl-mode=verify-full and the CA file
                   (quarkus.datasource.reactive.trust-certificate-pem.certs) inside a volume every container mounts
+  checkpoint-sink (long-running workloads of a production overlay, --production) publish audit checkpoints to a durable
+                  store the database's administrators cannot rewrite, shared by every replica: the mounted
+                  configuration names an S3 Object Lock bucket (lanyard.audit.checkpoint-s3.bucket). A file
+                  (lanyard.audit.checkpoint-file) does not count: on a read-only root it cannot be written, in an
+                  emptyDir it dies with the pod, and each replica would hold a fragment of the record
 
-Usage: python3 check-manifests.py rendered.yaml...   (exits 1 and lists each violation as "rule: where: why")
+Usage: python3 check-manifests.py [--production] rendered.yaml...
+       (exits 1 and lists each violation as "rule: where: why")
 """
 import re
 import sys
@@ -102,8 +108,9 @@ def selector_matches(selector, labels):
 
 
 class Checker:
-    def __init__(self, documents):
+    def __init__(self, documents, production=False):
         self.documents = [d for d in documents if isinstance(d, dict) and d.get("kind")]
+        self.production = production
         self.violations = []
 
     def violation(self, rule, where, why):
@@ -137,6 +144,8 @@ class Checker:
             self.check_pod(where, template.get("spec") or {}, probes=kind not in RUN_TO_COMPLETION)
             if kind not in RUN_TO_COMPLETION:
                 self.check_termination(where, namespace, template.get("spec") or {})
+                if self.production:
+                    self.check_checkpoint_sink(where, namespace, template.get("spec") or {})
             self.check_database_tls(where, namespace, template.get("spec") or {})
             self.check_network_policy(where, namespace, (template.get("metadata") or {}).get("labels") or {}, policies)
         if not found:
@@ -241,6 +250,14 @@ class Checker:
             mounts = [m.get("mountPath", "").rstrip("/") + "/" for m in container.get("volumeMounts") or []]
             if not any(ca.startswith(mount) for mount in mounts):
                 self.violation("database-tls", f"{where}/{container.get('name')}", f"the database CA {ca} is in no volume it mounts")
+    def check_checkpoint_sink(self, where, namespace, spec):
+        config = self.mounted_configuration(namespace, spec)
+        if not config.get("lanyard.audit.checkpoint-s3.bucket", "").strip():
+            found = " (only a file, lanyard.audit.checkpoint-file, which no replica can share)" \
+                if config.get("lanyard.audit.checkpoint-file", "").strip() else ""
+            self.violation("checkpoint-sink", where, "its configuration names no S3 Object Lock bucket for the audit"
+                           " checkpoints (lanyard.audit.checkpoint-s3.bucket)" + found + ": a database administrator could"
+                           " rewrite the log and its signatures together undetected")
 
     def check_network_policy(self, where, namespace, labels, policies):
         covered = set()
@@ -257,12 +274,14 @@ class Checker:
                 self.violation("network-policy", where, f"no NetworkPolicy restricts its {direction.lower()}")
 
 
-def main(paths):
+def main(args):
+    production = bool(args) and args[0] == "--production"
+    paths = args[1:] if production else args
     documents = []
     for path in paths:
         with open(path) as f:
             documents.extend(yaml.safe_load_all(f))
-    violations = Checker(documents).check()
+    violations = Checker(documents, production).check()
     for violation in violations:
         print(violation)
     return 1 if violations else 0

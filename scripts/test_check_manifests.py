@@ -1,9 +1,9 @@
 """Proves scripts/check-manifests.py fails on manifests that break its rules.
 
-Takes a rendered overlay that passes, breaks it one rule at a time (the mutations below), and requires the
+Takes a rendered production overlay that passes, breaks it one rule at a time (the mutations below), and requires the
 checker to report exactly that rule; then requires the committed broken fixture to fail every rule.
 
-    python3 test_check_manifests.py <rendered-overlay.yaml> <deploy/k8s/tests/insecure-workload.yaml>
+    python3 test_check_manifests.py <rendered-production-overlay.yaml> <deploy/k8s/tests/insecure-workload.yaml>
 """
 import copy
 import importlib.util
@@ -19,12 +19,12 @@ check_manifests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check_manifests)
 
 RULES = {"non-root", "no-escalation", "capabilities", "seccomp", "read-only-root", "resources", "probes",
-         "digest", "host", "network-policy", "termination", "database-tls"}
+         "digest", "host", "network-policy", "termination", "database-tls", "checkpoint-sink"}
 RENDERED, FIXTURE = sys.argv[1], sys.argv[2]
 
 
-def rules_of(documents):
-    return {v.split(":", 1)[0] for v in check_manifests.Checker(documents).check()}
+def rules_of(documents, production=True):
+    return {v.split(":", 1)[0] for v in check_manifests.Checker(documents, production).check()}
 
 
 def pod_spec(documents):
@@ -63,6 +63,18 @@ def egress_only_policies(documents):
 
 def lanyard_config(documents):
     return next(d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("lanyard-config"))
+
+
+def drop_property(documents, key):
+    """Removes key from every properties file of Lanyard's configuration (the overlay sets it in environment.properties)."""
+    data = lanyard_config(documents)["data"]
+    for name in [n for n in data if n.endswith(".properties")]:
+        data[name] = "\n".join(line for line in data[name].splitlines() if not line.startswith(key + "=")) + "\n"
+
+
+def file_sink_only(documents):
+    drop_property(documents, "lanyard.audit.checkpoint-s3.bucket")
+    set_property(documents, "lanyard.audit.checkpoint-file", "/tmp/audit-checkpoints.jsonl")
 
 
 def set_property(documents, key, value):
@@ -149,6 +161,12 @@ MUTATIONS = {
         # So does the retention CronJob.
         lambda docs: drop_database_ca_mount([cronjob_container(docs)]),
     ],
+    "checkpoint-sink": [
+        lambda docs: drop_property(docs, "lanyard.audit.checkpoint-s3.bucket"),
+        lambda docs: (drop_property(docs, "lanyard.audit.checkpoint-s3.bucket"),
+                      set_property(docs, "lanyard.audit.checkpoint-s3.bucket", "")),
+        file_sink_only,
+    ],
 }
 
 
@@ -158,7 +176,13 @@ class CheckManifestsTest(unittest.TestCase):
             self.rendered = [d for d in yaml.safe_load_all(f) if d]
 
     def test_the_rendered_overlay_passes(self):
-        self.assertEqual([], check_manifests.Checker(copy.deepcopy(self.rendered)).check())
+        self.assertEqual([], check_manifests.Checker(copy.deepcopy(self.rendered), production=True).check())
+
+    def test_only_a_production_overlay_must_publish_checkpoints_outside_the_database(self):
+        documents = copy.deepcopy(self.rendered)
+        drop_property(documents, "lanyard.audit.checkpoint-s3.bucket")
+        self.assertEqual(set(), rules_of(documents, production=False))
+        self.assertEqual({"checkpoint-sink"}, rules_of(documents, production=True))
 
     def test_every_rule_has_a_mutation(self):
         self.assertEqual(RULES, set(MUTATIONS))

@@ -1,5 +1,5 @@
-# Lanyard's AWS side for one environment: the KMS key, the role Lanyard assumes through IRSA, the rotation
-# functions of rotation-lambdas/ and the secrets they rotate. Run once per environment with its variable file:
+# Lanyard's AWS side for one environment: the KMS key, the role Lanyard assumes through IRSA, the Object Lock bucket
+# its audit checkpoints are published to, the rotation functions of rotation-lambdas/ and the secrets they rotate. Run once per environment with its variable file:
 #   tofu init -backend-config=environments/staging.s3.tfbackend
 #   tofu plan -var-file=environments/staging.tfvars
 locals {
@@ -14,16 +14,24 @@ module "key" {
   user_arns          = concat([module.lanyard.role_arn], [for f in module.rotation : f.role_arn])
 }
 
+module "checkpoints" {
+  source         = "./modules/audit-checkpoint-bucket"
+  bucket         = "${var.checkpoint_bucket_prefix}-lanyard-${var.environment}-audit-checkpoints"
+  retention_days = var.checkpoint_retention_days
+}
+
 module "lanyard" {
-  source               = "./modules/lanyard-irsa"
-  name                 = "lanyard-${var.environment}"
-  oidc_provider_arn    = var.oidc_provider_arn
-  oidc_issuer_url      = var.oidc_issuer_url
-  region               = var.region
-  kms_key_arn          = module.key.key_arn
-  readable_secret_arns = [local.secret_arns]
-  rotated_secret_arns  = var.lanyard_rotates ? [local.secret_arns] : []
-  assumable_role_arns  = var.assumable_role_arns
+  source                 = "./modules/lanyard-irsa"
+  name                   = "lanyard-${var.environment}"
+  oidc_provider_arn      = var.oidc_provider_arn
+  oidc_issuer_url        = var.oidc_issuer_url
+  region                 = var.region
+  kms_key_arn            = module.key.key_arn
+  readable_secret_arns   = [local.secret_arns]
+  rotated_secret_arns    = var.lanyard_rotates ? [local.secret_arns] : []
+  assumable_role_arns    = var.assumable_role_arns
+  checkpoint_bucket_arn  = module.checkpoints.bucket_arn
+  checkpoint_objects_arn = module.checkpoints.objects_arn
 }
 
 # One function per rotation strategy (a module of rotation-lambdas/), serving all secrets of that strategy.

@@ -12,3 +12,8 @@ output "secret_arns" {
   description = "The rotated secrets, by name."
   value       = { for name, secret in module.secret : name => secret.secret_arn }
 }
+
+output "checkpoint_bucket" {
+  description = "Set lanyard.audit.checkpoint-s3.bucket to it in the environment's overlay."
+  value       = module.checkpoints.bucket
+}

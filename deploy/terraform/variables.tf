@@ -38,6 +38,17 @@ variable "assumable_role_arns" {
   default     = []
 }
 
+variable "checkpoint_bucket_prefix" {
+  description = "First part of the audit checkpoint bucket's name (bucket names are global): <prefix>-lanyard-<environment>-audit-checkpoints."
+  type        = string
+}
+
+variable "checkpoint_retention_days" {
+  description = "How long each audit checkpoint stays locked (COMPLIANCE mode); longer than the audit log is kept."
+  type        = number
+  default     = 2555
+}
+
 variable "lanyard_rotates" {
   description = "Whether Lanyard's own rotation engine writes versions of the secrets (besides the rotation functions)."
   type        = bool

@@ -2,6 +2,8 @@ environment = "production"
 account_id  = "222222222222"
 region      = "eu-west-1"
 
+checkpoint_bucket_prefix = "example-org"
+
 key_administrator_arns = ["arn:aws:iam::222222222222:role/platform-admin"]
 oidc_provider_arn      = "arn:aws:iam::222222222222:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/PRODUCTIONCLUSTERID"
 oidc_issuer_url        = "https://oidc.eks.eu-west-1.amazonaws.com/id/PRODUCTIONCLUSTERID"

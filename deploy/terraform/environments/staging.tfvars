@@ -2,6 +2,8 @@ environment = "staging"
 account_id  = "111111111111"
 region      = "eu-west-1"
 
+checkpoint_bucket_prefix = "example-org"
+
 key_administrator_arns = ["arn:aws:iam::111111111111:role/platform-admin"]
 oidc_provider_arn      = "arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/STAGINGCLUSTERID"
 oidc_issuer_url        = "https://oidc.eks.eu-west-1.amazonaws.com/id/STAGINGCLUSTERID"

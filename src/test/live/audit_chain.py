@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""An independent implementation of Lanyard's audit chain, format 2 (docs/audit-chain.md), sharing no code with it.
+"""An independent implementation of Lanyard's audit chain, formats 2 and 3 (docs/audit-chain.md), sharing no code with it.
 
     audit_chain.py canonical EXPORT              print each line's canonical encoding as hex, one per line
     audit_chain.py verify EXPORT PUBLIC_KEY CHECKPOINTS
-                                                 recompute the chain from genesis and check every checkpoint's
-                                                 Ed25519 signature; print "valid up to N" or "broken at seq N: why"
+                                                 recompute the chain from genesis, check every checkpoint's and every
+                                                 writer seal's Ed25519 signature; print "valid up to N" or
+                                                 "broken at seq N: why"
 
 Written from the specification only, so that Lanyard's Java encoder and this one agreeing byte for byte on the test
 vectors and the golden files shows the document is precise enough to re-implement.
@@ -15,10 +16,14 @@ import json
 import struct
 import sys
 
-FORMAT = 2
+LEGACY, CURRENT = 2, 3
 GENESIS = bytes(32)
-TEXT_FIELDS_BEFORE_STATUS = ["occurred_at", "request_id", "actor_kind", "subject", "operation", "target_kind",
-                             "backend", "path", "detail", "version", "lease_hmac", "outcome"]
+TEXT_FIELDS = {
+    LEGACY: ["occurred_at", "request_id", "actor_kind", "subject", "operation", "target_kind",
+             "backend", "path", "detail", "version", "lease_hmac", "outcome"],
+    CURRENT: ["occurred_at", "request_id", "actor_kind", "subject", "credential_id", "operation", "target_kind",
+              "backend", "path", "detail", "version", "lease_hmac", "outcome"],
+}
 TEXT_FIELDS_AFTER_STATUS = ["error_code", "client_address"]
 
 
@@ -30,10 +35,11 @@ def text(value):
 
 
 def canonical(event):
-    if event["format"] != FORMAT:
-        raise ValueError("format %r" % event["format"])
-    out = struct.pack(">h", FORMAT) + struct.pack(">q", event["seq"])
-    for name in TEXT_FIELDS_BEFORE_STATUS:
+    fmt = event["format"]
+    if fmt not in TEXT_FIELDS:
+        raise ValueError("format %r" % fmt)
+    out = struct.pack(">h", fmt) + struct.pack(">q", event["seq"])
+    for name in TEXT_FIELDS[fmt]:
         out += text(event[name])
     status = event["status"]
     out += b"\x00" if status is None else b"\x01" + struct.pack(">i", status)
@@ -42,11 +48,28 @@ def canonical(event):
     return out
 
 
+def seal_message(first, last, hash_hex):
+    return ("lanyard-audit-seal-v1\n%d\n%d\n%s" % (first, last, hash_hex)).encode("utf-8")
+
+
 def events(path):
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
                 yield json.loads(line)
+
+
+def signed_by(key, signature_b64, message):
+    try:
+        key.verify(base64.b64decode(signature_b64), message)
+        return True
+    except Exception:
+        return False
+
+
+def unsealed(first, last):
+    return ("seq %d carries" % first if first == last else "seq %d to %d carry" % (first, last)) \
+        + " no writer seal: not written by Lanyard"
 
 
 def verify(export, public_key_file, checkpoints_file):
@@ -58,12 +81,11 @@ def verify(export, public_key_file, checkpoints_file):
             continue
         c = json.loads(line)
         message = "lanyard-audit-checkpoint-v1\n%d\n%s\n%s" % (c["seq"], c["hash"], c["signed_at"])
-        try:
-            key.verify(base64.b64decode(c["signature"]), message.encode("utf-8"))
-        except Exception:
+        if not signed_by(key, c["signature"], message.encode("utf-8")):
             return "broken at seq %d: checkpoint at %d: bad signature" % (c["seq"], c["seq"])
         signed[c["seq"]] = c["hash"]
     previous, expected = GENESIS, 1
+    open_batch, sealed_seen = None, False
     for event in events(export):
         if event["seq"] != expected:
             return "broken at seq %d: expected seq %d, found %d" % (expected, expected, event["seq"])
@@ -72,7 +94,26 @@ def verify(export, public_key_file, checkpoints_file):
             return "broken at seq %d: hash mismatch" % expected
         if expected in signed and signed[expected] != digest:
             return "broken at seq %d: checkpoint at %d does not match the log" % (expected, expected)
+        if event["format"] == LEGACY:
+            if sealed_seen:
+                return "broken at seq %d: a format 2 row after sealed rows: not written by Lanyard" % expected
+        else:
+            sealed_seen = True
+            if open_batch is None:
+                open_batch = expected
+            seal = event["seal"]
+            if seal is not None:
+                if seal["first_seq"] > open_batch:
+                    return "broken at seq %d: %s" % (open_batch, unsealed(open_batch, seal["first_seq"] - 1))
+                if seal["first_seq"] != open_batch:
+                    return "broken at seq %d: the writer seal at %d claims seq %d to %d, but its batch starts at %d" % (
+                        open_batch, expected, seal["first_seq"], expected, open_batch)
+                if not signed_by(key, seal["signature"], seal_message(seal["first_seq"], expected, digest)):
+                    return "broken at seq %d: the writer seal at %d does not verify" % (open_batch, expected)
+                open_batch = None
         previous, expected = bytes.fromhex(digest), expected + 1
+    if open_batch is not None:
+        return "broken at seq %d: %s" % (open_batch, unsealed(open_batch, expected - 1))
     return "valid up to %d" % (expected - 1)
 
 

@@ -1,6 +1,7 @@
 # The IAM role Lanyard's pods assume through IRSA (EKS IAM roles for service accounts), with only the Secrets
-# Manager and STS actions Lanyard calls: read secrets and their versions and stages, write a new version and
-# move stages for rotations it runs itself, and assume the roles it hands out as short-lived AWS credentials.
+# Manager, STS and S3 actions Lanyard calls: read secrets and their versions and stages, write a new version and
+# move stages for rotations it runs itself, assume the roles it hands out as short-lived AWS credentials, and
+# publish its audit checkpoints to their Object Lock bucket.
 locals {
   issuer_host = replace(var.oidc_issuer_url, "https://", "")
 }
@@ -66,6 +67,26 @@ data "aws_iam_policy_document" "lanyard" {
       sid       = "IssueAwsCredentials"
       actions   = ["sts:AssumeRole"]
       resources = var.assumable_role_arns
+    }
+  }
+
+  # Audit checkpoints: write new objects and read them back, never delete or change their retention. Object Lock
+  # (COMPLIANCE) keeps even this role from deleting them.
+  dynamic "statement" {
+    for_each = var.checkpoint_bucket_arn == null ? [] : [1]
+    content {
+      sid       = "PublishCheckpoints"
+      actions   = ["s3:PutObject", "s3:GetObject"]
+      resources = [var.checkpoint_objects_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.checkpoint_bucket_arn == null ? [] : [1]
+    content {
+      sid       = "ListCheckpoints"
+      actions   = ["s3:ListBucket", "s3:GetBucketObjectLockConfiguration"]
+      resources = [var.checkpoint_bucket_arn]
     }
   }
 }

@@ -52,6 +52,18 @@ variable "assumable_role_arns" {
   default     = []
 }
 
+variable "checkpoint_bucket_arn" {
+  description = "The audit checkpoint bucket (modules/audit-checkpoint-bucket); null when checkpoints go elsewhere."
+  type        = string
+  default     = null
+}
+
+variable "checkpoint_objects_arn" {
+  description = "ARN pattern of the checkpoint objects Lanyard writes and reads."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -30,6 +30,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -47,6 +50,9 @@ import org.jboss.logging.Logger;
  *       verified (then within a per-address budget, {@link AnonymousRefusals}).</li>
  *   <li>{@link #fact}: something Lanyard did on its own account (start-up, a rotation step), with an explicit
  *       {@link IfUnrecorded} policy.</li>
+ *   <li>{@link #runWhileUnrecordable}: the one exception to failing closed, for the access that diagnoses the log
+ *       itself (verification): answered even when its record cannot be written, which is then logged and written
+ *       as soon as the log takes appends again.</li>
  * </ul>
  */
 @Singleton
@@ -62,6 +68,12 @@ public class AuditedAccess {
      * event into a commit, then the commit's lock and statement timeouts) end well before it.
      */
     static final Duration BLOCKING_DEADLINE = Duration.ofSeconds(15);
+
+    /** Most records of answers sent while the log refused appends that are kept for later; more are logged only. */
+    static final int MAX_DEFERRED = 1000;
+
+    /** What a record written late says in its {@code detail}. */
+    static final String RECORDED_LATE = "recorded late: the audit log refused appends when this was answered";
 
     /** What happens to Lanyard's own work when its fact cannot be recorded. */
     public enum IfUnrecorded {
@@ -88,6 +100,10 @@ public class AuditedAccess {
     private final InstantSource clock;
     private final Tracer tracer;
     private final AnonymousRefusals anonymous;
+    /** Records of {@link #runWhileUnrecordable} answers the log could not take yet, oldest first. */
+    private final ConcurrentLinkedDeque<AuditEvent> deferred = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger deferredCount = new AtomicInteger();
+    private final AtomicBoolean recordingDeferred = new AtomicBoolean();
 
     public AuditedAccess(PolicyEngine policy, AuditLog log, InstantSource clock, Tracer tracer,
                   @ConfigProperty(name = "lanyard.http.anonymous-refusals-per-minute", defaultValue = "60") int perMinute) {
@@ -152,23 +168,111 @@ public class AuditedAccess {
      */
     public <T> Uni<T> perform(AccessContext access, AuditOperation operation, Target target, int successStatus,
                               Supplier<Uni<Performed<T>>> action) {
+        return perform(access, operation, target, successStatus, action, false);
+    }
+
+    /**
+     * {@link #run}, for the one access that must stay answerable while the audit log refuses appends: verifying the log,
+     * which is how an auditor or operator finds out why it refuses them. Failing closed there would hide the diagnosis
+     * behind the fault it diagnoses. It is authorised and recorded like any access; only when its record cannot be
+     * written is the answer sent anyway — the gap logged at once, the record kept (in memory, at most
+     * {@value #MAX_DEFERRED}) and written with its original time as soon as the log takes appends again, its detail
+     * saying it was {@value #RECORDED_LATE}. Only for accesses that release no secret and no content of the log beyond a
+     * verdict.
+     */
+    public <T> Uni<T> runWhileUnrecordable(AccessContext access, Capability capability, AuditOperation operation,
+                                           Target target, int successStatus, Supplier<Uni<T>> action) {
+        return perform(access, operation, target, successStatus, () -> {
+            authorize(access, capability, target.backend() + "/" + target.path());
+            return action.get().map(value -> new Performed<>(value, target));
+        }, true);
+    }
+
+    private <T> Uni<T> perform(AccessContext access, AuditOperation operation, Target target, int successStatus,
+                               Supplier<Uni<Performed<T>>> action, boolean answerUnrecorded) {
         return Uni.createFrom().deferred(() -> action.get()).onItemOrFailure().transformToUni((done, failure) -> {
             boolean answered = access.channel().answersOverHttp();
             if (failure == null) {
                 Integer status = answered ? successStatus : null;
                 Result result = done.staleBecause() != null ? Result.stale(status, done.staleBecause().code())
                         : answered ? Result.success(successStatus) : Result.success();
-                return log.append(event(access, operation, done.target(), result))
-                        .onItemOrFailure().transformToUni((ignored, unrecorded) -> unrecorded == null
-                                ? Uni.createFrom().item(done.value())
-                                : Uni.createFrom().failure(unrecorded(unrecorded)));
+                AuditEvent record = event(access, operation, done.target(), result);
+                return appended(record).onItemOrFailure().transformToUni((ignored, unrecorded) -> {
+                    if (unrecorded == null || answerUnrecorded && deferred(record, unrecorded)) {
+                        return Uni.createFrom().item(done.value());
+                    }
+                    return Uni.createFrom().failure(unrecorded(unrecorded));
+                });
             }
             Refused verdict = classify(failure);
             Result result = Result.failure(verdict.refusal().outcome(), answered ? access.channel().status(verdict.refusal()) : null,
                     verdict.refusal().code());
-            return log.append(event(access, operation, target, result))
-                    .onItemOrFailure().transformToUni((ignored, unrecorded) -> Uni.createFrom().failure(unrecorded == null
-                            ? verdict : unrecorded(unrecorded)));
+            AuditEvent record = event(access, operation, target, result);
+            return appended(record).onItemOrFailure().transformToUni((ignored, unrecorded) -> Uni.createFrom().failure(
+                    unrecorded == null || answerUnrecorded && deferred(record, unrecorded) ? verdict : unrecorded(unrecorded)));
+        });
+    }
+
+    /** Appends, and once the log takes appends again, the records that had to wait for it. */
+    private Uni<Void> appended(AuditEvent record) {
+        return log.append(record).invoke(() -> {
+            if (deferredCount.get() > 0) {
+                recordDeferred().subscribe().with(written -> { }, failure -> { });
+            }
+        });
+    }
+
+    /**
+     * Keeps the record of an answer sent while the log refused it, for {@link #recordDeferred()}; false when it could
+     * not even be kept (the bound was reached), in which case the answer is refused after all.
+     */
+    private boolean deferred(AuditEvent record, Throwable unrecorded) {
+        if (deferredCount.incrementAndGet() > MAX_DEFERRED) {
+            deferredCount.decrementAndGet();
+            LOG.errorf("%s for request %s by %s could not be audited and %d records already wait: refused",
+                    record.operation().spelling(), record.correlationId(), record.subject(), MAX_DEFERRED);
+            return false;
+        }
+        deferred.addLast(new AuditEvent(record.occurredAt(), record.correlationId(), record.actorKind(), record.subject(),
+                record.credentialId(), record.operation(), record.target().withDetail(RECORDED_LATE), record.result(),
+                record.clientAddress()));
+        LOG.warnf("%s for request %s by %s was answered %s although the audit log refused its record (%s); it is kept and"
+                        + " written when the log takes appends again", record.operation().spelling(), record.correlationId(),
+                record.subject(), record.result().outcome().spelling(), unrecorded.getClass().getSimpleName());
+        return true;
+    }
+
+    /**
+     * Writes the records of answers sent while the log refused appends, oldest first, until one fails (it is kept for
+     * the next attempt). Runs after every append that succeeds while some wait, and every 15 seconds.
+     *
+     * @return how many were written
+     */
+    public Uni<Integer> recordDeferred() {
+        if (deferredCount.get() == 0 || !recordingDeferred.compareAndSet(false, true)) {
+            return Uni.createFrom().item(0);
+        }
+        return writeDeferred(0).eventually(() -> recordingDeferred.set(false));
+    }
+
+    @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> recordDeferredPeriodically() {
+        return recordDeferred().replaceWithVoid();
+    }
+
+    private Uni<Integer> writeDeferred(int written) {
+        AuditEvent next = deferred.pollFirst();
+        if (next == null) {
+            return Uni.createFrom().item(written);
+        }
+        return log.append(next).onItemOrFailure().transformToUni((ok, failure) -> {
+            if (failure != null) {
+                deferred.addFirst(next);
+                return Uni.createFrom().item(written);
+            }
+            deferredCount.decrementAndGet();
+            LOG.infof("the deferred record of %s for request %s is written", next.operation().spelling(), next.correlationId());
+            return writeDeferred(written + 1);
         });
     }
 
@@ -194,11 +298,12 @@ public class AuditedAccess {
                                AuditOperation operation, Refusal refusal, String detail) {
         Refused answer = new Refused(refusal, detail == null ? refusal.detail() : detail, true, null);
         if (access != null) {
-            return record(access.channel(), requestId, access.caller().subject(), access.clientAddress(), operation, answer);
+            return record(access.channel(), requestId, access.caller().subject(), access.caller().credentialId(),
+                    access.clientAddress(), operation, answer);
         }
         return switch (anonymous.admit(clientAddress)) {
-            case RECORD -> record(channel, requestId, ANONYMOUS, clientAddress, operation, answer);
-            case RECORD_LIMIT -> record(channel, requestId, ANONYMOUS, clientAddress, operation, limited());
+            case RECORD -> record(channel, requestId, ANONYMOUS, null, clientAddress, operation, answer);
+            case RECORD_LIMIT -> record(channel, requestId, ANONYMOUS, null, clientAddress, operation, limited());
             case LIMITED -> Uni.createFrom().item(limited());
         };
     }
@@ -266,7 +371,7 @@ public class AuditedAccess {
         for (AnonymousRefusals.Unrecorded ended : anonymous.endedWindows()) {
             Target counted = Target.counted(ended.count() + " refusals answered 429 without a row of their own, "
                     + ended.from() + " to " + ended.until());
-            rows.add(log.append(AuditEvent.request(clock.instant(), "refusals-" + UUID.randomUUID(), ANONYMOUS, ended.address(),
+            rows.add(log.append(AuditEvent.request(clock.instant(), "refusals-" + UUID.randomUUID(), ANONYMOUS, null, ended.address(),
                             AuditOperation.UNRECORDED_REFUSALS, counted,
                             Result.failure(Refusal.RATE_LIMITED.outcome(), Refusal.RATE_LIMITED.status(), Refusal.RATE_LIMITED.code())))
                     .onFailure().recoverWithUni(failure -> {
@@ -278,10 +383,10 @@ public class AuditedAccess {
         return rows.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(rows).andCollectFailures().replaceWithVoid();
     }
 
-    private Uni<Refused> record(Channel channel, String requestId, String subject, String clientAddress,
-                                AuditOperation operation, Refused answer) {
+    private Uni<Refused> record(Channel channel, String requestId, String subject, String credentialId,
+                                String clientAddress, AuditOperation operation, Refused answer) {
         Result result = Result.failure(answer.refusal().outcome(), channel.status(answer.refusal()), answer.refusal().code());
-        return log.append(AuditEvent.request(clock.instant(), requestId, subject, clientAddress, operation,
+        return log.append(AuditEvent.request(clock.instant(), requestId, subject, credentialId, clientAddress, operation,
                         surfaced(channel, Target.none()), result))
                 .onItemOrFailure().transform((ignored, unrecorded) -> unrecorded == null ? answer : unrecorded(unrecorded));
     }
@@ -301,9 +406,10 @@ public class AuditedAccess {
     private AuditEvent event(AccessContext access, AuditOperation operation, Target target, Result result) {
         return switch (access.channel()) {
             case API, VAULT -> AuditEvent.request(clock.instant(), access.correlationId(), access.caller().subject(),
-                    access.clientAddress(), operation, surfaced(access.channel(), target), result);
+                    access.caller().credentialId(), access.clientAddress(), operation, surfaced(access.channel(), target),
+                    result);
             case CONTROLLER -> AuditEvent.controllerSync(clock.instant(), access.correlationId(), access.caller().subject(),
-                    operation, target, result);
+                    access.caller().credentialId(), operation, target, result);
             case SYSTEM -> AuditEvent.administrative(clock.instant(), access.correlationId(), operation, target, result);
         };
     }

@@ -46,6 +46,8 @@ public enum AuditOperation {
     AUDIT_PUBLIC_KEY("audit.public-key"),
     AUDIT_CHECKPOINT("audit.checkpoint"),
     AUDIT_ARCHIVE("audit.archive"),
+    /** Rows no Lanyard writer sealed were moved out of the chain by the schema owner; recorded by Lanyard afterwards. */
+    AUDIT_QUARANTINE("audit.quarantine"),
     /** Rotation schedules as a security team manages them through {@code /v1/rotations}. */
     ROTATION_SCHEDULE_CREATE("rotation.schedule.create"),
     ROTATION_SCHEDULE_UPDATE("rotation.schedule.update"),

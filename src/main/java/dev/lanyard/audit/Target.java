@@ -81,6 +81,11 @@ public record Target(TargetKind kind, String backend, String path, String detail
         return new Target(kind, backend, path, detail, newVersion, leaseHmac);
     }
 
+    /** The same target, saying which part of it, or how it was acted on. */
+    public Target withDetail(String newDetail) {
+        return new Target(kind, backend, path, newDetail, version, leaseHmac);
+    }
+
     /** The same target, with the fingerprint of the lease it issued or acted on. */
     public Target withLease(String newLeaseHmac) {
         return new Target(kind, backend, path, detail, version, newLeaseHmac);

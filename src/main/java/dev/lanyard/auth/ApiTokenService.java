@@ -66,7 +66,7 @@ public class ApiTokenService {
         Known cached = known.get(token.id());
         if (cached != null && now.isBefore(cached.readAt().plus(config.tokenCacheTtl()))
                 && MessageDigest.isEqual(presented, cached.secretHash()) && live(cached.expiresAt(), now)) {
-            return Uni.createFrom().item(Caller.apiToken(cached.name()));
+            return Uni.createFrom().item(Caller.apiToken(token.id(), cached.name()));
         }
         // A store that cannot answer (down, or a connection closed at its response deadline) says nothing about the
         // caller: 503, never 401, and never the store's own exception as a 500.
@@ -82,7 +82,7 @@ public class ApiTokenService {
             if (!MessageDigest.isEqual(presented, row.secretHash)) {
                 throw new AuthenticationException("unknown, expired or revoked API token");
             }
-            return Caller.apiToken(row.name);
+            return Caller.apiToken(row.id, row.name);
         });
     }
 

@@ -102,7 +102,7 @@ public class CallerTokens {
 
     private static Facts facts(ApiToken token) {
         Duration ttl = token.expiresAt() == null ? Duration.ZERO : Duration.between(token.createdAt(), token.expiresAt());
-        return new Facts(Kind.API_TOKEN, token.id(), token.name(), Caller.apiToken(token.name()), token.createdAt(),
+        return new Facts(Kind.API_TOKEN, token.id(), token.name(), Caller.apiToken(token.id(), token.name()), token.createdAt(),
                 token.expiresAt(), ttl, null, null, "auth/token/create", Map.of("name", token.name()));
     }
 
@@ -120,7 +120,7 @@ public class CallerTokens {
             meta.put("service_account_name", subject.substring(slash + 1));
             meta.put("service_account_namespace", subject.substring(3, slash));
         }
-        return new Facts(Kind.LOGIN_TOKEN, token.id(), token.id(), new Caller(subject, Caller.Kind.SERVICE_ACCOUNT),
+        return new Facts(Kind.LOGIN_TOKEN, token.id(), token.id(), Caller.loginToken(token.id(), subject),
                 token.createdAt(), token.expiresAt(), token.ttl(), token.maxExpiresAt(), token.lastRenewedAt(),
                 "auth/" + token.authMount() + "/login", meta);
     }

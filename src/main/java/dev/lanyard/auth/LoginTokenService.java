@@ -55,9 +55,9 @@ public class LoginTokenService {
         Known cached = known.get(token.id());
         if (cached != null && now.isBefore(cached.readAt().plus(config.tokenCacheTtl())) && now.isBefore(cached.expiresAt())
                 && MessageDigest.isEqual(presented, cached.secretHash())) {
-            return Uni.createFrom().item(caller(cached.subject()));
+            return Uni.createFrom().item(Caller.loginToken(token.id(), cached.subject()));
         }
-        return live(token.id(), presented).map(row -> caller(row.subject));
+        return live(token.id(), presented).map(row -> Caller.loginToken(row.id, row.subject));
     }
 
     /** The live token this string is, described; {@link AuthenticationException} when it is unknown, expired or revoked. */
@@ -146,9 +146,5 @@ public class LoginTokenService {
             }
             return row;
         });
-    }
-
-    private static Caller caller(String subject) {
-        return new Caller(subject, Caller.Kind.SERVICE_ACCOUNT);
     }
 }

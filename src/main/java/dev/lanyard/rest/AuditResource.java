@@ -67,7 +67,7 @@ public class AuditResource {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Verification(boolean valid, long verifiedUpTo, Long firstBadSeq, String reason, String summary,
-                               Map<String, Object> checkpoint) {}
+                               Map<String, Object> checkpoint, Long legacyUpTo, List<String> notes) {}
 
     @GET
     @Path("/events")
@@ -155,7 +155,8 @@ public class AuditResource {
     private static Verification verification(ChainVerifier.Result result) {
         Checkpoint newest = result.newestCheckpoint();
         return new Verification(result.valid(), result.verifiedUpTo(), result.firstBadSeq(), result.reason(),
-                result.summary(), newest == null ? null : checkpoint(newest));
+                result.summary(), newest == null ? null : checkpoint(newest), result.legacyUpTo(),
+                result.notes().isEmpty() ? null : result.notes());
     }
 
     @POST

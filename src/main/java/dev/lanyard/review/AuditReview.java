@@ -95,9 +95,15 @@ public class AuditReview {
                 () -> new PublicKey(checkpoints.keyId(), checkpoints.publicKey()));
     }
 
-    /** Verifies the chain (whole, or a range) against the signed checkpoints. */
+    /**
+     * Verifies the chain (whole, or a range) against the signed checkpoints. Answered even while the log refuses appends
+     * (a foreign row at its head, say): that is when auditors and operators need the verdict most, and appending to the
+     * very log under diagnosis cannot be its precondition. Its record is then written late
+     * ({@link AuditedAccess#runWhileUnrecordable}).
+     */
     public Uni<ChainVerifier.Result> verify(AccessContext access, Optional<Long> fromSeq, Optional<Long> toSeq) {
-        return reading(access, AuditOperation.AUDIT_VERIFY, "verify", () -> verification.verify(fromSeq, toSeq));
+        return audited.runWhileUnrecordable(access, Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY, Target.audit("verify"),
+                200, blocking(() -> verification.verify(fromSeq, toSeq)));
     }
 
     /** Signs the head now; empty when it was already signed. Needs {@code admin}. */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /** The one way an access is authorised, recorded with the status sent, and withheld when it cannot be recorded. */
 class AuditedAccessTest {
 
-    private static final Caller APP = Caller.apiToken("app");
+    private static final Caller APP = Caller.apiToken("00000000000000aa", "app");
     private static final Target SECRET = Target.secret("kv", "team/db");
 
     private final TickingClock clock = new TickingClock();
@@ -160,6 +160,67 @@ class AuditedAccessTest {
 
         assertThat(refused.refusal()).isEqualTo(Refusal.AUDIT_UNAVAILABLE);
         assertThat(refused.recorded()).isFalse();
+    }
+
+    /** Verification diagnoses the log: it must not depend on appending to it. */
+    @Test
+    void theLogsDiagnosisIsAnsweredWhileTheLogRefusesAndRecordedOnceItTakesAppends() {
+        Caller auditor = Caller.apiToken("00000000000000bb", "auditor");
+        AuditedAccess access = new AuditedAccess(Policies.builder().policy("auditor", List.of("token:auditor"),
+                rule(List.of("audit/**"), "audit:read")).engine(), log, clock, TracerProvider.noop().get("test"), 2);
+        log.failing(true);
+
+        String verdict = await(access.runWhileUnrecordable(api(auditor), Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY,
+                Target.audit("verify"), 200, () -> Uni.createFrom().item("broken at seq 9")));
+        Refused denied = refusedBy(access.runWhileUnrecordable(api(APP), Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY,
+                Target.audit("verify"), 200, () -> Uni.createFrom().item("never")));
+
+        assertThat(verdict).isEqualTo("broken at seq 9");
+        assertThat(denied.refusal()).as("a refusal is answered as itself, not as the log's failure")
+                .isEqualTo(Refusal.ACCESS_DENIED);
+        assertThat(log.events()).isEmpty();
+        assertThat(await(access.recordDeferred())).as("still refusing: kept for later").isZero();
+
+        log.failing(false);
+        assertThat(await(access.recordDeferred())).isEqualTo(2);
+        assertThat(log.events()).hasSize(2);
+        assertThat(log.events().getFirst()).satisfies(event -> {
+            assertThat(event.subject()).isEqualTo("token:auditor");
+            assertThat(event.credentialId()).isEqualTo("00000000000000bb");
+            assertThat(event.operation()).isEqualTo(AuditOperation.AUDIT_VERIFY);
+            assertThat(event.result().status()).isEqualTo(200);
+            assertThat(event.target().detail()).isEqualTo(AuditedAccess.RECORDED_LATE);
+        });
+        assertThat(log.events().getLast().result().errorCode()).isEqualTo("ACCESS_DENIED");
+        assertThat(await(access.recordDeferred())).isZero();
+    }
+
+    @Test
+    void recordsWaitingForTheLogAreBoundedAndPastTheBoundTheAnswerFailsClosed() {
+        AuditedAccess access = new AuditedAccess(Policies.builder().policy("app", List.of("token:app"),
+                rule(List.of("audit/**"), "audit:read")).engine(), log, clock, TracerProvider.noop().get("test"), 2);
+        log.failing(true);
+        for (int i = 0; i < AuditedAccess.MAX_DEFERRED; i++) {
+            await(access.runWhileUnrecordable(api(APP), Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY,
+                    Target.audit("verify"), 200, () -> Uni.createFrom().item("verdict")));
+        }
+        Refused refused = refusedBy(access.runWhileUnrecordable(api(APP), Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY,
+                Target.audit("verify"), 200, () -> Uni.createFrom().item("verdict")));
+        assertThat(refused.refusal()).isEqualTo(Refusal.AUDIT_UNAVAILABLE);
+    }
+
+    @Test
+    void aSuccessfulAppendWritesTheRecordsThatWaitedBeforeIt() {
+        AuditedAccess access = new AuditedAccess(Policies.builder().policy("app", List.of("token:app"),
+                rule(List.of("audit/**"), "audit:read"), rule(List.of("kv/team/**"), "read")).engine(), log, clock,
+                TracerProvider.noop().get("test"), 2);
+        log.failing(true);
+        await(access.runWhileUnrecordable(api(APP), Capability.AUDIT_READ, AuditOperation.AUDIT_VERIFY,
+                Target.audit("verify"), 200, () -> Uni.createFrom().item("verdict")));
+        log.failing(false);
+        await(access.run(api(APP), Capability.READ, AuditOperation.READ, SECRET, 200, () -> Uni.createFrom().item("v")));
+        assertThat(log.events()).extracting(AuditEvent::operation)
+                .containsExactlyInAnyOrder(AuditOperation.READ, AuditOperation.AUDIT_VERIFY);
     }
 
     @Test

@@ -127,6 +127,15 @@ class LayeringTest {
     }
 
     @Test
+    void onlyTheDatabasePackageOpensJdbcConnections() {
+        noClasses().that().resideOutsideOfPackage("dev.lanyard.database..")
+                .should().dependOnClassesThat().belongToAnyOf(java.sql.DriverManager.class)
+                .because("every connection to Lanyard's PostgreSQL, the owner's jobs included, goes through"
+                        + " database.PostgresTls, the one TLS setting")
+                .check(MAIN);
+    }
+
+    @Test
     void theAuditedAccessKnowsNothingAboveIt() {
         noClasses().that().resideInAPackage("dev.lanyard.access..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.lanyard.broker..", "dev.lanyard.rotation..",

@@ -119,6 +119,19 @@ class ApiTokenServiceTest {
     }
 
     @Test
+    void theCallerCarriesItsTokensIdFromTheStoreAndFromTheCache() {
+        String first = service.issue("shared", Optional.empty(), "token:admin").await().indefinitely().secret();
+        String second = service.issue("shared", Optional.empty(), "token:admin").await().indefinitely().secret();
+        ApiTokens.Parsed one = ApiTokens.parse(first).orElseThrow();
+        ApiTokens.Parsed other = ApiTokens.parse(second).orElseThrow();
+        for (int read = 0; read < 2; read++) {
+            assertThat(service.verify(one).await().indefinitely()).isEqualTo(Caller.apiToken(one.id(), "shared"));
+            assertThat(service.verify(other).await().indefinitely()).isEqualTo(Caller.apiToken(other.id(), "shared"));
+        }
+        assertThat(one.id()).as("two tokens under one name are told apart by their ids").isNotEqualTo(other.id());
+    }
+
+    @Test
     void anExpiredTokenIsRefusedEvenFromTheCache() {
         String token = service.issue("short", Optional.of(Duration.ofMinutes(1)), "token:admin").await().indefinitely().secret();
         ApiTokens.Parsed parsed = ApiTokens.parse(token).orElseThrow();

@@ -75,7 +75,10 @@ class LoginTokenServiceTest {
         assertThat(issued.secret()).startsWith("lyl_");
         assertThat(ApiTokens.parse(issued.secret())).isEmpty();
         Caller caller = service.verify(parsed(issued)).await().indefinitely();
-        assertThat(caller).isEqualTo(WORKLOAD);
+        // The ServiceAccount, with the login token's id as its credential id, as its audit rows record it.
+        assertThat(caller).isEqualTo(Caller.loginToken(issued.token().id(), WORKLOAD.subject()));
+        assertThat(caller.kind()).isEqualTo(Caller.Kind.SERVICE_ACCOUNT);
+        assertThat(service.verify(parsed(issued)).await().indefinitely()).as("from the cache").isEqualTo(caller);
         assertThat(issued.toString()).doesNotContain(parsed(issued).secret());
         assertThat(table.rows.get(issued.token().id()).secretHash).isNotEqualTo(parsed(issued).secret().getBytes());
     }
@@ -100,7 +103,8 @@ class LoginTokenServiceTest {
         assertThat(renewed.expiresAt()).isEqualTo(start.plus(Duration.ofMinutes(25)));
         assertThat(renewed.renewableAt(clock.instant())).isFalse();
         clock.advance(Duration.ofMinutes(10));
-        assertThat(service.verify(parsed(issued)).await().indefinitely()).isEqualTo(WORKLOAD);
+        assertThat(service.verify(parsed(issued)).await().indefinitely())
+                .isEqualTo(Caller.loginToken(issued.token().id(), WORKLOAD.subject()));
         clock.advance(Duration.ofMinutes(2));
         assertThatThrownBy(() -> service.verify(parsed(issued)).await().indefinitely()).isInstanceOf(AuthenticationException.class);
     }
@@ -184,7 +188,7 @@ class LoginTokenServiceTest {
 
     @Test
     void onlyServiceAccountsLogIn() {
-        assertThatThrownBy(() -> service.issue(Caller.apiToken("ci"), "kubernetes", "app", Duration.ofMinutes(1),
+        assertThatThrownBy(() -> service.issue(Caller.apiToken("00000000000000aa", "ci"), "kubernetes", "app", Duration.ofMinutes(1),
                 Duration.ofMinutes(2))).isInstanceOf(IllegalArgumentException.class);
     }
 

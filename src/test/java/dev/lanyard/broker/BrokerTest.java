@@ -77,7 +77,7 @@ class BrokerTest {
 
     private static final Caller API = Caller.serviceAccount("payments", "api");
     private static final Caller WORKER = Caller.serviceAccount("payments", "worker");
-    private static final Caller OPS = Caller.apiToken("ops");
+    private static final Caller OPS = Caller.apiToken("00000000000000aa", "ops");
     private static final Caller STRANGER = Caller.serviceAccount("billing", "app");
 
     private static final SecretRef ROLE = SecretRef.of("fake", "creds/role");

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import dev.lanyard.audit.chain.CanonicalForm;
 import dev.lanyard.audit.chain.ChainVerifier;
 import dev.lanyard.audit.chain.ChainedEvent;
+import dev.lanyard.audit.chain.Seal;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.sql.Connection;
@@ -122,9 +123,13 @@ class AuditChainIT {
                     + "'read', 'none', 'success', 200 from audit_event where seq = " + (target + 1));
         }, () -> {
             // Every row from the forged one on moved up: the head no longer verifies, so the writer refuses to chain
-            // onto it. Nothing is served (not even verification: it could not be audited), and readiness says why.
-            given().header("Authorization", bearer("auditor")).post("/v1/audit/verify")
+            // onto it. Nothing is served but the diagnosis: verification answers (its record is written later), and
+            // readiness says why.
+            given().header("Authorization", bearer("app")).get("/v1/secrets/openbao/secret/payments/config")
                     .then().statusCode(503).body("code", equalTo("AUDIT_UNAVAILABLE"));
+            JsonPath verdict = verify();
+            assertThat(verdict.getBoolean("valid")).as(verdict.prettify()).isFalse();
+            assertThat(verdict.getLong("first_bad_seq")).isEqualTo(target);
             given().get("/q/health/ready").then().statusCode(503)
                     .body("checks.find { it.name == 'audit' }.data.reason", org.hamcrest.Matchers.containsString("does not verify"));
             ChainVerifier.Result direct = verifyStoredRows();
@@ -155,12 +160,36 @@ class AuditChainIT {
 
     @Test
     @Order(7)
-    void aReChainedReplacementIsFoundThroughThePublishedCheckpoint() {
+    void aReChainedReplacementIsFoundThroughTheWriterSealsItCannotRemake() {
         long target = head() - 4;
         tampered(s -> {
             s.execute("update audit_event set subject = 'token:someone-else' where seq = " + target);
             rechainFrom(s.getConnection(), target);
             // The forger also removes the database's own record of the signature it cannot reproduce.
+            s.execute("delete from audit_checkpoint");
+        }, null, "writer seal");
+    }
+
+    @Test
+    @Order(7)
+    void aReChainedAndResealedReplacementIsStillFoundThroughThePublishedCheckpoint() {
+        // Whoever could also re-seal (a stolen signing key) is left with the checkpoints published outside the database.
+        long target = head() - 4;
+        tampered(s -> {
+            s.execute("update audit_event set subject = 'token:someone-else' where seq = " + target);
+            byte[] newHead = rechainFrom(s.getConnection(), target);
+            long head = head();
+            Seal seal = callers.stolenAuditSigningKey().seal(target, head, newHead);
+            s.execute("update audit_event set seal_first = null, seal_key_id = null, seal_signature = null where seq >= "
+                    + target);
+            try (PreparedStatement reseal = s.getConnection().prepareStatement(
+                    "update audit_event set seal_first = ?, seal_key_id = ?, seal_signature = ? where seq = ?")) {
+                reseal.setLong(1, seal.firstSeq());
+                reseal.setString(2, seal.keyId());
+                reseal.setBytes(3, seal.signature());
+                reseal.setLong(4, head);
+                reseal.executeUpdate();
+            }
             s.execute("delete from audit_checkpoint");
         }, null, "checkpoint");
     }
@@ -250,19 +279,24 @@ class AuditChainIT {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return new ChainVerifier().verify(rows, CanonicalForm.GENESIS, 0, List.of(), new byte[32]);
+        return new ChainVerifier().verify(rows, CanonicalForm.GENESIS, 0, List.of(), callers.auditPublicKey());
     }
 
     private ChainedEvent row(ResultSet rs, byte[] hash) throws SQLException {
-        return new ChainedEvent(rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
-                rs.getString("request_id"), rs.getString("actor_kind"), rs.getString("subject"), rs.getString("operation"),
-                rs.getString("target_kind"), rs.getString("backend"), rs.getString("path"), rs.getString("detail"),
-                rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
-                rs.getObject("status", Integer.class), rs.getString("error_code"), rs.getString("client_address"), hash);
+        long sealFirst = rs.getLong("seal_first");
+        Seal seal = rs.wasNull() ? null : new Seal(sealFirst, rs.getString("seal_key_id"), rs.getBytes("seal_signature"));
+        return new ChainedEvent(rs.getInt("format"), rs.getLong("seq"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                rs.getString("request_id"), rs.getString("actor_kind"), rs.getString("subject"), rs.getString("credential_id"),
+                rs.getString("operation"), rs.getString("target_kind"), rs.getString("backend"), rs.getString("path"),
+                rs.getString("detail"), rs.getString("version"), rs.getString("lease_hmac"), rs.getString("outcome"),
+                rs.getObject("status", Integer.class), rs.getString("error_code"), rs.getString("client_address"), hash, seal);
     }
 
-    /** What a forger with the schema but without the signing key can do: recompute every hash from a row on. */
-    private void rechainFrom(Connection c, long from) throws SQLException {
+    /**
+     * What a forger with the schema but without the signing key can do: recompute every hash from a row on. Returns the
+     * new hash of the head.
+     */
+    private byte[] rechainFrom(Connection c, long from) throws SQLException {
         byte[] previous;
         try (ResultSet rs = c.createStatement().executeQuery("select hash from audit_event where seq = " + (from - 1))) {
             rs.next();
@@ -282,6 +316,7 @@ class AuditChainIT {
                 update.executeUpdate();
             }
         }
+        return previous;
     }
 
     private long head() {

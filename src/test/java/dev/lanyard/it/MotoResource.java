@@ -15,24 +15,30 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
+import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * moto in server mode as the AWS account of the backend {@code aws}: Secrets Manager with {@code app/db} in two
  * versions, a binary secret and a plain string, and STS roles {@code deployer} and {@code auditor}. Policies let
  * {@code token:app} read {@code aws/app/**} and assume {@code deployer}, and ServiceAccounts of {@code payments}
- * assume {@code deployer}; {@code auditor} nobody may assume. Injected as an {@code @InjectPeer AwsPeer}.
+ * assume {@code deployer}; {@code auditor} nobody may assume. It is also where audit checkpoints are published, as in
+ * production: an S3 bucket with Object Lock and a default COMPLIANCE retention. Injected as an
+ * {@code @InjectPeer AwsPeer}.
  */
 public class MotoResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String ROLE_ARN = "arn:aws:iam::123456789012:role/deployer";
+    public static final String CHECKPOINT_BUCKET = "lanyard-audit-checkpoints";
 
     private MotoServer moto;
     private SdkHttpClient http;
     private AwsPeer peer;
 
     /** The moto server the backend {@code aws} talks to, and what was seeded there. */
-    public record AwsPeer(MotoServer server, SecretsManagerClient operator, List<String> appDbVersions) {}
+    public record AwsPeer(MotoServer server, SecretsManagerClient operator, List<String> appDbVersions, S3Client s3) {}
 
     @Override
     public Map<String, String> start() {
@@ -55,7 +61,15 @@ public class MotoResource implements QuarkusTestResourceLifecycleManager {
                 .secretString("{\"username\": \"app\", \"password\": \"second-password\"}")).versionId();
         operator.createSecret(r -> r.name("app/keystore").secretBinary(SdkBytes.fromByteArray(new byte[] {0, 1, 2, (byte) 0xfe})));
         operator.createSecret(r -> r.name("app/api-token").secretString("plain-api-token"));
-        peer = new AwsPeer(moto, operator, List.of(first, second));
+        S3Client s3 = S3Client.builder().httpClient(http).region(Region.of(MotoServer.REGION)).endpointOverride(moto.endpoint())
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("operator", "operator-secret")))
+                .build();
+        s3.createBucket(r -> r.bucket(CHECKPOINT_BUCKET).objectLockEnabledForBucket(true));
+        s3.putObjectLockConfiguration(r -> r.bucket(CHECKPOINT_BUCKET).objectLockConfiguration(c -> c
+                .objectLockEnabled(ObjectLockEnabled.ENABLED)
+                .rule(rule -> rule.defaultRetention(d -> d.mode(ObjectLockRetentionMode.COMPLIANCE).days(1)))));
+        peer = new AwsPeer(moto, operator, List.of(first, second), s3);
 
         Map<String, String> config = new HashMap<>();
         config.put("lanyard.aws.aws.region", MotoServer.REGION);
@@ -73,6 +87,12 @@ public class MotoResource implements QuarkusTestResourceLifecycleManager {
         config.put("lanyard.policy.aws-payments.subjects", "sa:payments/*");
         config.put("lanyard.policy.aws-payments.rules[0].paths", "aws/sts/deployer");
         config.put("lanyard.policy.aws-payments.rules[0].capabilities", "issue");
+        config.put("lanyard.audit.checkpoint-s3.bucket", CHECKPOINT_BUCKET);
+        config.put("lanyard.audit.checkpoint-s3.region", MotoServer.REGION);
+        config.put("lanyard.audit.checkpoint-s3.endpoint-override", moto.endpoint().toString());
+        config.put("lanyard.audit.checkpoint-s3.access-key-id", "file:" + file(work, "s3-access-key-id", "lanyard"));
+        config.put("lanyard.audit.checkpoint-s3.secret-access-key", "file:" + file(work, "s3-secret-access-key", "lanyard-secret"));
+        config.put("lanyard.audit.checkpoint-s3.replica", "lanyard-test-0");
         return config;
     }
 
@@ -93,6 +113,7 @@ public class MotoResource implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (peer != null) {
             peer.operator().close();
+            peer.s3().close();
         }
         if (http != null) {
             http.close();

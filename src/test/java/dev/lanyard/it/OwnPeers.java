@@ -1,6 +1,7 @@
 package dev.lanyard.it;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,8 +15,16 @@ public interface OwnPeers {
     /** Retention prunes the oldest events. */
     final class Retention implements QuarkusTestProfile {}
 
-    /** Owner-level tampering and pruning. */
-    final class DatabaseEnforcement implements QuarkusTestProfile {}
+    /** Owner-level tampering and pruning, with checkpoints published to an S3 Object Lock bucket as in production. */
+    final class DatabaseEnforcement implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(MotoResource.class));
+        }
+    }
+
+    /** Rows the app role forges at the head of the log, and their quarantine by the schema owner. */
+    final class ForeignRows implements QuarkusTestProfile {}
 
     /**
      * A backend stopped for good, and the audit table's privileges changed. Static values may be served stale for ten

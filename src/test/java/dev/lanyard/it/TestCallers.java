@@ -1,5 +1,6 @@
 package dev.lanyard.it;
 
+import dev.lanyard.audit.chain.CheckpointSigner;
 import dev.lanyard.auth.ApiTokens;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -79,6 +80,20 @@ public final class TestCallers {
 
     public Path archiveDirectory() {
         return work.resolve("audit-archive");
+    }
+
+    /** The public half of the audit signing key the service runs with, as an auditor holds it. */
+    public byte[] auditPublicKey() {
+        return stolenAuditSigningKey().publicKey();
+    }
+
+    /** The audit signing key itself: what a test needs to play an attacker who stole it. */
+    public CheckpointSigner stolenAuditSigningKey() {
+        try {
+            return CheckpointSigner.fromBase64Seed(Files.readString(work.resolve("audit-signing.key")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The test resource: generates the callers and configures Lanyard with them. */

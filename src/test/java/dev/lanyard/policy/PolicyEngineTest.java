@@ -14,7 +14,7 @@ class PolicyEngineTest {
     private static final Caller API = Caller.serviceAccount("payments", "api");
     private static final Caller WORKER = Caller.serviceAccount("payments", "worker");
     private static final Caller BILLING = Caller.serviceAccount("billing", "api");
-    private static final Caller CI = Caller.apiToken("ci");
+    private static final Caller CI = Caller.apiToken("00000000000000aa", "ci");
 
     private final PolicyEngine engine = Policies.builder()
             .policy("payments", List.of("sa:payments/*", "token:ci"),
@@ -77,13 +77,13 @@ class PolicyEngineTest {
         assertThat(engine.allows(CI, Capability.READ, "vault/secret/payments/db")).isTrue();
         assertThat(engine.allows(BILLING, Capability.READ, "vault/secret/payments/db")).isFalse();
         assertThat(engine.allows(Caller.serviceAccount("payments-evil", "api"), Capability.READ, "vault/secret/payments/db")).isFalse();
-        assertThat(engine.allows(Caller.apiToken("ci2"), Capability.READ, "vault/secret/payments/db")).isFalse();
+        assertThat(engine.allows(Caller.apiToken("00000000000000aa", "ci2"), Capability.READ, "vault/secret/payments/db")).isFalse();
     }
 
     @Test
     void capabilitySpellingsWithColonParse() {
-        assertThat(engine.allows(Caller.apiToken("auditor"), Capability.AUDIT_READ, "audit")).isTrue();
-        assertThat(engine.allows(Caller.apiToken("auditor"), Capability.READ, "vault/secret/payments/db")).isFalse();
+        assertThat(engine.allows(Caller.apiToken("00000000000000aa", "auditor"), Capability.AUDIT_READ, "audit")).isTrue();
+        assertThat(engine.allows(Caller.apiToken("00000000000000aa", "auditor"), Capability.READ, "vault/secret/payments/db")).isFalse();
     }
 
     @Test
@@ -125,7 +125,7 @@ class PolicyEngineTest {
         PolicyEngine ops = Policies.builder()
                 .policy("ops", List.of("token:ops"), rule(List.of("**"), "read", "renew", "revoke", "lease:admin"))
                 .engine();
-        Caller caller = Caller.apiToken("ops");
+        Caller caller = Caller.apiToken("00000000000000aa", "ops");
 
         assertThat(ops.allows(caller, Capability.LEASE_ADMIN, "vault/database/creds/payments")).isTrue();
         assertThat(ops.allows(caller, Capability.READ, "vault/secret/anything")).isTrue();
@@ -152,8 +152,8 @@ class PolicyEngineTest {
         PolicyEngine named = Policies.builder()
                 .policy("tokens", List.of("token:ops"), rule(List.of("lanyard/tokens", "lanyard/tokens/ci-*"), "token:admin"))
                 .engine();
-        assertThat(named.allows(Caller.apiToken("ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/ci-1")).isTrue();
-        assertThat(named.allows(Caller.apiToken("ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/security")).isFalse();
+        assertThat(named.allows(Caller.apiToken("00000000000000aa", "ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/ci-1")).isTrue();
+        assertThat(named.allows(Caller.apiToken("00000000000000aa", "ops"), Capability.TOKEN_ADMIN, "lanyard/tokens/security")).isFalse();
     }
 
     @Test
@@ -170,12 +170,12 @@ class PolicyEngineTest {
                 .policy("a", List.of("token:ops"), rule(List.of("vault/a/**"), "read"))
                 .policy("b", List.of("token:*"), rule(List.of("vault/b/**"), "read"))
                 .engine();
-        Caller ops = Caller.apiToken("ops");
+        Caller ops = Caller.apiToken("00000000000000aa", "ops");
 
         assertThat(twoPolicies.allows(ops, Capability.READ, "vault/a/x")).isTrue();
         assertThat(twoPolicies.allows(ops, Capability.READ, "vault/b/x")).isTrue();
-        assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/a/x")).isFalse();
-        assertThat(twoPolicies.allows(Caller.apiToken("other"), Capability.READ, "vault/b/x")).isTrue();
+        assertThat(twoPolicies.allows(Caller.apiToken("00000000000000aa", "other"), Capability.READ, "vault/a/x")).isFalse();
+        assertThat(twoPolicies.allows(Caller.apiToken("00000000000000aa", "other"), Capability.READ, "vault/b/x")).isTrue();
     }
 
     @Test
@@ -185,9 +185,9 @@ class PolicyEngineTest {
         assertThat(engine.mayUseUnder(API, "vault/kv")).isFalse();
         assertThat(engine.mayUseUnder(BILLING, "vault/secret")).isFalse();
         PolicyEngine broad = Policies.builder().policy("ops", List.of("token:ops"), rule(List.of("**"), "read")).engine();
-        assertThat(broad.mayUseUnder(Caller.apiToken("ops"), "vault/secret")).isTrue();
+        assertThat(broad.mayUseUnder(Caller.apiToken("00000000000000aa", "ops"), "vault/secret")).isTrue();
         PolicyEngine sibling = Policies.builder().policy("x", List.of("token:x"), rule(List.of("vault/secrets/**"), "read")).engine();
-        assertThat(sibling.mayUseUnder(Caller.apiToken("x"), "vault/secret")).as("a longer name is another mount").isFalse();
+        assertThat(sibling.mayUseUnder(Caller.apiToken("00000000000000aa", "x"), "vault/secret")).as("a longer name is another mount").isFalse();
     }
 
     @Test

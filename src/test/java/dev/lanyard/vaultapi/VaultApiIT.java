@@ -109,6 +109,8 @@ class VaultApiIT extends VaultClientTest {
         assertThat(row(read)).containsEntry("operation", "read").containsEntry("subject", "token:vault-api")
                 .containsEntry("backend", "openbao").containsEntry("path", VaultClients.KV + "/api/db")
                 .containsEntry("detail", "via vault-api").containsEntry("status", 200).containsEntry("outcome", "success");
+        assertThat(row(read)).as("the row names the API token the request came with")
+                .containsEntry("credential_id", clients.token("vault-api").split("_")[1]);
 
         int latest = body.path("data").path("metadata").path("version").asInt();
         Sent older = get("secret/data/vaultapi/api/db?version=" + (latest - 1), "vault-api");
@@ -307,12 +309,14 @@ class VaultApiIT extends VaultClientTest {
         write("api/login", Map.of("k", "v"));
         Sent read = call("GET", "secret/data/vaultapi/api/login", token, null);
         assertThat(read.status()).isEqualTo(200);
-        assertThat(row(read)).containsEntry("subject", "sa:vault-eso/login-test");
+        assertThat(row(read)).as("the row names the login token, as it would an API token")
+                .containsEntry("subject", "sa:vault-eso/login-test").containsEntry("credential_id", token.split("_")[1]);
 
         Sent renewed = call("PUT", "auth/token/renew-self", token, "{\"increment\":\"30m\"}");
         assertThat(renewed.status()).as(renewed.body()).isEqualTo(200);
         assertThat(renewed.json().path("auth").path("lease_duration").asLong()).isBetween(1700L, 1800L);
-        assertThat(row(renewed)).containsEntry("operation", "token.renew").containsEntry("status", 200);
+        assertThat(row(renewed)).containsEntry("operation", "token.renew").containsEntry("status", 200)
+                .containsEntry("credential_id", token.split("_")[1]);
 
         Sent revoked = call("PUT", "auth/token/revoke-self", token, null);
         assertThat(revoked.status()).isEqualTo(204);

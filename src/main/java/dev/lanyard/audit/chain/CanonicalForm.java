@@ -15,13 +15,19 @@ import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 
 /**
- * Canonical encoding, format version {@value #FORMAT}, and the hash chain over it (docs/audit-chain.md). Pure Java:
- * the offline verifier runs this class in a plain JVM.
+ * Canonical encoding, format versions {@value #LEGACY_FORMAT} and {@value #FORMAT}, and the hash chain over it
+ * (docs/audit-chain.md). Pure Java: the offline verifier runs this class in a plain JVM.
  */
 public final class CanonicalForm {
 
-    /** The canonical format this code writes and reads; it is the first two bytes of every encoding. */
-    public static final int FORMAT = 2;
+    /**
+     * The canonical format this code writes; it is the first two bytes of every encoding. Format 3 adds
+     * {@code credential_id} after {@code subject}, and its rows are sealed per batch ({@link Seal}).
+     */
+    public static final int FORMAT = 3;
+
+    /** The format written before writer seals and credential ids: still read and verified, never written. */
+    public static final int LEGACY_FORMAT = 2;
 
     /** {@code hash(0)}: the genesis anchor, 32 zero bytes. */
     public static final byte[] GENESIS = new byte[32];
@@ -37,15 +43,23 @@ public final class CanonicalForm {
     private CanonicalForm() {
     }
 
-    /** {@code canonical(event)}; the event's stored hash is not part of it. */
+    /** Whether this code reads rows of {@code format}. */
+    public static boolean readable(long format) {
+        return format == FORMAT || format == LEGACY_FORMAT;
+    }
+
+    /** {@code canonical(event)} in the event's own format; its stored hash and seal are not part of it. */
     public static byte[] encode(ChainedEvent e) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.writeBytes(ByteBuffer.allocate(2).putShort((short) FORMAT).array());
+        out.writeBytes(ByteBuffer.allocate(2).putShort((short) e.format()).array());
         out.writeBytes(ByteBuffer.allocate(8).putLong(e.seq()).array());
         text(out, timestamp(e.occurredAt()));
         text(out, e.requestId());
         text(out, e.actorKind());
         text(out, e.subject());
+        if (e.format() == FORMAT) {
+            text(out, e.credentialId());
+        }
         text(out, e.operation());
         text(out, e.targetKind());
         text(out, e.backend());

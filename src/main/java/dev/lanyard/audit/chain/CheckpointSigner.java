@@ -11,8 +11,9 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
- * Signs audit checkpoints with Ed25519 (RFC 8032, pure) and verifies them. The private key is the 32-byte seed;
- * the public key is the raw 32-byte encoding served at {@code GET /v1/audit/public-key}.
+ * The audit signing key: signs checkpoints and the writer's batch {@link Seal}s with Ed25519 (RFC 8032, pure), and
+ * verifies both. The two messages start with different prefixes, so neither can pass for the other. The private key is
+ * the 32-byte seed; the public key is the raw 32-byte encoding served at {@code GET /v1/audit/public-key}.
  */
 public final class CheckpointSigner {
 
@@ -60,11 +61,23 @@ public final class CheckpointSigner {
     /** Signs the head ({@code seq}, {@code hash}) at {@code signedAt}, truncated to microseconds. */
     public Checkpoint sign(long seq, byte[] hash, Instant signedAt) {
         Checkpoint unsigned = new Checkpoint(seq, hash, signedAt, keyId, new byte[0]);
-        byte[] message = unsigned.message().getBytes(StandardCharsets.UTF_8);
+        return new Checkpoint(seq, hash, unsigned.signedAt(), keyId, signature(unsigned.message()));
+    }
+
+    /** Seals the batch {@code firstSeq..lastSeq} whose last row's hash is {@code lastHash}: see {@link Seal}. */
+    public Seal seal(long firstSeq, long lastSeq, byte[] lastHash) {
+        if (lastSeq < firstSeq) {
+            throw new IllegalArgumentException("a batch ends at or after its first seq: " + firstSeq + ".." + lastSeq);
+        }
+        return new Seal(firstSeq, keyId, signature(Seal.message(firstSeq, lastSeq, lastHash)));
+    }
+
+    private byte[] signature(String message) {
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
         Ed25519Signer signer = new Ed25519Signer();
         signer.init(true, privateKey);
-        signer.update(message, 0, message.length);
-        return new Checkpoint(seq, hash, unsigned.signedAt(), keyId, signer.generateSignature());
+        signer.update(bytes, 0, bytes.length);
+        return signer.generateSignature();
     }
 
     public byte[] publicKey() {
@@ -82,10 +95,23 @@ public final class CheckpointSigner {
      * @throws IllegalArgumentException if {@code publicKey} is not 32 bytes
      */
     public static boolean verify(Checkpoint checkpoint, byte[] publicKey) {
+        return verify(checkpoint.message(), checkpoint.signature(), publicKey);
+    }
+
+    /**
+     * Whether {@code seal} is a valid signature, under {@code publicKey}, of the batch that ends at {@code lastSeq}
+     * with {@code lastHash}. The seal's key id is not consulted (it is not signed).
+     *
+     * @throws IllegalArgumentException if {@code publicKey} is not 32 bytes
+     */
+    public static boolean verify(Seal seal, long lastSeq, byte[] lastHash, byte[] publicKey) {
+        return seal.firstSeq() <= lastSeq && verify(Seal.message(seal.firstSeq(), lastSeq, lastHash), seal.signature(), publicKey);
+    }
+
+    private static boolean verify(String message, byte[] signature, byte[] publicKey) {
         if (publicKey == null || publicKey.length != Ed25519PublicKeyParameters.KEY_SIZE) {
             throw new IllegalArgumentException("an Ed25519 public key is 32 bytes");
         }
-        byte[] signature = checkpoint.signature();
         if (signature.length != Ed25519PublicKeyParameters.KEY_SIZE * 2) {
             return false;
         }
@@ -95,10 +121,10 @@ public final class CheckpointSigner {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        byte[] message = checkpoint.message().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
         Ed25519Signer verifier = new Ed25519Signer();
         verifier.init(false, key);
-        verifier.update(message, 0, message.length);
+        verifier.update(bytes, 0, bytes.length);
         return verifier.verifySignature(signature);
     }
 

@@ -9,6 +9,7 @@ import dev.lanyard.audit.chain.CanonicalForm;
 import dev.lanyard.audit.chain.ChainedEvent;
 import dev.lanyard.audit.chain.Checkpoint;
 import dev.lanyard.audit.chain.CheckpointSigner;
+import dev.lanyard.audit.chain.Seal;
 import dev.lanyard.database.DatabaseConnections;
 import dev.lanyard.support.ContextHop;
 import io.micrometer.core.instrument.Gauge;
@@ -43,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,9 +55,15 @@ import org.jboss.logging.Logger;
  * completes after its batch committed. Throughput then grows with load instead of being bounded by one commit
  * per request. In per-request mode every event is its own transaction (the benchmark's baseline).
  *
- * <p>What it refuses to do, so that one fault cannot spread: chain onto a head it cannot verify (a forged or
- * malformed row, or a table emptied behind the log's back with no signed checkpoint to continue from) — it then
- * fails every append with {@link AuditUnavailableException} and says why in {@link #problem()}; let one event that
+ * <p>Every batch is sealed: its last row carries the writer's Ed25519 signature over the batch's range and last hash
+ * ({@link Seal}), made with the audit signing key, which the database never sees. So a row only Lanyard can have written
+ * is told from one anyone with the database password inserted, however correct its hash.
+ *
+ * <p>What it refuses to do, so that one fault cannot spread: chain onto a head it cannot authenticate (a row without a
+ * valid writer seal, a malformed or altered row, or a table emptied behind the log's back with no signed checkpoint to
+ * continue from) — it then fails every append with {@link AuditUnavailableException}, says why and at which seq in
+ * {@link #problem()} and the gauge {@code lanyard.audit.head.refused}, until the row is repaired or quarantined by the
+ * schema owner ({@link AuditQuarantine}); let one event that
  * PostgreSQL refuses fail the others in its batch — the batch is retried one event at a time; wait without bound —
  * every transaction has lock and statement timeouts, every commit and every append a deadline, and the queue a size
  * limit.
@@ -84,12 +92,15 @@ public class AuditChainWriter implements AuditLog {
     private static final String HASH_AT = "select hash from audit_event where seq = $1";
     private static final String CHECKPOINT_AT =
             "select seq, hash, signed_at, key_id, signature from audit_checkpoint where seq = $1";
+    /** The batch, one array per column; the seal's three columns are null but on the batch's last row. */
     private static final String INSERT = """
             insert into audit_event (format, seq, hash, occurred_at, request_id, actor_kind, subject, operation, target_kind,
-                                     backend, path, detail, version, lease_hmac, outcome, status, error_code, client_address)
+                                     backend, path, detail, version, lease_hmac, outcome, status, error_code, client_address,
+                                     credential_id, seal_first, seal_key_id, seal_signature)
             select %d, * from unnest($1::bigint[], $2::bytea[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
                                  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                                 $14::text[], $15::int[], $16::text[], $17::text[])""".formatted(CanonicalForm.FORMAT);
+                                 $14::text[], $15::int[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::text[],
+                                 $21::bytea[])""".formatted(CanonicalForm.FORMAT);
 
     /** The last link in the chain: the seq and hash the next event is chained after. */
     private record Link(long seq, byte[] hash) {
@@ -155,18 +166,27 @@ public class AuditChainWriter implements AuditLog {
         }
     }
 
-    /** The head cannot be chained onto; carries the operator-facing reason. */
+    /** The head cannot be chained onto; carries the operator-facing reason and the seq at fault. */
     static final class UnverifiableHeadException extends RuntimeException {
-        UnverifiableHeadException(String reason) {
+        final long seq;
+
+        UnverifiableHeadException(long seq, String reason) {
             super(reason, null, false, false);
+            this.seq = seq;
         }
     }
+
+    /** Where an operator is sent when the writer refuses the head. */
+    static final String RUNBOOK = "docs/runbooks/LanyardAuditHeadRefused.md";
 
     private final Pool pool;
     private final Tracer tracer;
     private final AuditConfig config;
     private final AuditMetrics metrics;
+    private final CheckpointSigner signer;
     private final byte[] publicKey;
+    /** The seq of the head this writer refuses to chain onto, 0 while it has none: exported for the alert. */
+    private final AtomicLong refusedHead = new AtomicLong();
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean writing = new AtomicBoolean();
@@ -188,6 +208,7 @@ public class AuditChainWriter implements AuditLog {
         this.tracer = tracer;
         this.config = config;
         this.metrics = metrics;
+        this.signer = signer;
         this.publicKey = signer.publicKey();
         // The last one is for the server's side of a lost path: a transaction whose client went silent (its commit
         // abandoned, its connection closed into a black hole) is rolled back, and the chain lock released for the other
@@ -198,6 +219,9 @@ public class AuditChainWriter implements AuditLog {
         this.lockedHead = timeouts + "; select pg_advisory_xact_lock(" + CHAIN_LOCK + "); " + HEAD;
         Gauge.builder("lanyard.audit.queue.depth", queued, AtomicInteger::get)
                 .description("audit events waiting for a commit").register(meters);
+        Gauge.builder("lanyard.audit.head.refused", refusedHead, AtomicLong::get)
+                .description("seq of the chain head this replica refuses to chain onto (no valid writer seal, altered or"
+                        + " malformed), 0 while the head verifies; every append fails meanwhile").register(meters);
     }
 
     /** Why appends fail right now (for readiness), or empty when the writer is healthy. */
@@ -214,11 +238,11 @@ public class AuditChainWriter implements AuditLog {
                         .chain(() -> connection.query(HEAD).execute())
                         .chain(head -> verifiedHead(connection, head)))
                 .map(link -> {
-                    problem = null;
+                    headAccepted();
                     return Optional.<String>empty();
                 })
                 .onFailure(UnverifiableHeadException.class).recoverWithItem(failure -> {
-                    problem = failure.getMessage();
+                    headRefused((UnverifiableHeadException) failure);
                     return Optional.of(problem);
                 })
                 .onFailure().recoverWithItem(failure -> Optional.of("the audit database cannot be reached"));
@@ -397,15 +421,24 @@ public class AuditChainWriter implements AuditLog {
                         (s, link) -> { })
                 .invoke(link -> {
                     lastCommitted = link;
-                    problem = null;
+                    headAccepted();
                     metrics.committed(events.size(), System.nanoTime() - started);
                 })
-                .onFailure(UnverifiableHeadException.class).invoke(failure -> {
-                    if (!failure.getMessage().equals(problem)) {
-                        LOG.errorf("audit log: %s; refusing to append until it is repaired", failure.getMessage());
-                    }
-                    problem = failure.getMessage();
-                });
+                .onFailure(UnverifiableHeadException.class)
+                .invoke(failure -> headRefused((UnverifiableHeadException) failure));
+    }
+
+    private void headAccepted() {
+        problem = null;
+        refusedHead.set(0);
+    }
+
+    private void headRefused(UnverifiableHeadException failure) {
+        if (!failure.getMessage().equals(problem)) {
+            LOG.errorf("audit log: %s; refusing to append until it is repaired (%s)", failure.getMessage(), RUNBOOK);
+        }
+        problem = failure.getMessage();
+        refusedHead.set(failure.seq);
     }
 
     /** The commit deadline passed: close the connection, fail the batch, remember where it would end if it landed. */
@@ -461,10 +494,14 @@ public class AuditChainWriter implements AuditLog {
 
     private Uni<Link> verifiedHead(SqlConnection connection, RowSet<Row> rows) {
         List<ChainedEvent> tail = new ArrayList<>();
-        try {
-            rows.forEach(row -> tail.add(event(row)));
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().failure(new UnverifiableHeadException("the newest audit row is malformed (" + e.getMessage() + ")"));
+        for (Row row : rows) {
+            try {
+                tail.add(event(row));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                long seq = row.getLong("seq");
+                return Uni.createFrom().failure(new UnverifiableHeadException(seq, "the audit row at seq " + seq
+                        + " is malformed (" + e.getMessage() + "): it was not written by Lanyard"));
+            }
         }
         if (tail.isEmpty()) {
             // Empty: a new log, or one whose rows were removed behind its back; then it continues after the newest
@@ -479,32 +516,58 @@ public class AuditChainWriter implements AuditLog {
             return Uni.createFrom().item(link);
         }
         if (tail.size() == 2) {
-            return Uni.createFrom().item(checked(head, tail.getFirst().hash()));
+            return Uni.createFrom().item(authenticated(head, tail.getFirst(), checked(head, tail.getFirst().hash())));
         }
         if (head.seq() == 1) {
-            return Uni.createFrom().item(checked(head, CanonicalForm.GENESIS));
+            return Uni.createFrom().item(authenticated(head, null, checked(head, CanonicalForm.GENESIS)));
         }
         // The row before the head was pruned: the checkpoint that sealed it anchors the head.
         return connection.preparedQuery(CHECKPOINT_AT).execute(Tuple.of(head.seq() - 1)).map(anchor -> {
             if (!anchor.iterator().hasNext()) {
-                throw new UnverifiableHeadException("the audit row before the head (seq " + (head.seq() - 1)
+                throw new UnverifiableHeadException(head.seq(), "the audit row before the head (seq " + (head.seq() - 1)
                         + ") is missing and no checkpoint seals it");
             }
-            return checked(head, signedLink(anchor.iterator().next()).hash());
+            return authenticated(head, null, checked(head, signedLink(anchor.iterator().next()).hash()));
         });
     }
 
     private static Link checked(ChainedEvent head, byte[] previousHash) {
         if (!MessageDigest.isEqual(head.chainedAfter(previousHash), head.hash())) {
-            throw new UnverifiableHeadException("the audit row at the head (seq " + head.seq() + ") does not verify");
+            throw new UnverifiableHeadException(head.seq(), "the audit row at the head (seq " + head.seq()
+                    + ") does not verify");
         }
         return new Link(head.seq(), head.hash());
+    }
+
+    /**
+     * The head as a link to chain onto, if a Lanyard writer made it: its batch's seal verifies. A head in the old,
+     * unsealed format is accepted only where it can be old: the database refuses format 2 rows after format 3 ones
+     * (V13), and so does this check.
+     */
+    private Link authenticated(ChainedEvent head, ChainedEvent before, Link link) {
+        if (head.format() == CanonicalForm.LEGACY_FORMAT) {
+            if (before != null && before.format() != CanonicalForm.LEGACY_FORMAT) {
+                throw new UnverifiableHeadException(head.seq(), "the audit row at seq " + head.seq()
+                        + " is in the unsealed format 2 after sealed rows: it was not written by Lanyard");
+            }
+            return link;
+        }
+        Seal seal = head.seal();
+        if (seal == null) {
+            throw new UnverifiableHeadException(head.seq(), "the audit row at seq " + head.seq()
+                    + " carries no writer seal: it was not written by Lanyard");
+        }
+        if (!CheckpointSigner.verify(seal, head.seq(), head.hash(), publicKey)) {
+            throw new UnverifiableHeadException(head.seq(), "the writer seal of the audit row at seq " + head.seq()
+                    + " does not verify (key id " + seal.keyId() + "): it was not written by Lanyard");
+        }
+        return link;
     }
 
     private Link signedLink(Row row) {
         Checkpoint checkpoint = AuditStore.checkpoint(row);
         if (!CheckpointSigner.verify(checkpoint, publicKey)) {
-            throw new UnverifiableHeadException("the checkpoint at seq " + checkpoint.seq()
+            throw new UnverifiableHeadException(checkpoint.seq(), "the checkpoint at seq " + checkpoint.seq()
                     + " that the audit log would continue from has no valid signature");
         }
         return new Link(checkpoint.seq(), checkpoint.hash());
@@ -518,9 +581,10 @@ public class AuditChainWriter implements AuditLog {
     static ChainedEvent chained(long seq, AuditEvent e) {
         Target t = e.target();
         Result r = e.result();
-        return new ChainedEvent(seq, e.occurredAt(), e.correlationId(), e.actorKind().spelling(), e.subject(),
-                e.operation().spelling(), t.kind().spelling(), t.backend(), t.path(), t.detail(), t.version(), t.leaseHmac(),
-                r.outcome().spelling(), r.status(), r.errorCode(), e.clientAddress(), null);
+        return new ChainedEvent(CanonicalForm.FORMAT, seq, e.occurredAt(), e.correlationId(), e.actorKind().spelling(),
+                e.subject(), e.credentialId(), e.operation().spelling(), t.kind().spelling(), t.backend(), t.path(),
+                t.detail(), t.version(), t.leaseHmac(), r.outcome().spelling(), r.status(), r.errorCode(), e.clientAddress(),
+                null, null);
     }
 
     private Uni<Link> insert(SqlConnection connection, Link head, List<AuditEvent> events) {
@@ -530,7 +594,7 @@ public class AuditChainWriter implements AuditLog {
         Long[] seqs = new Long[n];
         Buffer[] hashes = new Buffer[n];
         OffsetDateTime[] times = new OffsetDateTime[n];
-        String[][] text = new String[13][n];
+        String[][] text = new String[14][n];
         Integer[] statuses = new Integer[n];
         for (int i = 0; i < n; i++) {
             seq++;
@@ -553,9 +617,19 @@ public class AuditChainWriter implements AuditLog {
             statuses[i] = row.status();
             text[11][i] = row.errorCode();
             text[12][i] = row.clientAddress();
+            text[13][i] = row.credentialId();
         }
+        // One signature per batch, over its range and last hash: the chain binds every row before it.
+        Seal seal = signer.seal(head.seq() + 1, seq, hash);
+        Long[] sealFirst = new Long[n];
+        String[] sealKeyId = new String[n];
+        Buffer[] sealSignature = new Buffer[n];
+        sealFirst[n - 1] = seal.firstSeq();
+        sealKeyId[n - 1] = seal.keyId();
+        sealSignature[n - 1] = Buffer.buffer(seal.signature());
         Tuple values = Tuple.tuple(List.of(seqs, hashes, times, text[0], text[1], text[2], text[3], text[4], text[5],
-                text[6], text[7], text[8], text[9], text[10], statuses, text[11], text[12]));
+                text[6], text[7], text[8], text[9], text[10], statuses, text[11], text[12], text[13], sealFirst, sealKeyId,
+                sealSignature));
         Link last = new Link(seq, hash);
         return connection.preparedQuery(INSERT).execute(values).replaceWith(last);
     }

@@ -68,10 +68,50 @@ public interface AuditConfig {
     Duration checkpointInterval();
 
     /**
-     * File outside the database to which every checkpoint is appended as a JSON line. Keep it on storage the
-     * database's administrators cannot rewrite: it is what exposes a replaced or rolled-back database.
+     * File outside the database to which every checkpoint is appended as a JSON line: for one process on one machine
+     * (the dev stack, a test). Replicas on read-only filesystems cannot share one; a deployment publishes to
+     * {@link #checkpointS3()}.
      */
     Optional<Path> checkpointFile();
+
+    /**
+     * The S3 bucket, with Object Lock, to which every checkpoint is published as an object of its own: what exposes a
+     * database that was replaced, rolled back or rewritten by its administrators, who cannot delete or overwrite those
+     * objects. Every replica writes its own objects, so replicas never share (or fragment) a file.
+     */
+    Optional<CheckpointS3> checkpointS3();
+
+    /** Where checkpoints go in S3 (docs/audit-chain.md, "Checkpoints"). */
+    interface CheckpointS3 {
+        /** The bucket. It must have Object Lock enabled, and a default retention unless {@link #retention()} is set. */
+        String bucket();
+
+        /** Key prefix of the checkpoint objects; {@code lanyard/checkpoints/} when absent. */
+        Optional<String> prefix();
+
+        /** The bucket's region; the SDK's default region chain when absent. */
+        Optional<String> region();
+
+        /** Another S3 endpoint (an S3-compatible store, a test double); path-style addressing is used with it. */
+        Optional<java.net.URI> endpointOverride();
+
+        /**
+         * Access key id and secret, as {@code file:}/{@code env:} references; when absent, the SDK's default credential
+         * chain (web identity / IRSA on EKS).
+         */
+        Optional<String> accessKeyId();
+
+        Optional<String> secretAccessKey();
+
+        /**
+         * How long each checkpoint object is locked in COMPLIANCE mode (nobody, the account root included, can delete
+         * or overwrite it until then). When absent the bucket's default retention applies, and start-up requires one.
+         */
+        Optional<Duration> retention();
+
+        /** This replica's name in object keys; the pod name ({@code HOSTNAME}) when absent. */
+        Optional<String> replica();
+    }
 
     /** Directory where archived (exported, then pruned) segments are written. */
     Optional<Path> archiveDirectory();

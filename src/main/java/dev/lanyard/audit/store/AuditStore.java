@@ -4,8 +4,8 @@ import dev.lanyard.audit.AuditUnavailableException;
 import dev.lanyard.audit.chain.ChainVerifier;
 import dev.lanyard.audit.chain.ChainedEvent;
 import dev.lanyard.audit.chain.Checkpoint;
+import dev.lanyard.audit.chain.Seal;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -33,8 +33,9 @@ import java.util.function.Consumer;
 public class AuditStore {
 
     /** The columns of one chained row, in {@link ChainedEvent}'s order. */
-    static final String COLUMNS = "seq, hash, occurred_at, request_id, actor_kind, subject, operation, target_kind, backend, "
-            + "path, detail, version, lease_hmac, outcome, status, error_code, client_address";
+    static final String COLUMNS = "format, seq, hash, occurred_at, request_id, actor_kind, subject, credential_id, operation, "
+            + "target_kind, backend, path, detail, version, lease_hmac, outcome, status, error_code, client_address, "
+            + "seal_first, seal_key_id, seal_signature";
 
     /** Rows per page of an export or verification. */
     private static final int PAGE = 1000;
@@ -80,6 +81,17 @@ public class AuditStore {
         return first(rows).map(row -> row.getLong("first"));
     }
 
+    /**
+     * The end of the batch holding {@code seq}: the first row at or after it that carries a writer seal (or is of the
+     * old, unsealed format); empty when no such row follows.
+     */
+    public Optional<Long> batchEnd(long seq) {
+        // A batch is at most lanyard.audit.max-batch rows: the scan forward from seq stops within one batch.
+        RowSet<Row> rows = await(pool.preparedQuery("select seq from audit_event where seq >= $1"
+                + " and (seal_first is not null or format = 2) order by seq limit 1").execute(Tuple.of(seq)));
+        return first(rows).map(row -> row.getLong("seq"));
+    }
+
     /** The stored hash at one sequence number. */
     public Optional<byte[]> hashAt(long seq) {
         RowSet<Row> rows = await(pool.preparedQuery("select hash from audit_event where seq = $1").execute(Tuple.of(seq)));
@@ -98,17 +110,6 @@ public class AuditStore {
     static Checkpoint checkpoint(Row row) {
         return new Checkpoint(row.getLong("seq"), row.getBuffer("hash").getBytes(),
                 row.getOffsetDateTime("signed_at").toInstant(), row.getString("key_id"), row.getBuffer("signature").getBytes());
-    }
-
-    /**
-     * Records a checkpoint through the database's own function, which refuses one that does not match the stored
-     * chain. Returns false when a checkpoint for that seq already exists (another replica signed it first).
-     */
-    public boolean recordCheckpoint(Checkpoint checkpoint) {
-        RowSet<Row> rows = await(pool.preparedQuery("select audit_checkpoint_record($1, $2, $3, $4, $5) as added")
-                .execute(Tuple.of(checkpoint.seq(), Buffer.buffer(checkpoint.hash()), checkpoint.signedAt().atOffset(ZoneOffset.UTC),
-                        checkpoint.keyId(), Buffer.buffer(checkpoint.signature()))));
-        return rows.iterator().next().getBoolean("added");
     }
 
     /** Verifies events after {@code anchorSeq} (up to {@code toSeq} when given) against the anchor and the checkpoints. */
@@ -267,11 +268,15 @@ public class AuditStore {
 
     /** A row of {@link #COLUMNS} as the chain sees it. */
     static ChainedEvent event(Row row) {
-        return new ChainedEvent(row.getLong("seq"), row.getOffsetDateTime("occurred_at").toInstant(),
-                row.getString("request_id"), row.getString("actor_kind"), row.getString("subject"), row.getString("operation"),
-                row.getString("target_kind"), row.getString("backend"), row.getString("path"), row.getString("detail"),
-                row.getString("version"), row.getString("lease_hmac"), row.getString("outcome"), row.getInteger("status"),
-                row.getString("error_code"), row.getString("client_address"), row.getBuffer("hash").getBytes());
+        Long sealFirst = row.getLong("seal_first");
+        Seal seal = sealFirst == null ? null
+                : new Seal(sealFirst, row.getString("seal_key_id"), row.getBuffer("seal_signature").getBytes());
+        return new ChainedEvent(row.getShort("format"), row.getLong("seq"), row.getOffsetDateTime("occurred_at").toInstant(),
+                row.getString("request_id"), row.getString("actor_kind"), row.getString("subject"),
+                row.getString("credential_id"), row.getString("operation"), row.getString("target_kind"),
+                row.getString("backend"), row.getString("path"), row.getString("detail"), row.getString("version"),
+                row.getString("lease_hmac"), row.getString("outcome"), row.getInteger("status"), row.getString("error_code"),
+                row.getString("client_address"), row.getBuffer("hash").getBytes(), seal);
     }
 
     private static <T> T await(Uni<T> work) {

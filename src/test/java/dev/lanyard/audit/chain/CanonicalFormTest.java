@@ -21,8 +21,9 @@ class CanonicalFormTest {
      * The first test vector of docs/audit-chain.md ("Test vectors"): a caller's read. The time carries nanoseconds on
      * purpose: they must be truncated, not rounded (…438123999 → …438123).
      */
-    static final ChainedEvent VECTOR = new ChainedEvent(1, Instant.parse("2026-11-23T11:19:29.438123999Z"), "req-1",
-            "caller", "token:ci", "read", "secret", "vault", "kv/é", null, null, null, "success", 200, null, "10.0.0.7", null);
+    static final ChainedEvent VECTOR = new ChainedEvent(2, 1, Instant.parse("2026-11-23T11:19:29.438123999Z"), "req-1",
+            "caller", "token:ci", null, "read", "secret", "vault", "kv/é", null, null, null, "success", 200, null, "10.0.0.7",
+            null, null);
 
     /** canonical(VECTOR), one field a line, written out from the spec's table, not produced by the code. */
     static final String VECTOR_CANONICAL = String.join("",
@@ -52,9 +53,9 @@ class CanonicalFormTest {
     static final String VECTOR_HASH = "abcd7cb3eec8d0d92c7fd02aa59fa6bfa49ac13bd4a264066899063893a000f9";
 
     /** The second vector: Lanyard's own start-up fact, chained after the first; no HTTP status, no client. */
-    static final ChainedEvent SYSTEM_VECTOR = new ChainedEvent(2, Instant.parse("2026-11-23T11:19:30Z"), "startup",
-            "system", "system", "policy.load", "policy", "lanyard", "policies/demo", null, null, null, "success", null,
-            null, null, null);
+    static final ChainedEvent SYSTEM_VECTOR = new ChainedEvent(2, 2, Instant.parse("2026-11-23T11:19:30Z"), "startup",
+            "system", "system", null, "policy.load", "policy", "lanyard", "policies/demo", null, null, null, "success", null,
+            null, null, null, null);
 
     static final String SYSTEM_VECTOR_CANONICAL = String.join("",
             "0002",
@@ -74,6 +75,83 @@ class CanonicalFormTest {
 
     /** SHA-256(VECTOR_HASH || SYSTEM_VECTOR_CANONICAL), computed outside Java the same way. */
     static final String SYSTEM_VECTOR_HASH = "e1232c95bfc534876bb0ac5c1ed4acecee70554ca43cab670a5193ae983252b4";
+
+    /**
+     * The third vector, in format 3: a read by one of two tokens named {@code security}, told apart by its id, chained
+     * after the second. Format 3 inserts {@code credential_id} after {@code subject}.
+     */
+    static final ChainedEvent TOKEN_VECTOR = new ChainedEvent(3, 3, Instant.parse("2026-11-23T11:19:31Z"), "req-3",
+            "caller", "token:security", "3f9a0c1d2e4b5a67", "read", "secret", "vault", "kv/payments/db", null, "7", null,
+            "success", 200, null, "10.0.0.9", null, null);
+
+    static final String TOKEN_VECTOR_CANONICAL = String.join("",
+            "0003",                                                     //    format 3
+            "0000000000000003",                                         //  1 seq = 3
+            "0000001b" + "323032362d31312d32335431313a31393a33312e3030303030305a", // "2026-11-23T11:19:31.000000Z"
+            "00000005" + "7265712d33",                                  //  3 request_id "req-3"
+            "00000006" + "63616c6c6572",                                //  4 actor_kind "caller"
+            "0000000e" + "746f6b656e3a7365637572697479",                //  5 subject "token:security"
+            "00000010" + "33663961306331643265346235613637",            //  6 credential_id "3f9a0c1d2e4b5a67"
+            "00000004" + "72656164",                                    //  7 operation "read"
+            "00000006" + "736563726574",                                //  8 target_kind "secret"
+            "00000005" + "7661756c74",                                  //  9 backend "vault"
+            "0000000e" + "6b762f7061796d656e74732f6462",                // 10 path "kv/payments/db"
+            "ffffffff",                                                 // 11 detail null
+            "00000001" + "37",                                          // 12 version "7"
+            "ffffffff",                                                 // 13 lease_hmac null
+            "00000007" + "73756363657373",                              // 14 outcome "success"
+            "01" + "000000c8",                                          // 15 status 200
+            "ffffffff",                                                 // 16 error_code null
+            "00000008" + "31302e302e302e39");                           // 17 client_address "10.0.0.9"
+
+    /** SHA-256(SYSTEM_VECTOR_HASH || TOKEN_VECTOR_CANONICAL), computed outside Java (Python's hashlib). */
+    static final String TOKEN_VECTOR_HASH = "18c5a0cb10c927e7210110daba46f889eb8e22fc37e425d245c4d3c2aa117384";
+
+    @Test
+    void theFormat3VectorEncodesTheCredentialIdAfterTheSubject() {
+        assertThat(HexFormat.of().formatHex(TOKEN_VECTOR.canonical())).isEqualTo(TOKEN_VECTOR_CANONICAL);
+        assertThat(TOKEN_VECTOR_CANONICAL).hasSize(2 * 188);
+        assertThat(HexFormat.of().formatHex(TOKEN_VECTOR.chainedAfter(HexFormat.of().parseHex(SYSTEM_VECTOR_HASH))))
+                .isEqualTo(TOKEN_VECTOR_HASH);
+    }
+
+    @Test
+    void twoTokensOfOneNameAreToldApart() {
+        ChainedEvent other = Row.from(TOKEN_VECTOR).with(r -> r.credentialId = "b2c4d6e8f0a1c3e5").build();
+        ChainedEvent none = Row.from(TOKEN_VECTOR).with(r -> r.credentialId = null).build();
+        assertThat(other.canonical()).isNotEqualTo(TOKEN_VECTOR.canonical());
+        assertThat(none.canonical()).isNotEqualTo(TOKEN_VECTOR.canonical()).isNotEqualTo(other.canonical());
+    }
+
+    @Test
+    void aFormat2RowKeepsItsOwnEncodingAndCannotCarryACredentialOrASeal() {
+        // Old rows still verify: format 2 is encoded as it always was (the vectors above), without credential_id.
+        assertThat(HexFormat.of().formatHex(VECTOR.canonical())).startsWith("0002");
+        assertThatThrownBy(() -> Row.from(VECTOR).with(r -> r.credentialId = "3f9a0c1d2e4b5a67").build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Row.from(VECTOR).with(r -> r.format = 4).build())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theFormat3ExportLineCarriesTheCredentialIdAndTheSeal() {
+        Seal seal = new CheckpointSigner(CheckpointSignerTest.SEED).seal(3, 3, HexFormat.of().parseHex(TOKEN_VECTOR_HASH));
+        ChainedEvent row = TOKEN_VECTOR.withHash(HexFormat.of().parseHex(TOKEN_VECTOR_HASH)).withSeal(seal);
+        String line = row.toJsonLine();
+        assertThat(line).isEqualTo("{\"format\":3,\"seq\":3,\"occurred_at\":\"2026-11-23T11:19:31.000000Z\","
+                + "\"request_id\":\"req-3\",\"actor_kind\":\"caller\",\"subject\":\"token:security\","
+                + "\"credential_id\":\"3f9a0c1d2e4b5a67\",\"operation\":\"read\",\"target_kind\":\"secret\","
+                + "\"backend\":\"vault\",\"path\":\"kv/payments/db\",\"detail\":null,\"version\":\"7\",\"lease_hmac\":null,"
+                + "\"outcome\":\"success\",\"status\":200,\"error_code\":null,\"client_address\":\"10.0.0.9\","
+                + "\"hash\":\"" + TOKEN_VECTOR_HASH + "\",\"seal\":{\"first_seq\":3,\"key_id\":\"56475aa75463474c\","
+                + "\"signature\":\"" + CheckpointSignerTest.SEAL_SIGNATURE + "\"}}");
+        assertThat(ChainedEvent.fromJsonLine(line)).isEqualTo(row);
+        // A format 3 line must say whether it is sealed: a missing "seal" or "credential_id" is not the same as null.
+        assertThatThrownBy(() -> ChainedEvent.fromJsonLine(line.replace(",\"seal\":{", ",\"x\":{")))
+                .hasMessageContaining("missing \"seal\"");
+        assertThatThrownBy(() -> ChainedEvent.fromJsonLine(line.replace("\"credential_id\"", "\"x\"")))
+                .hasMessageContaining("missing \"credential_id\"");
+    }
 
     @Test
     void theTestVectorEncodesByteForByte() {

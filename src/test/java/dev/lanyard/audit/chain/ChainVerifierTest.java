@@ -40,7 +40,7 @@ class ChainVerifierTest {
         assertThat(result.firstBadSeq()).isNull();
         assertThat(result.reason()).isNull();
         assertThat(result.newestCheckpoint()).isEqualTo(at20);
-        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at20));
+        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at20) + OfflineVerifierTest.LEGACY_20);
     }
 
     @Test
@@ -53,14 +53,14 @@ class ChainVerifierTest {
         ChainVerifier.Result result = verify(log, List.of());
         assertThat(result.valid()).isTrue();
         assertThat(result.newestCheckpoint()).isNull();
-        assertThat(result.summary()).isEqualTo("valid up to 20, no signed checkpoint covers it");
+        assertThat(result.summary()).isEqualTo("valid up to 20, no signed checkpoint covers it" + OfflineVerifierTest.LEGACY_20);
     }
 
     @Test
     void eventsAfterTheNewestCheckpointAreValidAndSaidToBeUnsigned() {
         ChainVerifier.Result result = verify(log, List.of(at10));
         assertThat(result.valid()).isTrue();
-        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at10) + " up to seq 10");
+        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at10) + " up to seq 10" + OfflineVerifierTest.LEGACY_20);
     }
 
     @Test
@@ -149,7 +149,10 @@ class ChainVerifierTest {
     void aRechainedCopyIsCaughtByTheFirstCheckpointAfterTheChange() {
         List<ChainedEvent> copy = new ArrayList<>(log.subList(0, 12));
         List<ChainedEvent> tail = new ArrayList<>(log.subList(12, 20));
-        tail.set(0, Row.read(13, tail.get(0).occurredAt(), "token:ci", null, null).with(r -> r.requestId = "req-forged").build());
+        tail.set(0, Row.read(13, tail.get(0).occurredAt(), "token:ci", null, null).with(r -> {
+            r.format = CanonicalForm.LEGACY_FORMAT;
+            r.requestId = "req-forged";
+        }).build());
         copy.addAll(rechain(tail, log.get(11).hash()));
 
         // On its own the copy is a perfectly good chain: only the signature shows it is not the one that was written.
@@ -236,7 +239,7 @@ class ChainVerifierTest {
     void aPrunedLogVerifiesFromItsAnchorCheckpoint() {
         ChainVerifier.Result result = verifier.verify(log.subList(10, 20), at10.hash(), 10, checkpoints, publicKey);
         assertThat(result.valid()).isTrue();
-        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at20));
+        assertThat(result.summary()).isEqualTo("valid up to 20, signed at " + at(at20) + OfflineVerifierTest.LEGACY_20);
     }
 
     @Test
@@ -313,6 +316,77 @@ class ChainVerifierTest {
         assertThat(result.valid()).isTrue();
         assertThat(result.verifiedUpTo()).isEqualTo(count);
         assertThat(iterations).hasValue(1);
+    }
+
+    // Format 3: the rows only a writer holding the key can have made.
+
+    private final List<ChainedEvent> sealedLog = GoldenAuditFilesTest.sealedEvents();
+
+    @Test
+    void aSealedLogVerifiesAndSaysWhichRowsPredateSeals() {
+        ChainVerifier.Result result = verify(sealedLog, List.of(checkpointAt(sealedLog, 20)));
+        assertThat(result.valid()).as(result.summary()).isTrue();
+        assertThat(result.verifiedUpTo()).isEqualTo(20);
+        assertThat(result.legacyUpTo()).isEqualTo(10);
+    }
+
+    @Test
+    void aCorrectlyHashedRowWithoutASealIsNotLanyards() {
+        List<ChainedEvent> forged = new ArrayList<>(sealedLog);
+        forged.add(GoldenAuditFilesTest.forged(sealedLog.getLast()));
+        assertBroken(verify(forged, List.of()), 20, 21, "seq 21 carries no writer seal: not written by Lanyard");
+    }
+
+    @Test
+    void aLogEndingInsideABatchIsNotProvenBeyondItsLastSeal() {
+        // Rows 15..17 of the batch 15..18 without its sealed last row: nothing says a writer made them.
+        assertBroken(verify(sealedLog.subList(0, 17), List.of()), 14, 15,
+                "seq 15 to 17 carry no writer seal: not written by Lanyard");
+    }
+
+    @Test
+    void aSealMustCoverExactlyItsBatch() {
+        // A seal the key really made, but for 13..14 on the one-row batch 14: it vouches for rows another seal covers.
+        List<ChainedEvent> claims = GoldenAuditFilesTest.replace(sealedLog, 14,
+                e -> e.withSeal(signer().seal(13, 14, e.hash())));
+        assertBroken(verify(claims, List.of()), 13, 14,
+                "the writer seal at 14 claims seq 13 to 14, but its batch starts at 14");
+    }
+
+    @Test
+    void aSealedBatchChainedOntoAForeignRowDoesNotVouchForIt() {
+        List<ChainedEvent> log = new ArrayList<>(sealedLog.subList(0, 14));
+        log.add(GoldenAuditFilesTest.forged(log.getLast()));
+        List<ChainedEvent> after = new ArrayList<>();
+        for (ChainedEvent e : sealedLog.subList(14, 18)) {
+            after.add(Row.from(e).with(r -> {
+                r.seq = e.seq() + 1;
+                r.seal = null;
+            }).build());
+        }
+        log.addAll(GoldenAuditFilesTest.sealed(rechain(after, log.getLast().hash()), List.of(19L)));
+        assertBroken(verify(log, List.of()), 14, 15, "seq 15 carries no writer seal: not written by Lanyard");
+    }
+
+    @Test
+    void aRangeStartingInsideABatchVerifiesFromTheHashBeforeIt() {
+        // Seq 16..20 from the stored hash at 15: the batch 15..18 began before the range, which its seal may say.
+        ChainVerifier.Result result = verifier.verify(sealedLog.subList(15, 20), sealedLog.get(14).hash(), 15, List.of(),
+                publicKey, ChainVerifier.Scope.EXCERPT);
+        assertThat(result.valid()).as(result.summary()).isTrue();
+        assertThat(result.verifiedUpTo()).isEqualTo(20);
+        assertThat(result.legacyUpTo()).isNull();
+    }
+
+    @Test
+    void anUnsealedOldFormatRowAfterSealedOnesIsNotLanyards() {
+        List<ChainedEvent> log = new ArrayList<>(sealedLog);
+        ChainedEvent old = Row.from(GoldenAuditFilesTest.forged(sealedLog.getLast())).with(r -> {
+            r.format = CanonicalForm.LEGACY_FORMAT;
+            r.credentialId = null;
+        }).build();
+        log.add(old.withHash(old.chainedAfter(sealedLog.getLast().hash())));
+        assertBroken(verify(log, List.of()), 20, 21, "a format 2 row after sealed rows: not written by Lanyard");
     }
 
     private static void assertBroken(ChainVerifier.Result result, long verifiedUpTo, long firstBadSeq, String reason) {

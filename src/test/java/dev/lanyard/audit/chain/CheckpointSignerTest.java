@@ -29,7 +29,49 @@ class CheckpointSignerTest {
     static final String SIGNATURE =
             "wX9a/sWgSDP74sNSOFJmIE2irgof1Nc2KI9MAuJPaRfZTA76gSyKpKbh4U+/i3yOgf8Zwh2gd+HpztB1ozLtCA==";
 
+    /**
+     * The writer seal of the third test vector, a batch of one row (3..3), signed outside Java the same way over
+     * {@code "lanyard-audit-seal-v1\n3\n3\n" + TOKEN_VECTOR_HASH}.
+     */
+    static final String SEAL_MESSAGE = "lanyard-audit-seal-v1\n3\n3\n" + CanonicalFormTest.TOKEN_VECTOR_HASH;
+    static final String SEAL_SIGNATURE =
+            "IpZWKgyWrGBftapNwKh3+GiGDf8ZLvoPrPd3It5Bz+SznYqpvPJCbQWOh5l/Ml82PNiwqg+5CcbVE9jmqPPLDQ==";
+
     private final CheckpointSigner signer = new CheckpointSigner(SEED);
+
+    @Test
+    void theSealVectorSignsByteForByte() {
+        byte[] hash = HexFormat.of().parseHex(CanonicalFormTest.TOKEN_VECTOR_HASH);
+        Seal seal = signer.seal(3, 3, hash);
+        assertThat(Seal.message(3, 3, hash)).isEqualTo(SEAL_MESSAGE);
+        assertThat(Base64.getEncoder().encodeToString(seal.signature())).isEqualTo(SEAL_SIGNATURE);
+        assertThat(seal.keyId()).isEqualTo(KEY_ID);
+        assertThat(seal.firstSeq()).isEqualTo(3);
+        assertThat(CheckpointSigner.verify(seal, 3, hash, Base64.getDecoder().decode(PUBLIC_KEY))).isTrue();
+    }
+
+    @Test
+    void aSealVouchesForItsRangeAndHashOnly() {
+        byte[] hash = HexFormat.of().parseHex(CanonicalFormTest.TOKEN_VECTOR_HASH);
+        Seal seal = signer.seal(3, 3, hash);
+        byte[] key = signer.publicKey();
+        assertThat(CheckpointSigner.verify(seal, 4, hash, key)).as("another last seq").isFalse();
+        assertThat(CheckpointSigner.verify(new Seal(2, KEY_ID, seal.signature()), 3, hash, key)).as("another first seq").isFalse();
+        assertThat(CheckpointSigner.verify(seal, 3, HASH, key)).as("another hash").isFalse();
+        assertThat(CheckpointSigner.verify(seal, 3, hash, CheckpointSigner.fromBase64Seed(CheckpointSigner.generateSeed())
+                .publicKey())).as("another key").isFalse();
+        assertThat(CheckpointSigner.verify(new Seal(3, KEY_ID, new byte[64]), 3, hash, key)).as("garbage").isFalse();
+    }
+
+    @Test
+    void aSealAndACheckpointOfTheSameHeadAreNotInterchangeable() {
+        // Same key, same seq and hash: the prefixes keep the two statements apart.
+        Checkpoint checkpoint = signer.sign(1, HASH, SIGNED_AT);
+        Seal seal = signer.seal(1, 1, HASH);
+        assertThat(CheckpointSigner.verify(new Seal(1, KEY_ID, checkpoint.signature()), 1, HASH, signer.publicKey())).isFalse();
+        assertThat(CheckpointSigner.verify(new Checkpoint(1, HASH, SIGNED_AT, KEY_ID, seal.signature()), signer.publicKey()))
+                .isFalse();
+    }
 
     @Test
     void theTestVectorSignsByteForByte() {

@@ -23,7 +23,7 @@ class CrossLanguageTest {
 
     @Test
     void bothImplementationsEncodeEveryGoldenLineTheSame() throws Exception {
-        for (String file : List.of("valid.jsonl", "pruned.jsonl", "rechained.jsonl")) {
+        for (String file : List.of("valid.jsonl", "pruned.jsonl", "rechained.jsonl", "sealed.jsonl", "forged-head.jsonl")) {
             Path export = GoldenAuditFilesTest.DIR.resolve(file);
             List<String> java = new ArrayList<>();
             for (String line : Files.readAllLines(export, StandardCharsets.UTF_8)) {
@@ -38,9 +38,26 @@ class CrossLanguageTest {
         Path vectors = Files.createTempFile("vectors", ".jsonl");
         Files.writeString(vectors, CanonicalFormTest.VECTOR.withHash(HexFormat.of().parseHex(CanonicalFormTest.VECTOR_HASH)).toJsonLine()
                 + "\n" + CanonicalFormTest.SYSTEM_VECTOR.withHash(HexFormat.of().parseHex(CanonicalFormTest.SYSTEM_VECTOR_HASH))
-                .toJsonLine() + "\n");
+                .toJsonLine() + "\n" + CanonicalFormTest.TOKEN_VECTOR.withHash(HexFormat.of().parseHex(
+                        CanonicalFormTest.TOKEN_VECTOR_HASH)).toJsonLine() + "\n");
         assertThat(python("canonical", vectors.toString()).lines().toList())
-                .containsExactly(CanonicalFormTest.VECTOR_CANONICAL, CanonicalFormTest.SYSTEM_VECTOR_CANONICAL);
+                .containsExactly(CanonicalFormTest.VECTOR_CANONICAL, CanonicalFormTest.SYSTEM_VECTOR_CANONICAL,
+                        CanonicalFormTest.TOKEN_VECTOR_CANONICAL);
+    }
+
+    @Test
+    void bothImplementationsRefuseRowsNoWriterSealed() throws Exception {
+        String key = GoldenAuditFilesTest.DIR.resolve("public-key.b64").toString();
+        String checkpoints = GoldenAuditFilesTest.DIR.resolve("sealed-checkpoints.jsonl").toString();
+        assertThat(python("verify", GoldenAuditFilesTest.DIR.resolve("sealed.jsonl").toString(), key, checkpoints))
+                .isEqualTo("valid up to 20\n");
+        for (String file : List.of("forged-head.jsonl", "chained-on-forged.jsonl", "bad-seal.jsonl", "legacy-after-sealed.jsonl")) {
+            Path export = GoldenAuditFilesTest.DIR.resolve(file);
+            ChainVerifier.Result java = OfflineVerifier.verify(new OfflineVerifier.ExportLines(Files.newBufferedReader(export)),
+                    OfflineVerifier.readPublicKey(Path.of(key)), CheckpointFile.read(Path.of(checkpoints)),
+                    ChainVerifier.Scope.WHOLE_LOG);
+            assertThat(python("verify", export.toString(), key, checkpoints)).as(file).isEqualTo(java.summary() + "\n");
+        }
     }
 
     @Test

@@ -67,15 +67,16 @@ class GoldenAuditFilesTest {
         Instant at = BASE.plus(Duration.ofMillis(1_537 * (seq - 1))).plusNanos(7_000 * seq + 999);
         String targetKind = backend == null ? (leaseHmac == null ? "none" : "lease") : leaseHmac != null && path == null
                 ? "lease" : "secret";
-        return new ChainedEvent(seq, at, "req-%04d".formatted(seq), "caller", subject, operation, targetKind, backend, path,
-                null, version, leaseHmac, outcome, status, errorCode, clientAddress, null);
+        return new ChainedEvent(CanonicalForm.LEGACY_FORMAT, seq, at, "req-%04d".formatted(seq), "caller", subject, null,
+                operation, targetKind, backend, path, null, version, leaseHmac, outcome, status, errorCode, clientAddress, null,
+                null);
     }
 
     /** Lanyard's own start-up fact: no HTTP status, no client address. */
     static ChainedEvent systemEvent(long seq, String operation, String targetKind, String path) {
         Instant at = BASE.plus(Duration.ofMillis(1_537 * (seq - 1))).plusNanos(7_000 * seq + 999);
-        return new ChainedEvent(seq, at, "startup", "system", "system", operation, targetKind, "lanyard", path, null, null,
-                null, "success", null, null, null, null);
+        return new ChainedEvent(CanonicalForm.LEGACY_FORMAT, seq, at, "startup", "system", "system", null, operation,
+                targetKind, "lanyard", path, null, null, null, "success", null, null, null, null, null);
     }
 
     static String lease(int n) {
@@ -100,6 +101,77 @@ class GoldenAuditFilesTest {
     static Checkpoint checkpointAt(List<ChainedEvent> events, int seq) {
         ChainedEvent head = events.get(seq - 1);
         return signer().sign(seq, head.hash(), head.occurredAt().plusMillis(250).plusNanos(333));
+    }
+
+    /**
+     * The 20 events of {@code sealed.jsonl}: the first 10 of {@link #events()} (format 2, written before seals), then 10
+     * in format 3 from callers with token ids, committed in four batches (11-13, 14, 15-18, 19-20), each sealed on its
+     * last row.
+     */
+    static List<ChainedEvent> sealedEvents() {
+        List<ChainedEvent> legacy = events().subList(0, 10);
+        List<ChainedEvent> current = new ArrayList<>();
+        String[] subjects = {"token:security", "token:security", "sa:payments/api", "token:ci", "token:security",
+                "token:security", "anonymous", "token:ci", "sa:reports/etl", "token:security"};
+        String[] tokenIds = {"3f9a0c1d2e4b5a67", "b2c4d6e8f0a1c3e5", null, "0011223344556677", "3f9a0c1d2e4b5a67",
+                "b2c4d6e8f0a1c3e5", null, "0011223344556677", null, "3f9a0c1d2e4b5a67"};
+        for (int i = 0; i < 10; i++) {
+            long seq = 11 + i;
+            ChainedEvent e = event(seq, i == 6 ? "authenticate" : "read", subjects[i], i == 6 ? null : "vault",
+                    i == 6 ? null : "kv/apps/security/" + (i % 3), i == 6 ? null : Integer.toString(i), null,
+                    i == 6 ? "unauthenticated" : "success", i == 6 ? 401 : 200, i == 6 ? "UNAUTHENTICATED" : null, "10.2.0." + i);
+            current.add(Row.from(e).with(r -> {
+                r.format = CanonicalForm.FORMAT;
+                r.credentialId = tokenIds[(int) (seq - 11)];
+            }).build());
+        }
+        List<ChainedEvent> chained = new ArrayList<>(rechain(legacy, CanonicalForm.GENESIS));
+        chained.addAll(sealed(rechain(current, legacy.getLast().hash()), List.of(13L, 14L, 18L, 20L)));
+        return chained;
+    }
+
+    /** The events, each batch sealed on its last row; {@code batchEnds} are the seqs that end a batch. */
+    static List<ChainedEvent> sealed(List<ChainedEvent> events, List<Long> batchEnds) {
+        List<ChainedEvent> out = new ArrayList<>();
+        long first = events.getFirst().seq();
+        for (ChainedEvent e : events) {
+            if (batchEnds.contains(e.seq())) {
+                out.add(e.withSeal(signer().seal(first, e.seq(), e.hash())));
+                first = e.seq() + 1;
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A row appended by someone with the database password: correctly chained on {@code after} (the algorithm is
+     * public), in format 3, claiming a successful read of the payments database by {@code token:security}, with no seal.
+     */
+    static ChainedEvent forged(ChainedEvent after) {
+        ChainedEvent e = Row.from(after).with(r -> {
+            r.seq = after.seq() + 1;
+            r.occurredAt = after.occurredAt().plusMillis(3);
+            r.requestId = "req-forged";
+            r.actorKind = "caller";
+            r.subject = "token:security";
+            r.credentialId = "3f9a0c1d2e4b5a67";
+            r.operation = "read";
+            r.targetKind = "secret";
+            r.backend = "vault";
+            r.path = "kv/apps/payments/db";
+            r.detail = null;
+            r.version = "9";
+            r.leaseHmac = null;
+            r.outcome = "success";
+            r.status = 200;
+            r.errorCode = null;
+            r.clientAddress = "10.0.0.66";
+            r.hash = null;
+            r.seal = null;
+        }).build();
+        return e.withHash(e.chainedAfter(after.hash()));
     }
 
     /** File name → content, in the order they are listed in the README. */
@@ -150,6 +222,50 @@ class GoldenAuditFilesTest {
 
         // Retention pruned 1..10: the export starts at 11 and is anchored by the checkpoint at 10.
         files.put("pruned.jsonl", export(valid.subList(10, 20)));
+
+        // Format 3: rows 11..20 sealed per batch, after ten format 2 rows.
+        List<ChainedEvent> sealed = sealedEvents();
+        files.put("sealed-checkpoints.jsonl", lines(List.of(checkpointAt(sealed, 10).toJsonLine(),
+                checkpointAt(sealed, 20).toJsonLine())));
+        files.put("sealed.jsonl", export(sealed));
+
+        // Someone with the database password appends a correctly hashed row at the head: no seal covers it.
+        List<ChainedEvent> forgedHead = new ArrayList<>(sealed);
+        forgedHead.add(forged(sealed.getLast()));
+        files.put("forged-head.jsonl", export(forgedHead));
+
+        // ... and a writer that did not check the head chained a sealed batch (22..23) onto it.
+        List<ChainedEvent> chainedOn = new ArrayList<>(forgedHead);
+        ChainedEvent forgedRow = forgedHead.getLast();
+        List<ChainedEvent> batch = new ArrayList<>();
+        for (long seq = 22; seq <= 23; seq++) {
+            long n = seq;
+            batch.add(Row.from(sealed.get(12)).with(r -> {
+                r.seq = n;
+                r.occurredAt = forgedRow.occurredAt().plusMillis(n);
+                r.requestId = "req-" + n;
+                r.hash = null;
+                r.seal = null;
+            }).build());
+        }
+        chainedOn.addAll(sealed(rechain(batch, forgedRow.hash()), List.of(23L)));
+        files.put("chained-on-forged.jsonl", export(chainedOn));
+
+        // The seal of the batch 15..18 with one bit of its signature flipped.
+        files.put("bad-seal.jsonl", export(replace(sealed, 18, e -> {
+            byte[] signature = e.seal().signature();
+            signature[0] ^= 0x01;
+            return e.withSeal(new Seal(e.seal().firstSeq(), e.seal().keyId(), signature));
+        })));
+
+        // A correctly hashed row in the unsealed format 2 after the sealed ones.
+        List<ChainedEvent> legacyAfter = new ArrayList<>(sealed);
+        ChainedEvent old = Row.from(forged(sealed.getLast())).with(r -> {
+            r.format = CanonicalForm.LEGACY_FORMAT;
+            r.credentialId = null;
+        }).build();
+        legacyAfter.add(old.withHash(old.chainedAfter(sealed.getLast().hash())));
+        files.put("legacy-after-sealed.jsonl", export(legacyAfter));
         return files;
     }
 

@@ -34,6 +34,8 @@ class OfflineVerifierTest {
     static final String CHECKPOINTS = GOLDEN.resolve("checkpoints.jsonl").toString();
     /** signed_at of the checkpoint at 20 in checkpoints.jsonl. */
     static final String SIGNED_AT_20 = "2026-11-23T11:19:58.891263Z";
+    /** What a valid verdict adds about the golden files' rows, all of format 2 (written before writer seals). */
+    static final String LEGACY_20 = "; up to seq 20 written before writer seals (format 2): chained, not sealed";
 
     @TempDir
     Path tmp;
@@ -56,7 +58,7 @@ class OfflineVerifierTest {
     @Test
     void theGoldenExportIsValid() {
         Run run = run(golden("valid.jsonl"), KEY, CHECKPOINTS);
-        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + LEGACY_20 + "\n");
         assertThat(run.exit()).isZero();
         assertThat(run.err()).isEmpty();
     }
@@ -76,11 +78,37 @@ class OfflineVerifierTest {
     }
 
     @Test
+    void aSealedExportIsValidAndSaysWhichRowsPredateSeals() {
+        Run run = run(golden("sealed.jsonl"), KEY, golden("sealed-checkpoints.jsonl"));
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20
+                + "; up to seq 10 written before writer seals (format 2): chained, not sealed\n");
+        assertThat(run.exit()).isZero();
+    }
+
+    /** Rows nobody with the key wrote are refused however correct their hashes: each file's first such seq is named. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            forged-head.jsonl         | broken at seq 21: seq 21 carries no writer seal: not written by Lanyard
+            chained-on-forged.jsonl   | broken at seq 21: seq 21 carries no writer seal: not written by Lanyard
+            bad-seal.jsonl            | broken at seq 15: the writer seal at 18 does not verify
+            legacy-after-sealed.jsonl | broken at seq 21: a format 2 row after sealed rows: not written by Lanyard
+            """)
+    void rowsNoWriterSealedAreRefused(String file, String summary) {
+        for (String scope : List.of("excerpt", "--whole-log")) {
+            Run run = scope.equals("excerpt") ? run(golden(file), KEY, golden("sealed-checkpoints.jsonl"))
+                    : run(scope, golden(file), KEY, golden("sealed-checkpoints.jsonl"));
+            assertThat(run.out()).as(scope).isEqualTo(summary + "\n");
+            assertThat(run.exit()).as(scope).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anExportIsCheckedForWhatItHoldsAndSaysWhatItDoesNotCover() {
         // An export taken before the newest checkpoint was signed: valid as far as it goes, and it says so.
         Run run = run(golden("truncated-tail.jsonl"), KEY, CHECKPOINTS);
         assertThat(run.out()).isEqualTo("valid up to 17, signed at 2026-11-23T11:19:43.521193Z up to seq 10;"
-                + " not covered: seq 18 to 20 (checkpoint signed at " + SIGNED_AT_20 + ") are beyond these events\n");
+                + " not covered: seq 18 to 20 (checkpoint signed at " + SIGNED_AT_20 + ") are beyond these events"
+                + "; up to seq 17 written before writer seals (format 2): chained, not sealed\n");
         assertThat(run.exit()).isZero();
     }
 
@@ -98,7 +126,7 @@ class OfflineVerifierTest {
         Path torn = Files.writeString(tmp.resolve("torn.jsonl"), lines.get(0) + "\n" + lines.get(1) + "\n"
                 + lines.get(1).substring(0, 40));
         Run run = run(golden("valid.jsonl"), KEY, torn.toString());
-        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + LEGACY_20 + "\n");
         assertThat(run.exit()).isZero();
 
         Path tornInTheMiddle = Files.writeString(tmp.resolve("middle.jsonl"), lines.get(0).substring(0, 40) + "\n"
@@ -113,14 +141,14 @@ class OfflineVerifierTest {
         // Without checkpoints it passes: the checkpoint file is what catches it.
         Path none = Files.writeString(tmp.resolve("none.jsonl"), "");
         Run run = run(golden("rechained.jsonl"), KEY, none.toString());
-        assertThat(run.out()).isEqualTo("valid up to 20, no signed checkpoint covers it\n");
+        assertThat(run.out()).isEqualTo("valid up to 20, no signed checkpoint covers it" + LEGACY_20 + "\n");
         assertThat(run.exit()).isZero();
     }
 
     @Test
     void aPrunedExportVerifiesFromTheCheckpointAtItsAnchor() {
         Run run = run(golden("pruned.jsonl"), KEY, CHECKPOINTS);
-        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + LEGACY_20 + "\n");
         assertThat(run.exit()).isZero();
     }
 
@@ -189,7 +217,7 @@ class OfflineVerifierTest {
         Path export = Files.writeString(tmp.resolve("export.jsonl"), String.join("\r\n", lines) + "\r\n\r\n");
         Path key = Files.writeString(tmp.resolve("key.b64"), "  " + Files.readString(Path.of(KEY)).strip() + "\r\n");
         Run run = run(export.toString(), key.toString(), CHECKPOINTS);
-        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+        assertThat(run.out()).isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + LEGACY_20 + "\n");
         assertThat(run.exit()).isZero();
     }
 
@@ -267,7 +295,7 @@ class OfflineVerifierTest {
                 golden("valid.jsonl"), KEY, CHECKPOINTS).redirectErrorStream(true).start();
         assertThat(valid.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(new String(valid.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + "\n");
+                .isEqualTo("valid up to 20, signed at " + SIGNED_AT_20 + LEGACY_20 + "\n");
         assertThat(valid.exitValue()).isZero();
 
         Process broken = new ProcessBuilder(java, "-cp", classPath, OfflineVerifier.class.getName(),

@@ -4,11 +4,13 @@ import java.time.Instant;
 
 /** Builds {@link ChainedEvent}s for tests field by field, starting from a copy of another row. */
 final class Row {
+    int format = CanonicalForm.FORMAT;
     long seq;
     Instant occurredAt;
     String requestId;
     String actorKind;
     String subject;
+    String credentialId;
     String operation;
     String targetKind;
     String backend;
@@ -21,14 +23,17 @@ final class Row {
     String errorCode;
     String clientAddress;
     byte[] hash;
+    Seal seal;
 
     static Row from(ChainedEvent e) {
         Row r = new Row();
+        r.format = e.format();
         r.seq = e.seq();
         r.occurredAt = e.occurredAt();
         r.requestId = e.requestId();
         r.actorKind = e.actorKind();
         r.subject = e.subject();
+        r.credentialId = e.credentialId();
         r.operation = e.operation();
         r.targetKind = e.targetKind();
         r.backend = e.backend();
@@ -41,6 +46,7 @@ final class Row {
         r.errorCode = e.errorCode();
         r.clientAddress = e.clientAddress();
         r.hash = e.hash();
+        r.seal = e.seal();
         return r;
     }
 
@@ -71,7 +77,7 @@ final class Row {
     }
 
     ChainedEvent build() {
-        return new ChainedEvent(seq, occurredAt, requestId, actorKind, subject, operation, targetKind, backend, path, detail,
-                version, leaseHmac, outcome, status, errorCode, clientAddress, hash);
+        return new ChainedEvent(format, seq, occurredAt, requestId, actorKind, subject, credentialId, operation, targetKind,
+                backend, path, detail, version, leaseHmac, outcome, status, errorCode, clientAddress, hash, seal);
     }
 }
