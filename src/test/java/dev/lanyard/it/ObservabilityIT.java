@@ -156,7 +156,7 @@ class ObservabilityIT {
                 assertThat(Path.of(runbook)).as("runbook of %s", alert).isRegularFile();
             }
         }
-        assertThat(alerts).hasSize(15);
+        assertThat(alerts).hasSize(16);
 
         JsonNode dashboard = new ObjectMapper().readTree(OBSERVABILITY.resolve("lanyard-dashboard.json").toFile());
         assertDashboardShape(dashboard);
