@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * API tokens: issued by an administrator (or ensured from the bootstrap configuration), verified on every request,
@@ -43,19 +42,17 @@ public class ApiTokenService {
         }
     }
 
-    /** A token as last read from the database: only its hash, never the token. */
-    private record Known(String name, byte[] secretHash, Instant expiresAt, Instant readAt) {}
 
     private final ApiTokenRepository tokens;
-    private final AuthConfig config;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
-    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    private final RememberedTokens known;
 
     ApiTokenService(ApiTokenRepository tokens, AuthConfig config, InstantSource clock) {
         this.tokens = tokens;
-        this.config = config;
         this.clock = clock;
+        // API tokens exist only as administrators issue them: no bound beyond the ids that exist.
+        this.known = new RememberedTokens(config, Integer.MAX_VALUE);
     }
 
     /** The caller a token string stands for, or {@link AuthenticationException}. */
@@ -63,10 +60,9 @@ public class ApiTokenService {
         // Hashed once, whatever follows: a cached token, a row read, or no row at all cost one hash each.
         byte[] presented = ApiTokens.hash(token.secret());
         Instant now = clock.instant();
-        Known cached = known.get(token.id());
-        if (cached != null && now.isBefore(cached.readAt().plus(config.tokenCacheTtl()))
-                && MessageDigest.isEqual(presented, cached.secretHash()) && live(cached.expiresAt(), now)) {
-            return Uni.createFrom().item(Caller.apiToken(token.id(), cached.name()));
+        Optional<String> cached = known.holder(token.id(), presented, now);
+        if (cached.isPresent()) {
+            return Uni.createFrom().item(Caller.apiToken(token.id(), cached.get()));
         }
         // A store that cannot answer (down, or a connection closed at its response deadline) says nothing about the
         // caller: 503, never 401, and never the store's own exception as a 500.
@@ -74,11 +70,10 @@ public class ApiTokenService {
                 .onFailure().transform(failure -> new AuthenticationUnavailableException("the API token store cannot be reached"))
                 .map(row -> {
             if (row == null || !row.liveAt(clock.instant())) {
-                known.remove(token.id());
+                known.forget(token.id());
                 throw new AuthenticationException("unknown, expired or revoked API token");
             }
-            // Only ids that exist are remembered, so probing with random ids cannot grow this map.
-            known.put(token.id(), new Known(row.name, row.secretHash, row.expiresAt, clock.instant()));
+            known.remember(token.id(), row.name, row.secretHash, row.expiresAt, clock.instant());
             if (!MessageDigest.isEqual(presented, row.secretHash)) {
                 throw new AuthenticationException("unknown, expired or revoked API token");
             }
@@ -94,10 +89,6 @@ public class ApiTokenService {
             }
             return row.describe();
         });
-    }
-
-    private static boolean live(Instant expiresAt, Instant now) {
-        return expiresAt == null || now.isBefore(expiresAt);
     }
 
     /** Issues a token for {@code name}; it is shown once, only its hash is kept. */
@@ -125,7 +116,7 @@ public class ApiTokenService {
     /** Revokes a live token; false when there is no live token with that id. Final: it never works again. */
     public Uni<Boolean> revoke(String id, String revokedBy) {
         return tokens.revoke(id, revokedBy, clock.instant()).map(updated -> {
-            known.remove(id);
+            known.forget(id);
             return updated == 1;
         });
     }

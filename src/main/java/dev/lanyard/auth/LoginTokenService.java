@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Login tokens: issued to a verified Kubernetes ServiceAccount in exchange for its JWT (the Vault-compatible API's
@@ -31,19 +30,16 @@ public class LoginTokenService {
         }
     }
 
-    /** A token as last read from the database: only its hash, never the token. */
-    private record Known(String subject, byte[] secretHash, Instant expiresAt, Instant readAt) {}
 
     private final LoginTokenRepository tokens;
-    private final AuthConfig config;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
-    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    private final RememberedTokens known;
 
     LoginTokenService(LoginTokenRepository tokens, AuthConfig config, InstantSource clock) {
         this.tokens = tokens;
-        this.config = config;
         this.clock = clock;
+        this.known = new RememberedTokens(config, REMEMBERED);
     }
 
     /** The ServiceAccount a login token stands for, or {@link AuthenticationException}. */
@@ -52,10 +48,9 @@ public class LoginTokenService {
         // not tell a wrong secret for a known id from an unknown id (as ApiTokenService; LoginTokenServiceTest measures it).
         byte[] presented = ApiTokens.hash(token.secret());
         Instant now = clock.instant();
-        Known cached = known.get(token.id());
-        if (cached != null && now.isBefore(cached.readAt().plus(config.tokenCacheTtl())) && now.isBefore(cached.expiresAt())
-                && MessageDigest.isEqual(presented, cached.secretHash())) {
-            return Uni.createFrom().item(Caller.loginToken(token.id(), cached.subject()));
+        Optional<String> cached = known.holder(token.id(), presented, now);
+        if (cached.isPresent()) {
+            return Uni.createFrom().item(Caller.loginToken(token.id(), cached.get()));
         }
         return live(token.id(), presented).map(row -> Caller.loginToken(row.id, row.subject));
     }
@@ -103,12 +98,12 @@ public class LoginTokenService {
             Instant granted = wanted.isAfter(row.maxExpiresAt) ? row.maxExpiresAt : wanted;
             return tokens.renew(row.id, granted, now).map(updated -> {
                 if (updated != 1) {
-                    known.remove(row.id);
+                    known.forget(row.id);
                     throw new AuthenticationException("login token expired or was revoked while it was renewed");
                 }
                 row.expiresAt = granted;
                 row.lastRenewedAt = now;
-                known.computeIfPresent(row.id, (id, was) -> new Known(was.subject(), was.secretHash(), granted, was.readAt()));
+                known.extend(row.id, granted);
                 return row.describe();
             });
         });
@@ -117,7 +112,7 @@ public class LoginTokenService {
     /** Revokes a live login token for good; {@link AuthenticationException} when it is unknown, expired or revoked. */
     Uni<LoginToken> revoke(ApiTokens.Parsed token, String revokedBy) {
         return live(token).chain(row -> tokens.revoke(row.id, revokedBy, clock.instant()).map(updated -> {
-            known.remove(row.id);
+            known.forget(row.id);
             if (updated != 1) {
                 throw new AuthenticationException("login token was revoked meanwhile");
             }
@@ -135,12 +130,10 @@ public class LoginTokenService {
         return tokens.byId(id).map(row -> {
             Instant now = clock.instant();
             if (row == null || !row.liveAt(now)) {
-                known.remove(id);
+                known.forget(id);
                 throw new AuthenticationException("unknown, expired or revoked login token");
             }
-            if (known.size() < REMEMBERED || known.containsKey(row.id)) {
-                known.put(row.id, new Known(row.subject, row.secretHash, row.expiresAt, now));
-            }
+            known.remember(row.id, row.subject, row.secretHash, row.expiresAt, now);
             if (!MessageDigest.isEqual(presented, row.secretHash)) {
                 throw new AuthenticationException("unknown, expired or revoked login token");
             }
